@@ -1,0 +1,194 @@
+"""`discovery-bot`: serve, socket, scheduler, tick, migrate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+
+from bot import config
+from bot.config import ConfigError, Settings
+
+
+def _parse_instant(value: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO-8601 instant") from None
+    if at.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} has no time zone; add Z or +HH:MM")
+    return at.astimezone(UTC)
+
+
+def _engine(settings: Settings, *, auto_migrate: bool = True):
+    from cadence.db import is_current, make_engine, migrate
+
+    engine = make_engine(settings.database_url)
+    if settings.database_url.startswith("sqlite"):
+        if auto_migrate:
+            migrate(engine)
+    elif not is_current(engine):
+        raise ConfigError("the database schema is not up to date; run `discovery-bot migrate`")
+    return engine
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from bot.app import Store, build_app
+    from bot.scheduler import start
+    from bot.server import asgi_app
+
+    settings = config.load()
+    engine = _engine(settings)
+    app = build_app(settings, engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        scheduler = None if args.no_scheduler else start(app.client, Store(engine))
+        try:
+            yield
+        finally:
+            if scheduler:
+                scheduler.shutdown(wait=False)
+
+    uvicorn.run(
+        asgi_app(app, engine, lifespan),
+        host=args.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+        proxy_headers=True,
+    )
+
+
+def cmd_socket(args: argparse.Namespace) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from bot.app import Store, build_app
+    from bot.scheduler import start
+
+    settings = config.load(requests=False, socket=True)
+    engine = _engine(settings)
+    app = build_app(settings, engine)
+
+    async def run() -> None:
+        if not args.no_scheduler:
+            start(app.client, Store(engine))
+        await AsyncSocketModeHandler(app, settings.app_token).start_async()
+
+    asyncio.run(run())
+
+
+def cmd_scheduler(_args: argparse.Namespace) -> None:
+    from bot.app import Store, web_client
+    from bot.scheduler import start
+
+    settings = config.load(requests=False)
+    engine = _engine(settings)
+
+    async def run() -> None:
+        start(web_client(settings), Store(engine))
+        await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
+def cmd_tick(args: argparse.Namespace) -> None:
+    from bot.app import Store, web_client
+    from bot.scheduler import tick
+
+    settings = config.load(requests=False)
+    engine = _engine(settings)
+    at = args.at or datetime.now(UTC)
+    sent = asyncio.run(tick(web_client(settings), Store(engine), at))
+    print(f"tick at {at.isoformat()}: {sent} sent")
+
+
+def cmd_migrate(_args: argparse.Namespace) -> None:
+    from cadence.db import make_engine, migrate
+
+    settings = config.load(bot=False, requests=False)
+    migrate(make_engine(settings.database_url))
+    print("database schema is up to date")
+
+
+def cmd_demo(_args: argparse.Namespace) -> None:
+    from bot.demo import run
+
+    run(sys.stdout)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="discovery-bot",
+        description="Discovery Cadence: a Slack app that keeps customer interviews going. "
+        "Settings come from the environment (see .env.example).",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the HTTP server for Slack's requests (and the scheduler)",
+        description="Serve POST /slack/events and GET /healthz on $PORT, and run the scheduler "
+        "in the same process unless --no-scheduler.",
+    )
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduled sends")
+    serve.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
+    serve.set_defaults(func=cmd_serve)
+
+    socket = sub.add_parser(
+        "socket",
+        help="run the app over Socket Mode (local development, no public URL)",
+        description="Connect to Slack over Socket Mode with $SLACK_APP_TOKEN.",
+    )
+    socket.add_argument("--no-scheduler", action="store_true", help="do not run scheduled sends")
+    socket.set_defaults(func=cmd_socket)
+
+    sub.add_parser(
+        "scheduler",
+        help="run the scheduler alone, in its own process",
+        description="Every minute, send what is due (reminders, nudges, follow-ups, digests).",
+    ).set_defaults(func=cmd_scheduler)
+
+    tick = sub.add_parser(
+        "tick",
+        help="send once whatever is due at an instant, then exit",
+        description="Run everything due at --at (default now) and exit; for cron and tests.",
+    )
+    tick.add_argument(
+        "--at",
+        type=_parse_instant,
+        metavar="ISO-8601",
+        help="the instant to act at, with a zone, e.g. 2026-11-30T14:05:00Z",
+    )
+    tick.set_defaults(func=cmd_tick)
+
+    sub.add_parser(
+        "migrate",
+        help="bring the database schema up to date",
+        description="Apply the Alembic migrations to $DATABASE_URL.",
+    ).set_defaults(func=cmd_migrate)
+
+    sub.add_parser(
+        "demo",
+        help="try the app in the terminal, no Slack needed",
+        description="Walk through a week of discovery against a throwaway database.",
+    ).set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        args.func(args)
+    except ConfigError as e:
+        print(f"discovery-bot: {e}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        pass

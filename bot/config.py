@@ -1,0 +1,79 @@
+"""Settings read from the environment, checked once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cadence.db import normalize_database_url
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str
+    signing_secret: str
+    app_token: str
+    api_url: str
+    database_url: str
+    port: int
+
+
+def _required(env: Mapping[str, str], name: str, prefix: str = "") -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set; see .env.example")
+    if prefix and not value.startswith(prefix):
+        raise ConfigError(f"{name} is malformed: it should start with {prefix!r}")
+    return value
+
+
+def _api_url(env: Mapping[str, str]) -> str:
+    value = env.get("SLACK_API_URL", "").strip() or SLACK_API_DEFAULT
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"SLACK_API_URL is malformed: {value!r} is not an http(s) URL")
+    # slack_sdk joins base_url and method name by plain concatenation.
+    return value if value.endswith("/") else value + "/"
+
+
+def _port(env: Mapping[str, str]) -> int:
+    raw = env.get("PORT", "").strip() or "3000"
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"PORT is malformed: {raw!r} is not a port number (1-65535)")
+    return int(raw)
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    raw = env.get("DATABASE_URL", "").strip() or "sqlite:///discovery.db"
+    try:
+        return normalize_database_url(raw)
+    except ValueError as e:
+        raise ConfigError(f"DATABASE_URL is malformed: {e}") from None
+
+
+def load(
+    env: Mapping[str, str] | None = None,
+    *,
+    bot: bool = True,
+    requests: bool = True,
+    socket: bool = False,
+) -> Settings:
+    """Read settings. `bot` needs the bot token (anything that calls Slack), `requests` the
+    signing secret (anything that takes Slack's requests), `socket` the app-level token."""
+    env = os.environ if env is None else env
+    return Settings(
+        bot_token=_required(env, "SLACK_BOT_TOKEN", "xoxb-") if bot else "",
+        signing_secret=_required(env, "SLACK_SIGNING_SECRET") if requests else "",
+        app_token=_required(env, "SLACK_APP_TOKEN", "xapp-") if socket else "",
+        api_url=_api_url(env),
+        database_url=_database_url(env),
+        port=_port(env),
+    )

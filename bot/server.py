@@ -1,0 +1,48 @@
+"""The HTTP surface: Slack's requests on POST /slack/events, a health check on GET /healthz."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
+import sqlalchemy as sa
+from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+from slack_bolt.async_app import AsyncApp
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from cadence.db import ping
+
+
+def asgi_app(
+    app: AsyncApp,
+    engine: sa.Engine,
+    lifespan: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None,
+) -> Starlette:
+    handler = AsyncSlackRequestHandler(app)
+
+    async def events(request: Request) -> Response:
+        return await handler.handle(request)
+
+    async def healthz(_request: Request) -> Response:
+        ok = await asyncio.to_thread(ping, engine)
+        return JSONResponse({"ok": ok, "database": "up" if ok else "down"}, 200 if ok else 503)
+
+    @contextlib.asynccontextmanager
+    async def run_lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if lifespan is None:
+            yield
+            return
+        async with lifespan():
+            yield
+
+    return Starlette(
+        routes=[
+            Route("/slack/events", events, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=run_lifespan,
+    )

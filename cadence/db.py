@@ -1,0 +1,80 @@
+"""Engine, sessions and schema migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlmodel import Session
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept sqlite and PostgreSQL URLs; PostgreSQL always goes through psycopg 3."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not rest:
+        raise ValueError(f"{url!r} is not a database URL")
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+        return f"postgresql+psycopg://{rest}"
+    if scheme == "sqlite":
+        return url
+    raise ValueError(f"{scheme!r} databases are not supported (use sqlite:// or postgresql://)")
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # WAL lets the scheduler and the web process read while the other writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def session(engine: sa.Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+def _alembic_config(connection: sa.Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the schema up to the newest revision."""
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+
+
+def is_current(engine: sa.Engine) -> bool:
+    with engine.connect() as connection:
+        heads = set(ScriptDirectory.from_config(_alembic_config(connection)).get_heads())
+        return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+
+def ping(engine: sa.Engine) -> bool:
+    """The database answers, with the app's schema in it."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+        return True
+    except sa.exc.SQLAlchemyError:
+        return False

@@ -1,0 +1,145 @@
+"""The tables. Every row carries its workspace's team_id, and every query filters on it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores UTC and gives back aware datetimes, on SQLite (which keeps no zone) too."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _when(nullable: bool = False) -> object:
+    return Field(sa_column=sa.Column(UTCDateTime(), nullable=nullable))
+
+
+class Segment(StrEnum):
+    """Who can close a knowledge gap (from the seed article)."""
+
+    RECENT_SIGNUPS = "recent_signups"
+    RECENT_CANCELLATIONS = "recent_cancellations"
+    SUPERSTARS = "superstars"
+    COMPETITOR_ADVOCATES = "competitor_advocates"
+    SOLUTION_ADVOCATES = "solution_advocates"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    DROPPED = "dropped"
+
+
+JTBD_PARTS = (
+    "struggling_moments",
+    "driving_forces",
+    "existing_solutions",
+    "alternative_solutions",
+    "motivations",
+    "desired_outcomes",
+)
+
+
+class Question(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("team_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    number: int  # shown as #N, counted per workspace
+    text: str = Field(max_length=300)
+    hypothesis: str = Field(default="", max_length=3000)
+    segment: str = Field(default=Segment.OTHER.value, max_length=32)
+    owner_id: str = Field(max_length=32)
+    channel_id: str = Field(default="", max_length=32)
+    weekly_target: int = 3
+    status: str = Field(default=Status.OPEN.value, max_length=16)
+    conclusion: str = Field(default="", max_length=3000)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+    closed_at: datetime | None = _when(nullable=True)
+
+
+class Interview(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    interviewer_id: str = Field(max_length=32)
+    interviewee: str = Field(default="", max_length=200)
+    segment: str = Field(default=Segment.OTHER.value, max_length=32)
+    held_on: date | None = None  # None while only planned
+    planned_at: datetime | None = _when(nullable=True)
+    struggling_moments: str = Field(default="", max_length=3000)
+    driving_forces: str = Field(default="", max_length=3000)
+    existing_solutions: str = Field(default="", max_length=3000)
+    alternative_solutions: str = Field(default="", max_length=3000)
+    motivations: str = Field(default="", max_length=3000)
+    desired_outcomes: str = Field(default="", max_length=3000)
+    quote: str = Field(default="", max_length=3000)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class Theme(SQLModel, table=True):
+    """One entry of a question's codebook."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    name: str = Field(max_length=300)
+    created_at: datetime = _when()
+
+
+class Insight(SQLModel, table=True):
+    """One line of learning from an interview, coded to one theme."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    interview_id: int = Field(foreign_key="interview.id", index=True)
+    theme_id: int = Field(foreign_key="theme.id", index=True)
+    text: str = Field(max_length=1000)
+    created_at: datetime = _when()
+
+
+class Delivery(SQLModel, table=True):
+    """The ledger of scheduled sends: a row claims (kind, target, period) before sending."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "kind", "target", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    target: str = Field(max_length=64)
+    period: str = Field(max_length=32)
+    claimed_at: datetime = _when()
+    sent_at: datetime | None = _when(nullable=True)
+
+
+class Member(SQLModel, table=True):
+    """A user's time zone and preferences, cached from users.info."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    tz: str = Field(default="UTC", max_length=64)
+    reminders: bool = True
+    fetched_at: datetime = _when()

@@ -1,0 +1,1 @@
+"""Jinja templates for every word the app says (see bot/words.py)."""

@@ -1,0 +1,280 @@
+"""A loopback fake of Slack's Web API: a real HTTP server on 127.0.0.1.
+
+It records every call, refuses a wrong bot token, checks every `blocks` and `view` payload
+with slack_sdk's Block Kit models and the limits in shared/REFERENCE.md, and can be told to
+answer a method with 429 + Retry-After or a 5xx.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+BOT_TOKEN = "xoxb-test-token"
+BOT_USER = "UBOT"
+JSON_FIELDS = ("blocks", "view", "attachments", "metadata", "file_uploads", "files")
+
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+LIMITS = {"private_metadata": 3000, "block_id": 255, "action_id": 255}
+VIEW_BYTES = 250_000
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None = None
+
+
+@dataclass
+class Failure:
+    status: int
+    retry_after: int | None
+    times: int
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    time_zones: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, Failure] = field(default_factory=dict)
+    default_tz: str = "Europe/London"
+
+    def __post_init__(self) -> None:
+        self._cond = threading.Condition()
+        self._ids = itertools.count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- lifecycle -----------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self) -> str:
+        return f"{self.url}/response/{next(self._ids)}"
+
+    def reset(self) -> None:
+        with self._cond:
+            self.calls.clear()
+            self.violations.clear()
+            self.failures.clear()
+            self.time_zones.clear()
+
+    # -- test controls -------------------------------------------------------------
+    def fail(self, method: str, status: int = 429, retry_after: int | None = 1, times: int = 1):
+        self.failures[method] = Failure(status, retry_after if status == 429 else None, times)
+
+    def of(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until `count` calls of `method` arrived (the app answers asynchronously)."""
+        with self._cond:
+            ok = self._cond.wait_for(
+                lambda: len([c for c in self.calls if c.method == method]) >= count, timeout
+            )
+            found = [c for c in self.calls if c.method == method]
+        assert ok, f"expected {count} {method} call(s), got {len(found)}: {self.methods()}"
+        return found
+
+    def methods(self) -> list[str]:
+        with self._cond:
+            return [c.method for c in self.calls]
+
+    # -- answers -------------------------------------------------------------------
+    def _record(self, call: Call) -> None:
+        with self._cond:
+            self.calls.append(call)
+            self._cond.notify_all()
+
+    def _violation(self, text: str) -> None:
+        with self._cond:
+            self.violations.append(text)
+
+    def answer(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict]:
+        failure = self.failures.get(method)
+        if failure and failure.times > 0:
+            failure.times -= 1
+            self._record(Call(method + ":failed", args, token))
+            error = "ratelimited" if failure.status == 429 else "internal_error"
+            return failure.status, {"ok": False, "error": error, "_retry": failure}
+        if method != "response_url" and token != BOT_TOKEN:
+            self._record(Call(method + ":refused", args, token))
+            return 200, {"ok": False, "error": "invalid_auth"}
+        problems = check_payload(method, args)
+        if problems:
+            for p in problems:
+                self._violation(f"{method}: {p}")
+            self._record(Call(method + ":invalid", args, token))
+            return 200, {"ok": False, "error": "invalid_blocks", "errors": problems}
+        self._record(Call(method, args, token))
+        return 200, self._result(method, args)
+
+    def _result(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        ts = f"{1_700_000_000 + next(self._ids)}.000100"
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "team_id": "T1",
+                "user_id": BOT_USER,
+                "bot_id": "B1",
+                "team": "Test",
+            }
+        if method in ("chat.postMessage", "chat.update"):
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts", ts)}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method in ("views.open", "views.push", "views.update", "views.publish"):
+            view = dict(args.get("view") or {})
+            view.update(id=f"V{next(self._ids)}", hash="h1")
+            return {"ok": True, "view": view}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).split(",")[0]}}
+        if method == "users.info":
+            user = str(args.get("user"))
+            tz = self.time_zones.get(user, self.default_tz)
+            return {"ok": True, "user": {"id": user, "name": user.lower(), "tz": tz}}
+        if method == "conversations.info":
+            channel = str(args.get("channel"))
+            return {"ok": True, "channel": {"id": channel, "name": channel.lower()}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ids)}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": f["id"]} for f in args.get("files") or []]}
+        return {"ok": True}
+
+
+def check_payload(method: str, args: dict[str, Any]) -> list[str]:
+    """Block Kit checks: slack_sdk's models plus the limits in shared/REFERENCE.md."""
+    problems: list[str] = []
+    blocks = args.get("blocks")
+    if blocks is not None:
+        if len(blocks) > MESSAGE_BLOCKS:
+            problems.append(f"{len(blocks)} blocks in a message (at most {MESSAGE_BLOCKS})")
+        problems += _check_blocks(blocks)
+    view = args.get("view")
+    if view is not None:
+        try:
+            View(**view).validate_json()
+        except Exception as e:
+            problems.append(f"view: {e}")
+        if len(view.get("blocks", [])) > VIEW_BLOCKS:
+            problems.append(f"{len(view['blocks'])} blocks in a view (at most {VIEW_BLOCKS})")
+        if len(view.get("private_metadata", "")) > LIMITS["private_metadata"]:
+            problems.append("private_metadata longer than 3000")
+        if len(json.dumps(view).encode()) > VIEW_BYTES:
+            problems.append("view larger than 250 kB")
+        problems += _check_blocks(view.get("blocks", []))
+    return problems
+
+
+def _check_blocks(blocks: list[dict[str, Any]]) -> list[str]:
+    problems = []
+    for raw in blocks:
+        block = Block.parse(raw)
+        if block is None:
+            problems.append(f"unknown block {raw!r:.200}")
+            continue
+        try:
+            block.validate_json()
+        except Exception as e:
+            problems.append(f"{raw.get('type')} block: {e}")
+        problems += _check_ids(raw)
+    return problems
+
+
+def _check_ids(node: Any) -> list[str]:
+    problems = []
+    if isinstance(node, dict):
+        for key, limit in LIMITS.items():
+            if isinstance(node.get(key), str) and len(node[key]) > limit:
+                problems.append(f"{key} longer than {limit}")
+        if node.get("type") == "plain_text_input" and node.get("max_length", 0) > 3000:
+            problems.append("plain_text_input max_length over 3000")
+        for value in node.values():
+            problems += _check_ids(value)
+    elif isinstance(node, list):
+        for value in node:
+            problems += _check_ids(value)
+    return problems
+
+
+def _decode(content_type: str, body: bytes) -> dict[str, Any]:
+    if not body:
+        return {}
+    if content_type.startswith("application/json"):
+        return json.loads(body)
+    args: dict[str, Any] = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    for key in JSON_FIELDS:
+        if isinstance(args.get(key), str) and args[key][:1] in "[{":
+            args[key] = json.loads(args[key])
+    return args
+
+
+def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *_args: object) -> None:  # keep test output quiet
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            if self.path.startswith("/upload/"):
+                fake._record(Call("upload", {"path": self.path, "bytes": len(body)}))
+                return self._send(200, {"ok": True})
+            args = _decode(self.headers.get("Content-Type", ""), body)
+            auth = self.headers.get("Authorization", "")
+            token = auth.removeprefix("Bearer ") if auth else args.get("token")
+            if self.path.startswith("/response/"):
+                method = "response_url"
+                args["_url"] = self.path
+            else:
+                method = self.path.removeprefix("/api/")
+            status, payload = fake.answer(method, args, token)
+            failure = payload.pop("_retry", None)
+            headers = {}
+            if failure and failure.retry_after is not None:
+                headers["Retry-After"] = str(failure.retry_after)
+            self._send(status, payload, headers)
+
+        do_GET = do_POST
+
+        def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler

@@ -1,0 +1,121 @@
+"""Sends requests to the app exactly as Slack does: form-encoded slash commands,
+`payload=<json>` interactions, JSON events, each signed with X-Slack-Signature."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+SIGNING_SECRET = "test-signing-secret"
+_ids = itertools.count(1)
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class SlackSender:
+    app_url: str
+    response_url: Any  # a callable giving a fresh response_url on the fake
+    team: str = "T1"
+    secret: str = SIGNING_SECRET
+
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        ts = int(time.time()) if timestamp is None else timestamp
+        request = urllib.request.Request(
+            f"{self.app_url}/slack/events",
+            data=body.encode(),
+            method="POST",
+            headers={
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": str(ts),
+                "X-Slack-Signature": signature or sign(body, ts, self.secret),
+                **(headers or {}),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return Reply(r.status, r.read())
+        except urllib.error.HTTPError as e:
+            return Reply(e.code, e.read())
+
+    def command(
+        self,
+        text: str,
+        *,
+        user: str = "U1",
+        team: str | None = None,
+        channel: str = "C1",
+        command: str = "/discovery",
+        **kw: Any,
+    ) -> Reply:
+        team = team or self.team
+        form = {
+            "token": "legacy-verification-token",
+            "team_id": team,
+            "team_domain": team.lower(),
+            "channel_id": channel,
+            "channel_name": "product",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A1",
+            "is_enterprise_install": "false",
+            "response_url": self.response_url(),
+            "trigger_id": f"trigger.{next(_ids)}",
+        }
+        return self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
+
+    def interaction(self, payload: dict[str, Any], **kw: Any) -> Reply:
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post(body, "application/x-www-form-urlencoded", **kw)
+
+    def event(self, event: dict[str, Any], *, team: str | None = None, **kw: Any) -> Reply:
+        team = team or self.team
+        envelope = {
+            "token": "legacy-verification-token",
+            "team_id": team,
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{next(_ids)}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+        }
+        return self.post(json.dumps(envelope), "application/json", **kw)
+
+
+def get(url: str) -> Reply:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return Reply(r.status, r.read())
+    except urllib.error.HTTPError as e:
+        return Reply(e.code, e.read())

@@ -1,0 +1,119 @@
+"""The command line: settings errors, --help, migrations on both databases."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from bot.config import ConfigError, load
+from cadence.db import is_current, make_engine, migrate
+from tests.conftest import app_env, run_cli
+from tests.fake_slack import FakeSlack
+
+COMMANDS = ["serve", "socket", "scheduler", "tick", "migrate", "demo"]
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help(command: str | None, fake: FakeSlack, tmp_path) -> None:
+    args = ["--help"] if command is None else [command, "--help"]
+    result = run_cli(*args, env=app_env(fake, f"sqlite:///{tmp_path}/x.db"))
+    assert result.returncode == 0, result.stderr
+    assert "usage: discovery-bot" in result.stdout
+    if command is None:
+        assert all(c in result.stdout for c in COMMANDS)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "command"),
+    [
+        ("SLACK_BOT_TOKEN", "", "serve"),
+        ("SLACK_BOT_TOKEN", "not-a-token", "tick"),
+        ("SLACK_SIGNING_SECRET", "", "serve"),
+        ("SLACK_APP_TOKEN", "", "socket"),
+        ("SLACK_API_URL", "slack.com/api", "serve"),
+        ("DATABASE_URL", "mysql://x@y/z", "migrate"),
+        ("PORT", "eighty", "serve"),
+    ],
+)
+def test_bad_setting_is_one_line_naming_it(
+    variable: str, value: str, command: str, fake: FakeSlack, tmp_path
+) -> None:
+    env = app_env(fake, f"sqlite:///{tmp_path}/x.db")
+    env[variable] = value
+    result = run_cli(command, env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and variable in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_tick_refuses_an_instant_without_a_zone(fake: FakeSlack, tmp_path) -> None:
+    result = run_cli(
+        "tick", "--at", "2026-11-30T14:05", env=app_env(fake, f"sqlite:///{tmp_path}/x.db")
+    )
+    assert result.returncode == 2
+    assert "time zone" in result.stderr
+
+
+def test_database_urls_are_mapped_to_psycopg() -> None:
+    base = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+    for url in ("postgres://u@h/db", "postgresql://u@h/db"):
+        assert load({**base, "DATABASE_URL": url}).database_url == "postgresql+psycopg://u@h/db"
+    assert load(base).database_url == "sqlite:///discovery.db"
+    assert load(base).api_url == "https://slack.com/api/"
+    assert load({**base, "SLACK_API_URL": "http://127.0.0.1:9/api"}).api_url.endswith("/api/")
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
+        load({"SLACK_BOT_TOKEN": "xoxb-1"})
+
+
+def _schema_matches_models(engine: sa.Engine) -> list:
+    with engine.connect() as c:
+        context = MigrationContext.configure(c, opts={"compare_type": True})
+        return compare_metadata(context, SQLModel.metadata)
+
+
+def test_migrations_build_the_models_schema_on_sqlite(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/m.db")
+    assert not is_current(engine)
+    migrate(engine)
+    migrate(engine)  # a second run is a no-op
+    assert is_current(engine)
+    assert _schema_matches_models(engine) == []
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            name = "cadence_" + uuid.uuid4().hex[:8]
+            c.execute(sa.text(f"CREATE DATABASE {name}"))
+    except sa.exc.OperationalError as e:
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {e.orig}")
+    yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as c:
+        c.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
+
+
+def test_migrate_command_builds_the_models_schema_on_postgresql(
+    postgres_url: str, fake: FakeSlack
+) -> None:
+    env = app_env(fake, postgres_url.replace("postgresql+psycopg", "postgres"))
+    result = run_cli("migrate", env=env)
+    assert result.returncode == 0, result.stderr
+    engine = make_engine(postgres_url)
+    assert is_current(engine)
+    assert _schema_matches_models(engine) == []
+    engine.dispose()
+
+
+def test_serve_refuses_an_old_postgresql_schema(postgres_url: str, fake: FakeSlack) -> None:
+    result = run_cli("tick", env=app_env(fake, postgres_url))
+    assert result.returncode == 2
+    assert "discovery-bot migrate" in result.stderr

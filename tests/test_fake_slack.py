@@ -1,0 +1,66 @@
+"""The fake must catch what real Slack would refuse, or the payload checks prove nothing."""
+
+from __future__ import annotations
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import WebClient
+
+from tests.fake_slack import BOT_TOKEN, FakeSlack
+
+
+def client(fake: FakeSlack, token: str = BOT_TOKEN) -> WebClient:
+    return WebClient(token=token, base_url=fake.api_url)
+
+
+def test_wrong_token_is_invalid_auth(slack: FakeSlack) -> None:
+    with pytest.raises(SlackApiError, match="invalid_auth"):
+        client(slack, "xoxb-wrong").auth_test()
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+        [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
+        [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}] * 51,
+        [{"type": "no_such_block"}],
+    ],
+    ids=["long-section", "long-header", "51-blocks", "unknown"],
+)
+def test_messages_over_block_kit_limits_are_refused(slack: FakeSlack, blocks: list) -> None:
+    with pytest.raises(SlackApiError, match="invalid_blocks"):
+        client(slack).chat_postMessage(channel="C1", text="t", blocks=blocks)
+    assert slack.violations
+    slack.violations.clear()
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"title": {"type": "plain_text", "text": "A title far too long for Slack"}}, "title"),
+        ({"private_metadata": "m" * 3001}, "private_metadata"),
+        ({"blocks": [{"type": "divider"}] * 101}, "blocks"),
+    ],
+    ids=["title", "private_metadata", "101-blocks"],
+)
+def test_views_over_limits_are_refused(slack: FakeSlack, change: dict, complaint: str) -> None:
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "New question"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}],
+        **change,
+    }
+    with pytest.raises(SlackApiError, match="invalid_blocks"):
+        client(slack).views_open(trigger_id="t", view=view)
+    assert any(complaint in v for v in slack.violations), slack.violations
+    slack.violations.clear()
+
+
+def test_a_method_can_be_made_to_rate_limit(slack: FakeSlack) -> None:
+    slack.fail("chat.postMessage", status=429, retry_after=7)
+    with pytest.raises(SlackApiError) as e:
+        client(slack).chat_postMessage(channel="C1", text="t")
+    assert e.value.response.status_code == 429
+    assert e.value.response.headers["Retry-After"] == "7"
+    assert client(slack).chat_postMessage(channel="C1", text="t")["ok"]

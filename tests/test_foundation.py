@@ -1,0 +1,78 @@
+"""End to end: the real server process, signed requests, the fake Slack."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+
+from tests.conftest import Server, running_server
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import SlackSender, get, sign
+
+
+def test_healthz_answers_when_the_database_does(server: Server) -> None:
+    reply = get(server.url + "/healthz")
+    assert reply.status == 200
+    assert reply.json()["database"] == "up"
+
+
+def test_healthz_is_503_when_the_database_does_not_answer(fake: FakeSlack, tmp_path) -> None:
+    with running_server(fake, tmp_path, "--no-scheduler") as server:
+        with server.engine.begin() as c:
+            c.execute(sa.text("ALTER TABLE alembic_version RENAME TO moved_away"))
+        assert get(server.url + "/healthz").status == 503
+        with server.engine.begin() as c:
+            c.execute(sa.text("ALTER TABLE moved_away RENAME TO alembic_version"))
+        assert get(server.url + "/healthz").status == 200
+
+
+def test_url_verification_echoes_the_challenge(sender: SlackSender) -> None:
+    body = json.dumps({"type": "url_verification", "token": "t", "challenge": "abc123"})
+    reply = sender.post(body, "application/json")
+    assert reply.status == 200
+    assert reply.json() == {"challenge": "abc123"}
+
+
+def test_help_answers_ephemerally(sender: SlackSender, slack: FakeSlack) -> None:
+    reply = sender.command("help")
+    assert reply.status == 200
+    (call,) = slack.wait_for("response_url")
+    assert call.args["response_type"] == "ephemeral"
+    assert "/discovery new" in call.args["text"]
+    assert not slack.of("chat.postMessage")
+
+
+def test_unknown_subcommand_says_so_and_lists_help(sender: SlackSender, slack: FakeSlack) -> None:
+    sender.command("frobnicate <!channel>")
+    (call,) = slack.wait_for("response_url")
+    assert "`frobnicate`" in call.args["text"]
+    assert "/discovery list" in call.args["text"]
+
+
+def test_wrong_signature_is_refused_without_side_effects(
+    sender: SlackSender, slack: FakeSlack, server: Server
+) -> None:
+    before = server.rows()
+    form = urlencode({"command": "/discovery", "text": "help", "team_id": sender.team})
+    reply = sender.post(form, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64)
+    assert reply.status == 401
+    assert slack.calls == []
+    assert server.rows() == before
+
+
+def test_stale_timestamp_is_refused_without_side_effects(
+    sender: SlackSender, slack: FakeSlack, server: Server
+) -> None:
+    before = server.rows()
+    six_minutes_ago = int(time.time()) - 360
+    form = urlencode({"command": "/discovery", "text": "help", "team_id": sender.team})
+    signature = sign(form, six_minutes_ago)  # correctly signed, but too old
+    reply = sender.post(
+        form, "application/x-www-form-urlencoded", timestamp=six_minutes_ago, signature=signature
+    )
+    assert reply.status == 401
+    assert slack.calls == []
+    assert server.rows() == before
