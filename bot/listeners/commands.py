@@ -2,20 +2,154 @@
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
-from bot import words
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import surfaces, words
 from bot.app import Store
 from bot.blocks import section
+from bot.listeners.shared import overviews_for
+from cadence import questions
+from cadence.models import Question, Status
+
+
+@dataclass
+class Ask:
+    """One slash command, as the subcommands need it."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    command: str
+    rest: str
+    client: AsyncWebClient
+    respond: AsyncRespond
+    store: Store
+
+    async def say(self, text: str) -> None:
+        await self.respond(text=text, blocks=[section(text)], response_type="ephemeral")
+
+
+async def _help(ask: Ask) -> None:
+    await ask.say(words.say("help.text", command=ask.command))
+
+
+async def _new(ask: Ask) -> None:
+    view = surfaces.new_question_modal(ask.rest, ask.user_id, ask.channel_id)
+    await ask.client.views_open(trigger_id=ask.trigger_id, view=view)
+
+
+async def _list(ask: Ask) -> None:
+    found = await ask.store.run(questions.open_questions, ask.team_id)
+    if not found:
+        await ask.say(words.say("questions.none_open", command=ask.command))
+        return
+    overviews = await overviews_for(ask.client, ask.store, ask.team_id, found)
+    text = words.say("questions.list_header", count=len(found))
+    await ask.respond(text=text, blocks=surfaces.list_blocks(overviews), response_type="ephemeral")
+
+
+async def _pick(ask: Ask, verb: str) -> tuple[Question | None, str]:
+    """The question the command names, or the caller's only open one; says why when none."""
+    if ask.rest:
+        lookup = await ask.store.run(questions.find, ask.team_id, ask.rest)
+        if lookup.question is not None:
+            return lookup.question, lookup.rest
+        if lookup.candidates:
+            await ask.say(
+                words.say("questions.ambiguous", ref=ask.rest, candidates=lookup.candidates)
+            )
+        else:
+            await ask.say(words.say("questions.unknown", ref=ask.rest))
+        return None, ""
+    mine = await ask.store.run(questions.open_questions, ask.team_id, ask.user_id)
+    if len(mine) == 1:
+        return mine[0], ""
+    if not mine:
+        await ask.say(words.say("questions.none_yours", command=ask.command))
+    else:
+        await ask.say(words.say("questions.which", verb=verb, candidates=mine))
+    return None, ""
+
+
+async def _status(ask: Ask) -> None:
+    if ask.rest:
+        question, _ = await _pick(ask, "see")
+        if question is None:
+            return
+        chosen = [question]
+    else:
+        chosen = await ask.store.run(questions.open_questions, ask.team_id, ask.user_id)
+        if not chosen:
+            await ask.say(words.say("questions.none_yours", command=ask.command))
+            return
+    overviews = await overviews_for(ask.client, ask.store, ask.team_id, chosen)
+    blocks = surfaces.status_blocks(overviews)
+    await ask.respond(text=blocks[0]["text"]["text"], blocks=blocks, response_type="ephemeral")
+
+
+async def _close(ask: Ask) -> None:
+    question, conclusion = await _pick(ask, "close")
+    if question is None:
+        return
+    if question.owner_id != ask.user_id:
+        await ask.say(words.say("questions.not_owner", q=question))
+    elif question.status != Status.OPEN.value:
+        await ask.say(words.say("questions.not_open", q=question))
+    else:
+        view = surfaces.close_modal(question, conclusion)
+        await ask.client.views_open(trigger_id=ask.trigger_id, view=view)
+
+
+async def _guide(ask: Ask) -> None:
+    question, _ = await _pick(ask, "prepare for")
+    if question is not None:
+        blocks = surfaces.guide_blocks(question)
+        await ask.respond(text=blocks[0]["text"]["text"], blocks=blocks, response_type="ephemeral")
+
+
+SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
+    "help": _help,
+    "new": _new,
+    "list": _list,
+    "status": _status,
+    "close": _close,
+    "guide": _guide,
+}
 
 
 def register(app: AsyncApp, store: Store) -> None:
     @app.command("/discovery")
-    async def discovery(ack: AsyncAck, command: dict, respond: AsyncRespond) -> None:
+    async def discovery(
+        ack: AsyncAck,
+        command: dict,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
         await ack()
-        sub, _, _rest = command.get("text", "").strip().partition(" ")
-        name = command.get("command", "/discovery")
-        text = words.say("help.text", command=name)
-        if sub.lower() not in ("", "help"):
-            text = words.say("help.unknown", command=name, word=sub) + "\n" + text
-        await respond(text=text, blocks=[section(text)], response_type="ephemeral")
+        word, _, rest = command.get("text", "").strip().partition(" ")
+        ask = Ask(
+            team_id=context.team_id or "",
+            user_id=command["user_id"],
+            channel_id=command.get("channel_id", ""),
+            trigger_id=command.get("trigger_id", ""),
+            command=command.get("command", "/discovery"),
+            rest=rest.strip(),
+            client=client,
+            respond=respond,
+            store=store,
+        )
+        handler = SUBCOMMANDS.get(word.lower() or "help")
+        if handler is None:
+            name = ask.command
+            text = (
+                words.say("help.unknown", word=word) + "\n" + words.say("help.text", command=name)
+            )
+            await ask.say(text)
+            return
+        await handler(ask)

@@ -1,0 +1,100 @@
+"""The new-question and close modals, the guide button and the App Home tab."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import surfaces, words
+from bot.app import Store
+from bot.blocks import section
+from bot.listeners.shared import publish_home
+from cadence import questions
+from cadence.models import Status
+
+
+def _errors(codes: dict[str, str]) -> dict[str, str]:
+    return {block: words.plain(f"errors.{code}") for block, code in codes.items()}
+
+
+def register(app: AsyncApp, store: Store) -> None:
+    @app.view(surfaces.NEW_QUESTION)
+    async def new_question(
+        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        values = surfaces.state_values(view)
+        draft = questions.Draft(
+            text=values.get("text", ""),
+            hypothesis=values.get("hypothesis", ""),
+            segment=values.get("segment", ""),
+            owner_id=values.get("owner", ""),
+            channel_id=values.get("channel", ""),
+            weekly_target=values.get("target", ""),
+        )
+        problems = questions.check_draft(draft)
+        if problems:
+            await ack(response_action="errors", errors=_errors(problems))
+            return
+        creator = body["user"]["id"]
+        # Stored before the ack: once the modal closes, nothing typed into it may be lost.
+        question = await store.run(
+            questions.create, context.team_id, draft, creator, datetime.now(UTC)
+        )
+        await ack()
+        text, blocks = surfaces.created_blocks(question, creator)
+        for user in dict.fromkeys([question.owner_id, creator]):
+            await client.chat_postMessage(channel=user, text=text, blocks=blocks)
+        await publish_home(client, store, context.team_id, question.owner_id)
+
+    @app.view(surfaces.CLOSE_QUESTION)
+    async def close_question(
+        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        values = surfaces.state_values(view)
+        if values.get("outcome") not in (Status.ANSWERED.value, Status.DROPPED.value):
+            await ack(response_action="errors", errors=_errors({"outcome": "required_outcome"}))
+            return
+        user = body["user"]["id"]
+        try:
+            question = await store.run(
+                questions.close,
+                context.team_id,
+                int(surfaces.metadata(view)["question_id"]),
+                user,
+                Status(values["outcome"]),
+                values.get("conclusion", ""),
+                datetime.now(UTC),
+            )
+        except questions.NotOwner:
+            await ack(response_action="errors", errors=_errors({"outcome": "not_owner"}))
+            return
+        except questions.NotOpen:
+            await ack(response_action="errors", errors=_errors({"outcome": "not_open"}))
+            return
+        await ack()
+        text = words.say("questions.closed", q=question)
+        await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
+        await publish_home(client, store, context.team_id, user)
+
+    @app.action(surfaces.GUIDE_BUTTON)
+    async def show_guide(
+        ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        question = await store.run(questions.get, context.team_id, int(action["value"]))
+        if question is not None:
+            view = surfaces.guide_modal(question)
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(surfaces.NEW_BUTTON)
+    async def new_from_home(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
+        await ack()
+        view = surfaces.new_question_modal("", body["user"]["id"], None)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.event("app_home_opened")
+    async def home(event: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+        if event.get("tab", "home") == "home":
+            await publish_home(client, store, context.team_id, event["user"])

@@ -1,0 +1,30 @@
+"""Steps more than one listener takes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import surfaces
+from bot.app import Store
+from bot.members import time_zones
+from cadence import questions
+from cadence.models import Question
+from cadence.questions import Overview
+
+
+async def overviews_for(
+    client: AsyncWebClient, store: Store, team_id: str, chosen: Sequence[Question]
+) -> list[Overview]:
+    """Progress of questions, each counted in its owner's week."""
+    now = datetime.now(UTC)
+    zones = await time_zones(client, store, team_id, {q.owner_id for q in chosen}, now)
+    return await store.run(questions.overviews, team_id, chosen, now, zones)
+
+
+async def publish_home(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> None:
+    mine = await store.run(questions.open_questions, team_id, user_id)
+    overviews = await overviews_for(client, store, team_id, mine)
+    await client.views_publish(user_id=user_id, view=surfaces.home_view(overviews))

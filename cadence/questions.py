@@ -1,0 +1,228 @@
+"""Open questions: what the team doesn't know yet, who can tell them, and how it is going."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from cadence import saturation, weeks
+from cadence.models import Insight, Interview, Question, Segment, Status, Theme
+
+MAX_TEXT = 300
+MAX_LONG_TEXT = 3000
+MIN_TARGET, MAX_TARGET, DEFAULT_TARGET = 1, 10, 3
+_REF = re.compile(r"^#?(\d+)\b\s*(.*)$", re.S)
+
+
+class NotOwner(Exception):
+    def __init__(self, question: Question) -> None:
+        super().__init__(question.owner_id)
+        self.question = question
+
+
+class NotOpen(Exception):
+    def __init__(self, question: Question) -> None:
+        super().__init__(question.status)
+        self.question = question
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A new question as typed into the modal, before it is checked."""
+
+    text: str
+    hypothesis: str = ""
+    segment: str = ""
+    owner_id: str = ""
+    channel_id: str = ""
+    weekly_target: str = str(DEFAULT_TARGET)
+
+
+def check_draft(draft: Draft) -> dict[str, str]:
+    """Problems by field name, as codes the Slack layer turns into words; empty when valid."""
+    errors: dict[str, str] = {}
+    if not draft.text.strip():
+        errors["text"] = "required"
+    elif len(draft.text.strip()) > MAX_TEXT:
+        errors["text"] = "too_long"
+    if len(draft.hypothesis) > MAX_LONG_TEXT:
+        errors["hypothesis"] = "too_long"
+    if draft.segment not in {s.value for s in Segment}:
+        errors["segment"] = "required"
+    if not draft.owner_id:
+        errors["owner"] = "required"
+    if not draft.channel_id:
+        errors["channel"] = "required"
+    target = draft.weekly_target.strip()
+    if not target.isdigit() or not MIN_TARGET <= int(target) <= MAX_TARGET:
+        errors["target"] = "target_range"
+    return errors
+
+
+def create(s: Session, team_id: str, draft: Draft, created_by: str, now: datetime) -> Question:
+    """Store a checked draft under the workspace's next number."""
+    for attempt in range(3):
+        number = (
+            s.exec(select(sa.func.max(Question.number)).where(Question.team_id == team_id)).one()
+            or 0
+        ) + 1
+        question = Question(
+            team_id=team_id,
+            number=number,
+            text=draft.text.strip(),
+            hypothesis=draft.hypothesis.strip(),
+            segment=draft.segment,
+            owner_id=draft.owner_id,
+            channel_id=draft.channel_id,
+            weekly_target=int(draft.weekly_target),
+            created_by=created_by,
+            created_at=now,
+            updated_at=now,
+        )
+        s.add(question)
+        try:
+            s.commit()
+            return question
+        except sa.exc.IntegrityError:  # another request took the number first
+            s.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def get(s: Session, team_id: str, question_id: int) -> Question | None:
+    question = s.get(Question, question_id)
+    return question if question is not None and question.team_id == team_id else None
+
+
+def open_questions(s: Session, team_id: str, owner_id: str | None = None) -> list[Question]:
+    query = select(Question).where(
+        Question.team_id == team_id, Question.status == Status.OPEN.value
+    )
+    if owner_id is not None:
+        query = query.where(Question.owner_id == owner_id)
+    return list(s.exec(query.order_by(col(Question.number))))
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a reference named: one question, several (ambiguous), or none."""
+
+    question: Question | None = None
+    candidates: tuple[Question, ...] = ()
+    rest: str = ""  # what followed a number, e.g. the conclusion in `close #3 ...`
+
+
+def split_ref(text: str) -> tuple[int | None, str]:
+    """`#12 the rest` or `12 the rest` gives (12, 'the rest'); anything else is a fragment."""
+    m = _REF.match(text.strip())
+    return (int(m.group(1)), m.group(2).strip()) if m else (None, text.strip())
+
+
+def find(s: Session, team_id: str, ref: str) -> Lookup:
+    """A question by number (any status) or by a fragment of an open question's text."""
+    number, rest = split_ref(ref)
+    if number is not None:
+        question = s.exec(
+            select(Question).where(Question.team_id == team_id, Question.number == number)
+        ).first()
+        return Lookup(question, (), rest)
+    fragment = rest.casefold()
+    hits = [q for q in open_questions(s, team_id) if fragment in q.text.casefold()]
+    exact = [q for q in hits if q.text.casefold() == fragment]
+    if len(hits) == 1 or len(exact) == 1:
+        return Lookup((exact or hits)[0])
+    return Lookup(None, tuple(hits))
+
+
+def close(
+    s: Session,
+    team_id: str,
+    question_id: int,
+    user_id: str,
+    status: Status,
+    conclusion: str,
+    now: datetime,
+) -> Question:
+    question = get(s, team_id, question_id)
+    if question is None:
+        raise LookupError(question_id)
+    if question.owner_id != user_id:
+        raise NotOwner(question)
+    if question.status != Status.OPEN.value:
+        raise NotOpen(question)
+    question.status = status.value
+    question.conclusion = conclusion.strip()[:MAX_LONG_TEXT]
+    question.closed_at = question.updated_at = now
+    s.add(question)
+    s.commit()
+    return question
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything the list, status and Home views show about one question."""
+
+    question: Question
+    progress: weeks.Progress
+    themes: int
+    saturation: saturation.Saturation
+
+
+def overviews(
+    s: Session,
+    team_id: str,
+    questions: Sequence[Question],
+    now: datetime,
+    time_zones: dict[str, str],
+) -> list[Overview]:
+    """Progress, themes and saturation of many questions in three queries.
+
+    `time_zones` maps owners to their zone: each question's week is its owner's.
+    """
+    ids = [q.id for q in questions]
+    held = (
+        Interview.team_id == team_id,
+        col(Interview.question_id).in_(ids),
+        col(Interview.held_on).is_not(None),
+    )
+    interviews: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    for question_id, interview_id, held_on in s.exec(
+        select(Interview.question_id, Interview.id, Interview.held_on)
+        .where(*held)
+        .order_by(col(Interview.held_on), col(Interview.id))
+    ):
+        interviews[question_id].append((interview_id, held_on))
+    codes: dict[int, set[int]] = defaultdict(set)
+    for interview_id, theme_id in s.exec(
+        select(Insight.interview_id, Insight.theme_id)
+        .join(Interview, col(Insight.interview_id) == Interview.id)
+        .where(*held)
+    ):
+        codes[interview_id].add(theme_id)
+    theme_counts: dict[int, int] = dict(
+        s.exec(  # type: ignore[arg-type]
+            select(Theme.question_id, sa.func.count())
+            .where(Theme.team_id == team_id, col(Theme.question_id).in_(ids))
+            .group_by(Theme.question_id)
+        ).all()
+    )
+    result = []
+    for q in questions:
+        today = weeks.local_today(now, time_zones.get(q.owner_id, "UTC"))
+        mine = interviews[q.id]
+        result.append(
+            Overview(
+                question=q,
+                progress=weeks.progress([d for _, d in mine], q.weekly_target, today),
+                themes=theme_counts.get(q.id, 0),
+                saturation=saturation.assess([codes[i] for i, _ in mine]),
+            )
+        )
+    return result

@@ -1,0 +1,63 @@
+"""Weeks run Monday to Sunday in the owner's time zone; progress and streaks count by them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+HISTORY_WEEKS = 4  # completed weeks shown beside this week's progress
+STREAK_LOOKBACK_WEEKS = 104
+
+
+def zone(name: str) -> ZoneInfo:
+    """The named zone, or UTC for a name this machine does not know."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_today(now: datetime, tz: str) -> date:
+    return now.astimezone(zone(tz)).date()
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How a question's burst is going, as of one day in its owner's zone."""
+
+    this_week: int
+    target: int
+    history: tuple[tuple[date, int], ...]  # (Monday, interviews) of completed weeks, oldest first
+    streak: int  # consecutive weeks on target, this week included once it is on target
+
+    @property
+    def on_target(self) -> bool:
+        return self.this_week >= self.target
+
+    @property
+    def behind_by(self) -> int:
+        return max(self.target - self.this_week, 0)
+
+
+def progress(held_on: Iterable[date], target: int, today: date) -> Progress:
+    """Progress from the dates interviews were held on, as of `today`."""
+    per_week = Counter(week_start(d) for d in held_on)
+    this_monday = week_start(today)
+    history = tuple(
+        (this_monday - timedelta(weeks=k), per_week[this_monday - timedelta(weeks=k)])
+        for k in range(HISTORY_WEEKS, 0, -1)
+    )
+    streak = 0
+    for k in range(1, STREAK_LOOKBACK_WEEKS + 1):
+        if per_week[this_monday - timedelta(weeks=k)] < target:
+            break
+        streak += 1
+    this_week = per_week[this_monday]
+    return Progress(this_week, target, history, streak + (this_week >= target))
