@@ -57,11 +57,11 @@ def _render(env_name: str, name: str, kwargs: dict[str, Any]) -> str:
     return str(getattr(_module(env_name, file), macro)(**kwargs)).strip()
 
 
-def say(name: str, **kwargs: Any) -> str:
+def say(name: str, /, **kwargs: Any) -> str:
     """Render a macro as mrkdwn, e.g. `say("questions.created", number=3)`."""
     return _render("mrkdwn", name, kwargs)
 
 
-def plain(name: str, **kwargs: Any) -> str:
+def plain(name: str, /, **kwargs: Any) -> str:
     """Render a macro as plain text (labels, titles, placeholders, notifications)."""
     return _render("plain", name, kwargs)

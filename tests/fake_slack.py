@@ -250,14 +250,15 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if self.path.startswith("/upload/"):
                 fake._record(Call("upload", {"path": self.path, "bytes": len(body)}))
                 return self._send(200, {"ok": True})
-            args = _decode(self.headers.get("Content-Type", ""), body)
+            path, _, query = self.path.partition("?")
+            args = {**dict(parse_qsl(query)), **_decode(self.headers.get("Content-Type", ""), body)}
             auth = self.headers.get("Authorization", "")
             token = auth.removeprefix("Bearer ") if auth else args.get("token")
-            if self.path.startswith("/response/"):
+            if path.startswith("/response/"):
                 method = "response_url"
-                args["_url"] = self.path
+                args["_url"] = path
             else:
-                method = self.path.removeprefix("/api/")
+                method = path.removeprefix("/api/")
             status, payload = fake.answer(method, args, token)
             failure = payload.pop("_retry", None)
             headers = {}

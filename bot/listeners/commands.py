@@ -61,10 +61,10 @@ async def _pick(ask: Ask, verb: str) -> tuple[Question | None, str]:
             return lookup.question, lookup.rest
         if lookup.candidates:
             await ask.say(
-                words.say("questions.ambiguous", ref=ask.rest, candidates=lookup.candidates)
+                words.say("questions.ambiguous", name=ask.rest, candidates=lookup.candidates)
             )
         else:
-            await ask.say(words.say("questions.unknown", ref=ask.rest))
+            await ask.say(words.say("questions.unknown", name=ask.rest))
         return None, ""
     mine = await ask.store.run(questions.open_questions, ask.team_id, ask.user_id)
     if len(mine) == 1:

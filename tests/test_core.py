@@ -1,0 +1,139 @@
+"""Unit tests of the domain: weeks, progress, streaks, saturation, question lookup."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from cadence import saturation, weeks
+from cadence.db import make_engine, migrate, session
+from cadence.questions import Draft, check_draft, create, find, open_questions, split_ref
+from cadence.saturation import State
+
+WED = date(2026, 11, 25)  # a Wednesday
+
+
+def test_week_is_monday_to_sunday() -> None:
+    assert weeks.week_start(WED) == date(2026, 11, 23)
+    assert weeks.week_start(date(2026, 11, 23)) == date(2026, 11, 23)
+    assert weeks.week_start(date(2026, 11, 29)) == date(2026, 11, 23)  # Sunday
+
+
+def test_today_is_the_owners_day() -> None:
+    # Monday 02:00 UTC is still Sunday evening in New York: last week there.
+    now = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    assert weeks.local_today(now, "America/New_York") == date(2026, 11, 29)
+    assert weeks.local_today(now, "Asia/Tokyo") == date(2026, 11, 30)
+    assert weeks.local_today(now, "Not/AZone") == date(2026, 11, 30)
+
+
+def test_progress_counts_this_week_and_history() -> None:
+    held = [WED, WED - timedelta(days=1), date(2026, 11, 16), date(2026, 11, 2)]
+    p = weeks.progress(held, 3, WED)
+    assert p.this_week == 2 and p.behind_by == 1 and not p.on_target
+    assert p.history == (
+        (date(2026, 10, 26), 0),
+        (date(2026, 11, 2), 1),
+        (date(2026, 11, 9), 0),
+        (date(2026, 11, 16), 1),
+    )
+
+
+def test_streak_counts_consecutive_weeks_on_target() -> None:
+    mondays = [date(2026, 11, 23) - timedelta(weeks=k) for k in range(1, 5)]
+    held = [m for m in mondays[:3] for _ in range(3)] + [mondays[3]]  # 3 full weeks, then 1
+    assert weeks.progress(held, 3, WED).streak == 3
+    assert weeks.progress([*held, WED, WED, WED], 3, WED).streak == 4  # this week counts once met
+    assert weeks.progress(held[3:], 3, WED).streak == 0  # a gap breaks it
+
+
+def themes(*counts: tuple[int, int]) -> list[set[int]]:
+    """Interviews from (first new theme id, how many new) pairs plus a shared old theme."""
+    return [set(range(start, start + n)) | {0} for start, n in counts]
+
+
+def test_saturation_reproduces_the_papers_worked_example() -> None:
+    # Base of 4 holds 37 themes; the first run adds 7 (19%), the next 4 (11%), then 1 (2.7%).
+    interviews = [set(range(0, 10)), set(range(10, 20)), set(range(20, 30)), set(range(30, 37))]
+    interviews += [set(range(37, 40)), set(range(40, 44)), {1, 2}, {44}]
+    result = saturation.assess(interviews)
+    assert result.state is State.SATURATED
+    assert result.label == "6+2"
+    assert result.base_themes == 37 and result.last_new == 1
+    assert round(result.last_share * 100, 1) == 2.7
+
+
+def test_saturation_needs_base_plus_run_interviews_with_themes() -> None:
+    assert saturation.assess([{1}] * 5).state is State.NOT_ENOUGH
+    assert saturation.assess([set()] * 8).state is State.NOT_ENOUGH  # nothing coded yet
+    result = saturation.assess([{1}, {2}, {3}, {4}, {5}, {6}])
+    assert result.state is State.LEARNING
+    assert (result.last_new, result.last_share) == (2, 0.5)
+
+
+def test_saturation_zero_threshold_like_francis() -> None:
+    interviews = [{1, 2}, {3}, {4}, {5}, {1}, {2}, {3}]
+    assert saturation.assess(interviews, base=4, run=3, threshold=0.0).label == "4+3"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("#12", (12, "")),
+        ("12 we learned a lot", (12, "we learned a lot")),
+        ("#3 Setup takes a week", (3, "Setup takes a week")),
+        ("trials", (None, "trials")),
+        ("2026 plans", (2026, "plans")),
+    ],
+)
+def test_split_ref(text: str, expected: tuple) -> None:
+    assert split_ref(text) == expected
+
+
+def test_check_draft_names_each_bad_field() -> None:
+    good = Draft("Why?", "", "superstars", "U1", "C1", "3")
+    assert check_draft(good) == {}
+    bad = Draft(" ", "x" * 3001, "nobody", "", "", "11")
+    assert check_draft(bad) == {
+        "text": "required",
+        "hypothesis": "too_long",
+        "segment": "required",
+        "owner": "required",
+        "channel": "required",
+        "target": "target_range",
+    }
+
+
+@pytest.fixture
+def db(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path}/core.db")
+    migrate(engine)
+    with session(engine) as s:
+        yield s
+
+
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+
+
+def draft(text: str, owner: str = "U1") -> Draft:
+    return Draft(text, "", "other", owner, "C1", "3")
+
+
+def test_numbers_count_per_workspace(db) -> None:
+    assert create(db, "TA", draft("a"), "U1", NOW).number == 1
+    assert create(db, "TA", draft("b"), "U1", NOW).number == 2
+    assert create(db, "TB", draft("c"), "U1", NOW).number == 1
+    assert [q.text for q in open_questions(db, "TB")] == ["c"]
+
+
+def test_find_by_number_fragment_and_never_across_workspaces(db) -> None:
+    create(db, "TA", draft("Why do trials stall?"), "U1", NOW)
+    create(db, "TA", draft("Why do trials convert?"), "U1", NOW)
+    create(db, "TB", draft("Why do trials stall?"), "U1", NOW)
+    assert find(db, "TA", "#2").question.text == "Why do trials convert?"
+    assert find(db, "TA", "STALL").question.team_id == "TA"
+    assert len(find(db, "TA", "trials").candidates) == 2
+    assert find(db, "TA", "why do trials stall?").question.number == 1  # exact text wins
+    assert find(db, "TB", "convert").question is None
+    assert find(db, "TB", "#2").question is None
