@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 Block = dict[str, Any]
+VALUE = "value"  # the action_id of every input, so reading a view is uniform
 
 
 def text_obj(text: str, kind: str = "mrkdwn") -> dict[str, Any]:
@@ -48,3 +50,73 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
     if block_id:
         block["block_id"] = block_id
     return block
+
+
+def input_block(block_id: str, label: str, element: dict[str, Any], **extra: Any) -> Block:
+    element["action_id"] = VALUE
+    block = {"type": "input", "block_id": block_id, "label": plain_text(label), "element": element}
+    if extra.get("hint"):
+        block["hint"] = plain_text(extra["hint"])
+    if extra.get("optional"):
+        block["optional"] = True
+    return block
+
+
+def text_element(
+    initial: str = "", *, multiline: bool = False, max_length: int = 3000, placeholder: str = ""
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = plain_text(placeholder)
+    return element
+
+
+def option(value: str, text: str, description: str = "") -> dict[str, Any]:
+    found: dict[str, Any] = {"text": plain_text(text[:75]), "value": value}
+    if description:
+        found["description"] = plain_text(description[:75])
+    return found
+
+
+def state_values(view: dict[str, Any]) -> dict[str, str]:
+    """Every input of a submitted view as a string, by block_id ('' when left empty)."""
+    found: dict[str, str] = {}
+    for block_id, by_action in view.get("state", {}).get("values", {}).items():
+        state = by_action.get(VALUE, {})
+        chosen = state.get("selected_option") or {}
+        found[block_id] = str(
+            state.get("value")
+            or chosen.get("value")
+            or state.get("selected_user")
+            or state.get("selected_conversation")
+            or state.get("selected_date")
+            or state.get("selected_date_time")
+            or ""
+        )
+    return found
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(view.get("private_metadata") or "{}")
+
+
+def modal(
+    callback_id: str, title: str, blocks: list[Block], submit: str | None, close: str, **meta: Any
+) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain_text(title),
+        "close": plain_text(close),
+        "blocks": blocks,
+        "private_metadata": json.dumps(meta),
+    }
+    if submit:
+        view["submit"] = plain_text(submit)
+    return view

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from bot import words
-from bot.blocks import Block, actions, button, context, divider, header, plain_text, section
+from bot.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    input_block,
+    modal,
+    option,
+    plain_text,
+    section,
+    text_element,
+)
 from cadence.models import Question, Segment, Status
-from cadence.questions import MAX_LONG_TEXT, MAX_TARGET, MAX_TEXT, MIN_TARGET, Overview
+from cadence.questions import MAX_LONG_TEXT, MAX_TARGET, MIN_TARGET, Overview
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
@@ -18,86 +30,17 @@ CLOSE_QUESTION = "close_question"
 GUIDE_BUTTON = "show_guide"
 NEW_BUTTON = "new_question_button"
 LOG_BUTTON = "log_interview"
-VALUE = "value"  # the action_id of every input, so reading a view is uniform
-
-
-# -- inputs ------------------------------------------------------------------------------
-def _input(block_id: str, label: str, element: dict[str, Any], **extra: Any) -> Block:
-    element["action_id"] = VALUE
-    block = {"type": "input", "block_id": block_id, "label": plain_text(label), "element": element}
-    if extra.get("hint"):
-        block["hint"] = plain_text(extra["hint"])
-    if extra.get("optional"):
-        block["optional"] = True
-    return block
-
-
-def _text_element(
-    initial: str = "", *, multiline: bool = False, max_length: int = MAX_TEXT, placeholder: str = ""
-) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "multiline": multiline,
-        "max_length": max_length,
-    }
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    if placeholder:
-        element["placeholder"] = plain_text(placeholder)
-    return element
-
-
-def _option(value: str, text: str, description: str = "") -> dict[str, Any]:
-    option: dict[str, Any] = {"text": plain_text(text), "value": value}
-    if description:
-        option["description"] = plain_text(description)
-    return option
 
 
 def segment_options() -> list[dict[str, Any]]:
     return [
-        _option(
+        option(
             s.value,
             words.plain("segments.name", segment=s.value),
             words.plain("segments.when", segment=s.value),
         )
         for s in Segment
     ]
-
-
-def state_values(view: dict[str, Any]) -> dict[str, str]:
-    """Every input of a submitted view as a string, by block_id ('' when left empty)."""
-    found: dict[str, str] = {}
-    for block_id, by_action in view.get("state", {}).get("values", {}).items():
-        state = by_action.get(VALUE, {})
-        option = state.get("selected_option") or {}
-        found[block_id] = str(
-            state.get("value")
-            or option.get("value")
-            or state.get("selected_user")
-            or state.get("selected_conversation")
-            or state.get("selected_date")
-            or ""
-        )
-    return found
-
-
-def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(view.get("private_metadata") or "{}")
-
-
-def _modal(callback_id: str, title: str, blocks: list[Block], submit: str | None, **meta: Any):
-    view: dict[str, Any] = {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain_text(title),
-        "close": plain_text(words.plain("modals.cancel" if submit else "modals.done")),
-        "blocks": blocks,
-        "private_metadata": json.dumps(meta),
-    }
-    if submit:
-        view["submit"] = plain_text(submit)
-    return view
 
 
 # -- new question ------------------------------------------------------------------------
@@ -109,23 +52,23 @@ def new_question_modal(text: str, user_id: str, channel_id: str | None) -> dict[
     if channel_id:
         channel_select["initial_conversation"] = channel_id
     blocks = [
-        _input(
+        input_block(
             "text",
             words.plain("modals.text_label"),
-            _text_element(text, multiline=True, placeholder=words.plain("modals.text_placeholder")),
+            text_element(text, multiline=True, placeholder=words.plain("modals.text_placeholder")),
             hint=words.plain("modals.text_hint"),
         ),
-        _input(
+        input_block(
             "hypothesis",
             words.plain("modals.hypothesis_label"),
-            _text_element(
+            text_element(
                 multiline=True,
                 max_length=MAX_LONG_TEXT,
                 placeholder=words.plain("modals.hypothesis_placeholder"),
             ),
             optional=True,
         ),
-        _input(
+        input_block(
             "segment",
             words.plain("modals.segment_label"),
             {
@@ -134,19 +77,19 @@ def new_question_modal(text: str, user_id: str, channel_id: str | None) -> dict[
                 "options": segment_options(),
             },
         ),
-        _input(
+        input_block(
             "owner",
             words.plain("modals.owner_label"),
             {"type": "users_select", "initial_user": user_id},
             hint=words.plain("modals.owner_hint"),
         ),
-        _input(
+        input_block(
             "channel",
             words.plain("modals.channel_label"),
             channel_select,
             hint=words.plain("modals.channel_hint"),
         ),
-        _input(
+        input_block(
             "target",
             words.plain("modals.target_label"),
             {
@@ -159,8 +102,12 @@ def new_question_modal(text: str, user_id: str, channel_id: str | None) -> dict[
             hint=words.plain("modals.target_hint"),
         ),
     ]
-    return _modal(
-        NEW_QUESTION, words.plain("modals.new_title"), blocks, words.plain("modals.create")
+    return modal(
+        NEW_QUESTION,
+        words.plain("modals.new_title"),
+        blocks,
+        words.plain("modals.create"),
+        words.plain("modals.cancel"),
     )
 
 
@@ -183,21 +130,21 @@ def created_blocks(question: Question, creator: str) -> tuple[str, list[Block]]:
 def close_modal(question: Question, conclusion: str) -> dict[str, Any]:
     blocks = [
         section(words.say("questions.ref", q=question)),
-        _input(
+        input_block(
             "outcome",
             words.plain("modals.outcome_label"),
             {
                 "type": "radio_buttons",
                 "options": [
-                    _option(Status.ANSWERED.value, words.plain("modals.answered")),
-                    _option(Status.DROPPED.value, words.plain("modals.dropped")),
+                    option(Status.ANSWERED.value, words.plain("modals.answered")),
+                    option(Status.DROPPED.value, words.plain("modals.dropped")),
                 ],
             },
         ),
-        _input(
+        input_block(
             "conclusion",
             words.plain("modals.conclusion_label"),
-            _text_element(
+            text_element(
                 conclusion,
                 multiline=True,
                 max_length=MAX_LONG_TEXT,
@@ -206,11 +153,12 @@ def close_modal(question: Question, conclusion: str) -> dict[str, Any]:
             optional=True,
         ),
     ]
-    return _modal(
+    return modal(
         CLOSE_QUESTION,
         words.plain("modals.close_title"),
         blocks,
         words.plain("modals.close_submit"),
+        words.plain("modals.cancel"),
         question_id=question.id,
     )
 
@@ -227,7 +175,8 @@ def guide_blocks(question: Question) -> list[Block]:
 
 
 def guide_modal(question: Question) -> dict[str, Any]:
-    return _modal("guide", words.plain("modals.guide_title"), guide_blocks(question), None)
+    title, done = words.plain("modals.guide_title"), words.plain("modals.done")
+    return modal("guide", title, guide_blocks(question), None, done)
 
 
 # -- list, status, home ------------------------------------------------------------------

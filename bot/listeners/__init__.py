@@ -18,5 +18,5 @@ def register_all(app: AsyncApp, store: Store) -> None:
     @app.error
     async def failed(error: Exception, context: AsyncBoltContext) -> None:
         log.error("listener failed", exc_info=error)
-        if context.respond is not None:  # a command or a message action: tell the user
+        if context.response_url:  # a command or a message action: tell the user
             await context.respond(text=words.say("help.failed"), response_type="ephemeral")

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import surfaces, words
 from bot.app import Store
-from bot.blocks import section
+from bot.blocks import metadata, section, state_values
 from bot.listeners.shared import publish_home
 from cadence import questions
 from cadence.models import Status
@@ -24,7 +24,7 @@ def register(app: AsyncApp, store: Store) -> None:
     async def new_question(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        values = surfaces.state_values(view)
+        values = state_values(view)
         draft = questions.Draft(
             text=values.get("text", ""),
             hypothesis=values.get("hypothesis", ""),
@@ -52,7 +52,7 @@ def register(app: AsyncApp, store: Store) -> None:
     async def close_question(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        values = surfaces.state_values(view)
+        values = state_values(view)
         if values.get("outcome") not in (Status.ANSWERED.value, Status.DROPPED.value):
             await ack(response_action="errors", errors=_errors({"outcome": "required_outcome"}))
             return
@@ -61,7 +61,7 @@ def register(app: AsyncApp, store: Store) -> None:
             question = await store.run(
                 questions.close,
                 context.team_id,
-                int(surfaces.metadata(view)["question_id"]),
+                int(metadata(view)["question_id"]),
                 user,
                 Status(values["outcome"]),
                 values.get("conclusion", ""),

@@ -1,0 +1,332 @@
+"""Interviews: Jobs-to-be-Done summaries, their insights, and the question's codebook of themes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from cadence import questions
+from cadence.matching import Matcher, suggest
+from cadence.models import JTBD_PARTS, Insight, Interview, Question, Segment, Theme
+
+MAX_INSIGHTS = 20
+MAX_INSIGHT = 1000
+MAX_INTERVIEWEE = 200
+FOLLOW_UP_AFTER = timedelta(hours=1)
+FOLLOW_UP_WITHIN = timedelta(days=7)
+_BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s*")
+
+
+class NotAllowed(Exception):
+    """Only the interviewer or the question's owner changes an interview."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A summary as typed into the modal, before it is checked."""
+
+    question_id: str
+    held_on: str  # ISO date
+    interviewee: str = ""
+    segment: str = ""
+    parts: dict[str, str] = field(default_factory=dict)  # JTBD part -> text
+    quote: str = ""
+    insights: str = ""  # one per line
+
+
+def insight_lines(text: str) -> list[str]:
+    """Insights typed one per line; list bullets and blank lines dropped."""
+    lines = (_BULLET.sub("", line).strip() for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+def check_summary(summary: Summary, today: date) -> dict[str, str]:
+    """Problems by block, as codes the Slack layer turns into words; empty when valid."""
+    errors: dict[str, str] = {}
+    if not summary.question_id.isdigit():
+        errors["question"] = "required"
+    try:
+        if date.fromisoformat(summary.held_on) > today:
+            errors["held_on"] = "future_date"
+    except ValueError:
+        errors["held_on"] = "required"
+    if summary.segment and summary.segment not in {s.value for s in Segment}:
+        errors["segment"] = "required"
+    lines = insight_lines(summary.insights)
+    if len(lines) > MAX_INSIGHTS:
+        errors["insights"] = "too_many_insights"
+    elif any(len(line) > MAX_INSIGHT for line in lines):
+        errors["insights"] = "too_long"
+    elif not lines and not any(v.strip() for v in summary.parts.values()):
+        errors["insights"] = "need_content"
+    return errors
+
+
+def get(s: Session, team_id: str, interview_id: int) -> Interview | None:
+    interview = s.get(Interview, interview_id)
+    return interview if interview is not None and interview.team_id == team_id else None
+
+
+def may_change(interview: Interview, question: Question, user_id: str) -> bool:
+    return user_id in (interview.interviewer_id, question.owner_id)
+
+
+def _question(s: Session, team_id: str, question_id: int) -> Question:
+    question = questions.get(s, team_id, question_id)
+    if question is None:
+        raise LookupError(question_id)
+    return question
+
+
+def save(
+    s: Session,
+    team_id: str,
+    summary: Summary,
+    user_id: str,
+    now: datetime,
+    interview_id: int | None = None,
+) -> Interview:
+    """Store a checked summary: a new interview, or one planned or logged before."""
+    question = _question(s, team_id, int(summary.question_id))
+    if interview_id is None:
+        interview = Interview(team_id=team_id, interviewer_id=user_id, created_at=now)
+    else:
+        found = get(s, team_id, interview_id)
+        if found is None:
+            raise LookupError(interview_id)
+        if not may_change(found, _question(s, team_id, found.question_id), user_id):
+            raise NotAllowed(interview_id)
+        interview = found
+    interview.question_id = question.id  # type: ignore[assignment]
+    interview.interviewee = summary.interviewee.strip()[:MAX_INTERVIEWEE]
+    interview.segment = summary.segment or question.segment
+    interview.held_on = date.fromisoformat(summary.held_on)
+    for part in JTBD_PARTS:
+        setattr(interview, part, summary.parts.get(part, "").strip())
+    interview.quote = summary.quote.strip()
+    interview.updated_at = now
+    s.add(interview)
+    s.commit()
+    return interview
+
+
+def plan(
+    s: Session,
+    team_id: str,
+    question_id: int,
+    interviewee: str,
+    planned_at: datetime,
+    user_id: str,
+    now: datetime,
+) -> Interview:
+    question = _question(s, team_id, question_id)
+    interview = Interview(
+        team_id=team_id,
+        question_id=question.id,  # type: ignore[arg-type]
+        interviewer_id=user_id,
+        interviewee=interviewee.strip()[:MAX_INTERVIEWEE],
+        segment=question.segment,
+        planned_at=planned_at,
+        created_at=now,
+        updated_at=now,
+    )
+    s.add(interview)
+    s.commit()
+    return interview
+
+
+def insights_of(s: Session, team_id: str, interview_id: int) -> list[Insight]:
+    return list(
+        s.exec(
+            select(Insight)
+            .where(Insight.team_id == team_id, Insight.interview_id == interview_id)
+            .order_by(col(Insight.id))
+        )
+    )
+
+
+def themes_of(s: Session, team_id: str, question_id: int) -> list[Theme]:
+    return list(
+        s.exec(
+            select(Theme)
+            .where(Theme.team_id == team_id, Theme.question_id == question_id)
+            .order_by(col(Theme.id))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Coding:
+    """An interview's insights as stored, each coded to a theme, and the themes the question
+    had before them (the choices to offer when asking the interviewer to confirm)."""
+
+    insights: list[Insight]
+    themes: list[Theme]
+
+
+def code_insights(
+    s: Session,
+    team_id: str,
+    interview: Interview,
+    lines: Sequence[str],
+    matcher: Matcher,
+    now: datetime,
+) -> Coding:
+    """Replace the interview's insights with `lines`, each coded to its best-matching theme
+    (by theme name or by the insights already coded to it) or else to a new theme."""
+    old = insights_of(s, team_id, interview.id)  # type: ignore[arg-type]
+    for insight in old:
+        s.delete(insight)
+    s.flush()
+    themes = themes_of(s, team_id, interview.question_id)
+    reference: list[tuple[int, str]] = [(t.id, t.name) for t in themes]  # type: ignore[misc]
+    reference += s.exec(
+        select(Insight.theme_id, Insight.text)
+        .join(Interview, col(Insight.interview_id) == Interview.id)
+        .where(Insight.team_id == team_id, Interview.question_id == interview.question_id)
+    ).all()
+    stored = []
+    for line in lines:
+        theme_id = suggest(matcher, line, reference).theme
+        if theme_id is None:
+            theme_id = _new_theme(s, team_id, interview.question_id, line, now)
+        insight = Insight(
+            team_id=team_id,
+            interview_id=interview.id,  # type: ignore[arg-type]
+            theme_id=theme_id,  # type: ignore[arg-type]
+            text=line,
+            created_at=now,
+        )
+        s.add(insight)
+        stored.append(insight)
+        reference.append((theme_id, line))  # type: ignore[arg-type]
+    s.flush()
+    _drop_orphan_themes(s, team_id, interview.question_id)
+    s.commit()
+    alive = {t.id for t in themes_of(s, team_id, interview.question_id)}
+    return Coding(stored, [t for t in themes if t.id in alive])
+
+
+def _new_theme(s: Session, team_id: str, question_id: int, name: str, now: datetime) -> int:
+    theme = Theme(team_id=team_id, question_id=question_id, name=name[:300], created_at=now)
+    s.add(theme)
+    s.flush()
+    return theme.id  # type: ignore[return-value]
+
+
+NEW_THEME = "new"
+
+
+def recode(
+    s: Session,
+    team_id: str,
+    interview_id: int,
+    choices: dict[int, str],
+    user_id: str,
+    now: datetime,
+) -> int:
+    """Apply the interviewer's theme choices (insight id -> theme id or NEW_THEME).
+    Returns how many themes the interview added to the codebook."""
+    interview = get(s, team_id, interview_id)
+    if interview is None:
+        raise LookupError(interview_id)
+    question = _question(s, team_id, interview.question_id)
+    if not may_change(interview, question, user_id):
+        raise NotAllowed(interview_id)
+    insights = insights_of(s, team_id, interview_id)
+    valid = {t.id for t in themes_of(s, team_id, interview.question_id)}
+    for insight in insights:
+        choice = choices.get(insight.id)  # type: ignore[arg-type]
+        if choice == NEW_THEME:
+            if not _only_this_insight(s, insight):
+                insight.theme_id = _new_theme(s, team_id, interview.question_id, insight.text, now)
+        elif choice and choice.isdigit() and int(choice) in valid:
+            insight.theme_id = int(choice)
+        s.add(insight)
+    s.flush()
+    _drop_orphan_themes(s, team_id, interview.question_id)
+    s.commit()
+    return new_themes(s, team_id, interview)
+
+
+def _only_this_insight(s: Session, insight: Insight) -> bool:
+    others = s.exec(
+        select(Insight.id).where(Insight.theme_id == insight.theme_id, Insight.id != insight.id)
+    ).first()
+    return others is None
+
+
+def new_themes(s: Session, team_id: str, interview: Interview) -> int:
+    """Themes that first appear in this interview (no earlier-held interview has them)."""
+    mine = {i.theme_id for i in insights_of(s, team_id, interview.id)}  # type: ignore[arg-type]
+    earlier = set(
+        s.exec(
+            select(Insight.theme_id)
+            .join(Interview, col(Insight.interview_id) == Interview.id)
+            .where(
+                Insight.team_id == team_id,
+                Interview.question_id == interview.question_id,
+                Interview.id != interview.id,
+                col(Interview.held_on) <= interview.held_on,
+            )
+        )
+    )
+    return len(mine - earlier)
+
+
+def _drop_orphan_themes(s: Session, team_id: str, question_id: int) -> None:
+    used = select(Insight.theme_id).where(Insight.team_id == team_id)
+    for theme in s.exec(
+        select(Theme).where(
+            Theme.team_id == team_id,
+            Theme.question_id == question_id,
+            col(Theme.id).not_in(used),
+        )
+    ):
+        s.delete(theme)
+
+
+def delete(s: Session, team_id: str, interview_id: int, user_id: str) -> Interview:
+    interview = get(s, team_id, interview_id)
+    if interview is None:
+        raise LookupError(interview_id)
+    if not may_change(interview, _question(s, team_id, interview.question_id), user_id):
+        raise NotAllowed(interview_id)
+    for insight in insights_of(s, team_id, interview_id):
+        s.delete(insight)
+    s.delete(interview)
+    s.flush()
+    _drop_orphan_themes(s, team_id, interview.question_id)
+    s.commit()
+    return interview
+
+
+def recent(s: Session, team_id: str, question_id: int, limit: int) -> list[Interview]:
+    """The latest logged interviews of a question, newest first."""
+    return list(
+        s.exec(
+            select(Interview)
+            .where(
+                Interview.team_id == team_id,
+                Interview.question_id == question_id,
+                col(Interview.held_on).is_not(None),
+            )
+            .order_by(col(Interview.held_on).desc(), col(Interview.id).desc())
+            .limit(limit)
+        )
+    )
+
+
+def awaiting_follow_up(s: Session, now: datetime) -> list[Interview]:
+    """Planned interviews, in every workspace, an hour past and not yet summarised; an older
+    one than FOLLOW_UP_WITHIN gets no late "how did it go?"."""
+    window = select(Interview).where(
+        col(Interview.held_on).is_(None),
+        col(Interview.planned_at) <= now - FOLLOW_UP_AFTER,
+        col(Interview.planned_at) > now - FOLLOW_UP_AFTER - FOLLOW_UP_WITHIN,
+    )
+    return list(s.exec(window))
