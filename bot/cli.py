@@ -42,6 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from bot.app import Store, build_app
     from bot.scheduler import start
     from bot.server import asgi_app
+    from cadence.matching import default_matcher
 
     settings = config.load()
     engine = _engine(settings)
@@ -49,6 +50,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
+        # Load the theme matcher before the first modal needs it within Slack's 3 seconds.
+        await asyncio.to_thread(default_matcher)
         scheduler = None if args.no_scheduler else start(app.client, Store(engine))
         try:
             yield

@@ -10,16 +10,54 @@ import logging
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Store
+from bot.interview_ui import follow_up_blocks
+from cadence import deliveries, interviews
+
+FOLLOW_UP = "interview_follow_up"
 
 log = logging.getLogger("discovery.scheduler")
 
 
+async def _send_once(
+    client: AsyncWebClient, store: Store, key: tuple[str, str, str, str], now: datetime, **message
+) -> bool:
+    """Claim the send in the ledger, post it, and give the claim back if Slack failed."""
+    if not await store.run(deliveries.claim, *key, now):
+        return False
+    try:
+        await client.chat_postMessage(**message)
+    except SlackApiError as e:
+        log.warning("send %s failed (%s); the next tick retries", key, e.response.get("error"))
+        await store.run(deliveries.release, *key)
+        return False
+    await store.run(deliveries.sent, *key, now)
+    return True
+
+
+async def follow_ups(client: AsyncWebClient, store: Store, now: datetime) -> int:
+    """ "How did it go?" an hour after each planned interview, once."""
+    sent = 0
+    for interview, question in await store.run(interviews.awaiting_follow_up, now):
+        key = (
+            interview.team_id,
+            FOLLOW_UP,
+            str(interview.id),
+            interview.planned_at.isoformat(),  # type: ignore[union-attr]
+        )
+        text, blocks = follow_up_blocks(question, interview)
+        sent += await _send_once(
+            client, store, key, now, channel=interview.interviewer_id, text=text, blocks=blocks
+        )
+    return sent
+
+
 async def tick(client: AsyncWebClient, store: Store, now: datetime) -> int:
     """Send everything due at `now`; returns how many messages went out."""
-    sent = 0
+    sent = await follow_ups(client, store, now)
     log.info("tick at %s: %d sent", now.isoformat(), sent)
     return sent
 

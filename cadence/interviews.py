@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from cadence import questions
+from cadence import questions, weeks
 from cadence.matching import Matcher, suggest
 from cadence.models import JTBD_PARTS, Insight, Interview, Question, Segment, Theme
 
@@ -69,6 +69,17 @@ def check_summary(summary: Summary, today: date) -> dict[str, str]:
 def get(s: Session, team_id: str, interview_id: int) -> Interview | None:
     interview = s.get(Interview, interview_id)
     return interview if interview is not None and interview.team_id == team_id else None
+
+
+def default_held_on(interview: Interview | None, now: datetime, tz: str) -> date:
+    """The date a summary defaults to: when it was held, or planned, else today; never ahead
+    of today in the interviewer's zone."""
+    today = weeks.local_today(now, tz)
+    if interview is not None and interview.held_on is not None:
+        return interview.held_on
+    if interview is not None and interview.planned_at is not None:
+        return min(weeks.local_today(interview.planned_at, tz), today)
+    return today
 
 
 def may_change(interview: Interview, question: Question, user_id: str) -> bool:
@@ -321,12 +332,17 @@ def recent(s: Session, team_id: str, question_id: int, limit: int) -> list[Inter
     )
 
 
-def awaiting_follow_up(s: Session, now: datetime) -> list[Interview]:
-    """Planned interviews, in every workspace, an hour past and not yet summarised; an older
-    one than FOLLOW_UP_WITHIN gets no late "how did it go?"."""
-    window = select(Interview).where(
-        col(Interview.held_on).is_(None),
-        col(Interview.planned_at) <= now - FOLLOW_UP_AFTER,
-        col(Interview.planned_at) > now - FOLLOW_UP_AFTER - FOLLOW_UP_WITHIN,
+def awaiting_follow_up(s: Session, now: datetime) -> list[tuple[Interview, Question]]:
+    """Planned interviews, in every workspace, an hour past and not yet summarised, with their
+    questions; one older than FOLLOW_UP_WITHIN gets no late "how did it go?"."""
+    due = (
+        select(Interview, Question)
+        .join(Question, col(Question.id) == Interview.question_id)
+        .where(
+            col(Interview.held_on).is_(None),
+            col(Interview.planned_at) <= now - FOLLOW_UP_AFTER,
+            col(Interview.planned_at) > now - FOLLOW_UP_AFTER - FOLLOW_UP_WITHIN,
+        )
+        .order_by(col(Interview.planned_at))
     )
-    return list(s.exec(window))
+    return list(s.exec(due).all())  # type: ignore[arg-type]

@@ -7,13 +7,17 @@ from dataclasses import dataclass
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
 
-from bot import surfaces, words
+from bot import interview_ui, surfaces, words
 from bot.app import Store
 from bot.blocks import section
+from bot.listeners.interviews import open_plan, open_summary
 from bot.listeners.shared import overviews_for
-from cadence import questions
-from cadence.models import Question, Status
+from cadence import interviews, questions
+from cadence.models import Insight, Interview, Question, Status
+
+RECENT_INTERVIEWS = 10
 
 
 @dataclass
@@ -53,19 +57,22 @@ async def _list(ask: Ask) -> None:
     await ask.respond(text=text, blocks=surfaces.list_blocks(overviews), response_type="ephemeral")
 
 
+async def _named(ask: Ask) -> tuple[Question | None, str]:
+    """The question the command's argument names; says why when it names none or several."""
+    lookup = await ask.store.run(questions.find, ask.team_id, ask.rest)
+    if lookup.question is not None:
+        return lookup.question, lookup.rest
+    if lookup.candidates:
+        await ask.say(words.say("questions.ambiguous", name=ask.rest, candidates=lookup.candidates))
+    else:
+        await ask.say(words.say("questions.unknown", name=ask.rest))
+    return None, ""
+
+
 async def _pick(ask: Ask, verb: str) -> tuple[Question | None, str]:
     """The question the command names, or the caller's only open one; says why when none."""
     if ask.rest:
-        lookup = await ask.store.run(questions.find, ask.team_id, ask.rest)
-        if lookup.question is not None:
-            return lookup.question, lookup.rest
-        if lookup.candidates:
-            await ask.say(
-                words.say("questions.ambiguous", name=ask.rest, candidates=lookup.candidates)
-            )
-        else:
-            await ask.say(words.say("questions.unknown", name=ask.rest))
-        return None, ""
+        return await _named(ask)
     mine = await ask.store.run(questions.open_questions, ask.team_id, ask.user_id)
     if len(mine) == 1:
         return mine[0], ""
@@ -89,6 +96,9 @@ async def _status(ask: Ask) -> None:
             return
     overviews = await overviews_for(ask.client, ask.store, ask.team_id, chosen)
     blocks = surfaces.status_blocks(overviews)
+    if ask.rest:  # one question: its latest interviews, to edit or delete
+        latest = await ask.store.run(_latest, ask.team_id, chosen[0].id)
+        blocks = (blocks + interview_ui.recent_blocks(latest))[: surfaces.MESSAGE_BLOCKS]
     await ask.respond(text=blocks[0]["text"]["text"], blocks=blocks, response_type="ephemeral")
 
 
@@ -112,6 +122,35 @@ async def _guide(ask: Ask) -> None:
         await ask.respond(text=blocks[0]["text"]["text"], blocks=blocks, response_type="ephemeral")
 
 
+def _latest(s: Session, team_id: str, question_id: int) -> list[tuple[Interview, list[Insight]]]:
+    return [
+        (i, interviews.insights_of(s, team_id, i.id))  # type: ignore[arg-type]
+        for i in interviews.recent(s, team_id, question_id, RECENT_INTERVIEWS)
+    ]
+
+
+async def _log(ask: Ask) -> None:
+    question_id = None
+    if ask.rest:
+        question, _ = await _named(ask)
+        if question is None:
+            return
+        question_id = question.id
+    await open_summary(
+        ask.client, ask.store, ask.team_id, ask.user_id, ask.trigger_id, question_id=question_id
+    )
+
+
+async def _plan(ask: Ask) -> None:
+    question_id = None
+    if ask.rest:
+        question, _ = await _named(ask)
+        if question is None:
+            return
+        question_id = question.id
+    await open_plan(ask.client, ask.store, ask.team_id, ask.trigger_id, question_id)
+
+
 SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
     "help": _help,
     "new": _new,
@@ -119,6 +158,8 @@ SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
     "status": _status,
     "close": _close,
     "guide": _guide,
+    "log": _log,
+    "plan": _plan,
 }
 
 

@@ -1,0 +1,280 @@
+"""Logging interviews: the summary modal and its three ways in, theme coding, planning,
+the follow-up after a planned interview, editing and deleting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot import interview_ui as ui
+from bot import surfaces, words
+from bot.app import Store
+from bot.blocks import metadata, section, state_values
+from bot.listeners.shared import overviews_for
+from bot.members import time_zones
+from cadence import interviews, questions, weeks
+from cadence.matching import default_matcher
+from cadence.models import Interview
+
+
+def _errors(codes: dict[str, str]) -> dict[str, str]:
+    return {block: words.plain(f"errors.{code}") for block, code in codes.items()}
+
+
+async def _tz(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> str:
+    return (await time_zones(client, store, team_id, [user_id], datetime.now(UTC)))[user_id]
+
+
+async def open_summary(
+    client: AsyncWebClient,
+    store: Store,
+    team_id: str,
+    user_id: str,
+    trigger_id: str,
+    *,
+    question_id: int | None = None,
+    interview: Interview | None = None,
+    notes: str = "",
+) -> None:
+    """Open the summary modal: new, for a known question, from notes, or for `interview`."""
+    tz = await _tz(client, store, team_id, user_id)
+
+    def load(s: Session) -> tuple[list, list[str]]:
+        open_questions = questions.open_questions(s, team_id)
+        if interview is None:
+            return open_questions, []
+        mine = [i.text for i in interviews.insights_of(s, team_id, interview.id)]  # type: ignore[arg-type]
+        current = questions.get(s, team_id, interview.question_id)
+        if current is not None and current not in open_questions:
+            open_questions.append(current)  # a closed question's interviews stay editable
+        return open_questions, mine
+
+    open_questions, insights = await store.run(load)
+    view = ui.summary_modal(
+        open_questions,
+        interviews.default_held_on(interview, datetime.now(UTC), tz),
+        question_id=question_id,
+        interview=interview,
+        insights=insights,
+        notes="\n".join(interviews.insight_lines(notes)[: interviews.MAX_INSIGHTS]),
+    )
+    await client.views_open(trigger_id=trigger_id, view=view)
+
+
+async def _confirm(
+    client: AsyncWebClient, store: Store, team_id: str, user_id: str, interview_id: int
+) -> None:
+    """Tell the interviewer where the question stands: "2/3 this week · 1 new theme"."""
+
+    def load(s: Session):
+        interview = interviews.get(s, team_id, interview_id)
+        if interview is None:
+            return None
+        question = questions.get(s, team_id, interview.question_id)
+        count = len(interviews.insights_of(s, team_id, interview_id))
+        return question, interviews.new_themes(s, team_id, interview), count
+
+    found = await store.run(load)
+    if found is None:
+        return
+    question, new, count = found
+    (overview,) = await overviews_for(client, store, team_id, [question])
+    text = words.say(
+        "interviews.logged", q=question, progress=overview.progress, new_themes=new, insights=count
+    )
+    await client.chat_postMessage(channel=user_id, text=text, blocks=[section(text)])
+
+
+async def open_plan(
+    client: AsyncWebClient, store: Store, team_id: str, trigger_id: str, question_id: int | None
+) -> None:
+    open_questions = await store.run(questions.open_questions, team_id)
+    await client.views_open(trigger_id=trigger_id, view=ui.plan_modal(open_questions, question_id))
+
+
+def register(app: AsyncApp, store: Store) -> None:
+    @app.view(ui.SUMMARY)
+    async def summary_submitted(
+        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        team, user, now = context.team_id, body["user"]["id"], datetime.now(UTC)
+        summary = ui.read_summary(state_values(view))
+        today = interviews.default_held_on(None, now, await _tz(client, store, team, user))
+        problems = interviews.check_summary(summary, today)
+        if problems:
+            await ack(response_action="errors", errors=_errors(problems))
+            return
+        lines = interviews.insight_lines(summary.insights)
+
+        def store_and_code(s: Session) -> tuple[Interview, interviews.Coding]:
+            interview = interviews.save(
+                s, team, summary, user, now, metadata(view).get("interview_id")
+            )
+            return interview, interviews.code_insights(
+                s, team, interview, lines, default_matcher(), now
+            )
+
+        try:
+            interview, coding = await store.run(store_and_code)
+        except interviews.NotAllowed:
+            await ack(response_action="errors", errors=_errors({"question": "not_allowed"}))
+            return
+        except LookupError:
+            await ack(response_action="errors", errors=_errors({"question": "gone"}))
+            return
+        if coding.themes and coding.insights:
+            # Already stored with the suggested coding; the next step only confirms it.
+            await ack(response_action="update", view=ui.coding_modal(coding, interview.id))
+            return
+        await ack()
+        await _confirm(client, store, team, user, interview.id)  # type: ignore[arg-type]
+
+    @app.view(ui.CODING)
+    async def coding_submitted(
+        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        team, user = context.team_id, body["user"]["id"]
+        interview_id = int(metadata(view)["interview_id"])
+        choices = ui.read_choices(state_values(view))
+        try:
+            await store.run(interviews.recode, team, interview_id, choices, user, datetime.now(UTC))
+        except (interviews.NotAllowed, LookupError):
+            await ack()
+            return
+        await ack()
+        await _confirm(client, store, team, user, interview_id)
+
+    @app.view_closed(ui.CODING)
+    async def coding_closed(
+        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await ack()  # the suggested coding stands
+        interview_id = int(metadata(view)["interview_id"])
+        await _confirm(client, store, context.team_id, body["user"]["id"], interview_id)
+
+    @app.view(ui.PLAN)
+    async def plan_submitted(
+        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        values, now = state_values(view), datetime.now(UTC)
+        problems = {}
+        if not values.get("question", "").isdigit():
+            problems["question"] = "required"
+        when = values.get("when", "")
+        if not when.isdigit():
+            problems["when"] = "required"
+        elif datetime.fromtimestamp(int(when), UTC) <= now:
+            problems["when"] = "past_time"
+        if problems:
+            await ack(response_action="errors", errors=_errors(problems))
+            return
+        user = body["user"]["id"]
+        planned_at = datetime.fromtimestamp(int(when), UTC)
+        interview = await store.run(
+            interviews.plan,
+            context.team_id,
+            int(values["question"]),
+            values.get("interviewee", ""),
+            planned_at,
+            user,
+            now,
+        )
+        await ack()
+        question = await store.run(questions.get, context.team_id, interview.question_id)
+        tz = await _tz(client, store, context.team_id, user)
+        local = planned_at.astimezone(weeks.zone(tz))
+        text = words.say(
+            "interviews.planned",
+            q=question,
+            interview=interview,
+            when=local.strftime("%a %b %-d at %H:%M"),
+        )
+        await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
+
+    @app.action(surfaces.LOG_BUTTON)
+    async def log_button(
+        ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        value = action.get("value", "")
+        await open_summary(
+            client,
+            store,
+            context.team_id,
+            body["user"]["id"],
+            body["trigger_id"],
+            question_id=int(value) if value.isdigit() else None,
+        )
+
+    @app.shortcut("log_from_message")
+    async def log_from_message(
+        ack: AsyncAck, shortcut: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        await open_summary(
+            client,
+            store,
+            context.team_id,
+            shortcut["user"]["id"],
+            shortcut["trigger_id"],
+            notes=shortcut.get("message", {}).get("text", ""),
+        )
+
+    async def _changeable(
+        team: str, user: str, interview_id: int, respond: AsyncRespond
+    ) -> Interview | None:
+        def load(s: Session) -> tuple[Interview | None, bool]:
+            interview = interviews.get(s, team, interview_id)
+            if interview is None:
+                return None, False
+            question = questions.get(s, team, interview.question_id)
+            return interview, question is not None and interviews.may_change(
+                interview, question, user
+            )
+
+        interview, allowed = await store.run(load)
+        if interview is None:
+            await respond(text=words.say("interviews.gone"), response_type="ephemeral")
+        elif not allowed:
+            await respond(text=words.say("interviews.not_allowed"), response_type="ephemeral")
+        return interview if allowed else None
+
+    @app.action(ui.LOG_PLANNED)
+    @app.action(ui.EDIT)
+    async def edit(
+        ack: AsyncAck,
+        body: dict,
+        action: dict,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        user = body["user"]["id"]
+        interview = await _changeable(context.team_id, user, int(action["value"]), respond)
+        if interview is not None:
+            await open_summary(
+                client, store, context.team_id, user, body["trigger_id"], interview=interview
+            )
+
+    @app.action(ui.DELETE)
+    async def delete(
+        ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        user = body["user"]["id"]
+        try:
+            interview = await store.run(
+                interviews.delete, context.team_id, int(action["value"]), user
+            )
+        except interviews.NotAllowed:
+            await respond(text=words.say("interviews.not_allowed"), response_type="ephemeral")
+            return
+        except LookupError:
+            await respond(text=words.say("interviews.gone"), response_type="ephemeral")
+            return
+        text = words.say("interviews.deleted", interview=interview)
+        await respond(text=text, blocks=[section(text)], response_type="ephemeral")
