@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cadence.models import Member
@@ -22,7 +23,12 @@ def zones(s: Session, team_id: str, user_ids: Iterable[str], now: datetime) -> d
 
 def remember(s: Session, team_id: str, found: dict[str, str], now: datetime) -> None:
     for user_id, tz in found.items():
-        member = s.get(Member, (team_id, user_id)) or Member(team_id=team_id, user_id=user_id)
-        member.tz, member.fetched_at = tz, now
-        s.add(member)
-    s.commit()
+        for _attempt in range(2):  # a concurrent request may insert the same member first
+            member = s.get(Member, (team_id, user_id)) or Member(team_id=team_id, user_id=user_id)
+            member.tz, member.fetched_at = tz, now
+            s.add(member)
+            try:
+                s.commit()
+                break
+            except sa.exc.IntegrityError:
+                s.rollback()

@@ -134,6 +134,8 @@ def _initial(element: dict[str, Any]) -> dict[str, Any]:
         return {"type": kind, "selected_conversation": element.get("initial_conversation")}
     if kind == "datepicker":
         return {"type": kind, "selected_date": element.get("initial_date")}
+    if kind == "datetimepicker":
+        return {"type": kind, "selected_date_time": element.get("initial_date_time")}
     raise ValueError(f"no state for {kind}")
 
 
@@ -177,8 +179,12 @@ def view_submission(
     }
 
 
-def block_action(action_id: str, value: str = "", *, user: str, team: str) -> dict[str, Any]:
+def block_action(
+    action_id: str, value: str = "", *, user: str, team: str, response_url: str | None = None
+) -> dict[str, Any]:
+    extra = {"response_url": response_url} if response_url else {}
     return {
+        **extra,
         "type": "block_actions",
         "team": {"id": team, "domain": team.lower()},
         "user": {"id": user, "team_id": team},
@@ -195,4 +201,20 @@ def block_action(action_id: str, value: str = "", *, user: str, team: str) -> di
                 "action_ts": str(time.time()),
             }
         ],
+    }
+
+
+def message_shortcut(callback_id: str, text: str, *, user: str, team: str, response_url: str):
+    return {
+        "type": "message_action",
+        "callback_id": callback_id,
+        "team": {"id": team, "domain": team.lower()},
+        "user": {"id": user, "team_id": team},
+        "channel": {"id": "C1", "name": "research"},
+        "message": {"type": "message", "user": "UNOTES", "ts": "1700000000.000100", "text": text},
+        "message_ts": "1700000000.000100",
+        "response_url": response_url,
+        "trigger_id": f"trigger.{next(_ids)}",
+        "token": "legacy-verification-token",
+        "action_ts": str(time.time()),
     }

@@ -9,48 +9,8 @@ import sqlalchemy as sa
 
 from tests.conftest import Server
 from tests.fake_slack import FakeSlack
+from tests.flows import OWNER, ephemeral, open_question, questions_of
 from tests.slack_requests import SlackSender, block_action, view_submission
-
-OWNER = "UOWNER"
-
-
-def last_view(slack: FakeSlack, method: str = "views.open") -> dict:
-    return slack.of(method)[-1].args["view"]
-
-
-def open_question(
-    sender: SlackSender,
-    slack: FakeSlack,
-    text: str,
-    *,
-    user: str = OWNER,
-    answers: dict | None = None,
-) -> dict:
-    """Run `/discovery new`, fill the modal and submit it; returns the app's HTTP answer."""
-    opened = len(slack.of("views.open"))
-    sender.command(f"new {text}", user=user, channel="CPRODUCT")
-    slack.wait_for("views.open", opened + 1)
-    view = last_view(slack)
-    payload = view_submission(
-        view, {"segment": "recent_signups", **(answers or {})}, user=user, team=sender.team
-    )
-    reply = sender.interaction(payload)
-    assert reply.status == 200
-    return json.loads(reply.body) if reply.body else {}
-
-
-def questions_of(server: Server, team: str) -> list[dict]:
-    with server.engine.connect() as c:
-        rows = c.execute(
-            sa.text("SELECT * FROM question WHERE team_id = :t ORDER BY number"), {"t": team}
-        )
-        return [dict(r._mapping) for r in rows]
-
-
-def ephemeral(slack: FakeSlack, count: int = 1) -> str:
-    call = slack.wait_for("response_url", count)[count - 1]
-    assert call.args["response_type"] == "ephemeral"
-    return call.args["text"] + "\n" + json.dumps(call.args.get("blocks", []))
 
 
 def test_new_opens_a_prefilled_modal_with_defaults(sender: SlackSender, slack: FakeSlack) -> None:

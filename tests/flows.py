@@ -1,0 +1,52 @@
+"""Steps many end-to-end tests take, done the way a person in Slack does them."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from tests.conftest import Server
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import SlackSender, view_submission
+
+OWNER = "UOWNER"
+
+
+def last_view(slack: FakeSlack, method: str = "views.open") -> dict:
+    return slack.of(method)[-1].args["view"]
+
+
+def open_question(
+    sender: SlackSender,
+    slack: FakeSlack,
+    text: str,
+    *,
+    user: str = OWNER,
+    answers: dict | None = None,
+) -> dict:
+    """Run `/discovery new`, fill the modal and submit it; returns the app's HTTP answer."""
+    opened = len(slack.of("views.open"))
+    sender.command(f"new {text}", user=user, channel="CPRODUCT")
+    slack.wait_for("views.open", opened + 1)
+    view = last_view(slack)
+    payload = view_submission(
+        view, {"segment": "recent_signups", **(answers or {})}, user=user, team=sender.team
+    )
+    reply = sender.interaction(payload)
+    assert reply.status == 200
+    return json.loads(reply.body) if reply.body else {}
+
+
+def questions_of(server: Server, team: str) -> list[dict]:
+    with server.engine.connect() as c:
+        rows = c.execute(
+            sa.text("SELECT * FROM question WHERE team_id = :t ORDER BY number"), {"t": team}
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+def ephemeral(slack: FakeSlack, count: int = 1) -> str:
+    call = slack.wait_for("response_url", count)[count - 1]
+    assert call.args["response_type"] == "ephemeral"
+    return call.args["text"] + "\n" + json.dumps(call.args.get("blocks", []))

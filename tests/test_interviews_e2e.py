@@ -1,0 +1,354 @@
+"""End to end: logging interviews, coding insights into themes, planning, editing."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from tests.conftest import Server
+from tests.fake_slack import FakeSlack
+from tests.flows import OWNER, ephemeral, open_question
+from tests.slack_requests import (
+    SlackSender,
+    block_action,
+    message_shortcut,
+    view_submission,
+)
+
+TZ = "Pacific/Kiritimati"  # UTC+14: "today" there is often not today in UTC
+
+
+def rows(server: Server, sql: str, **params: object) -> list[dict]:
+    with server.engine.connect() as c:
+        return [dict(r._mapping) for r in c.execute(sa.text(sql), params)]
+
+
+def block(view: dict, block_id: str) -> dict:
+    return next(b for b in view["blocks"] if b.get("block_id") == block_id)
+
+
+def opened(slack: FakeSlack, before: int) -> dict:
+    return slack.wait_for("views.open", before + 1)[before].args["view"]
+
+
+def log_interview(
+    sender: SlackSender, slack: FakeSlack, answers: dict, *, ref: str = "#1", user: str = OWNER
+) -> dict:
+    """`/discovery log`, fill the summary, submit; returns the app's answer to the submission."""
+    before = len(slack.of("views.open"))
+    sender.command(f"log {ref}", user=user)
+    view = opened(slack, before)
+    reply = sender.interaction(view_submission(view, answers, user=user, team=sender.team))
+    assert reply.status == 200
+    return json.loads(reply.body) if reply.body else {}
+
+
+def themes_of(server: Server, team: str) -> list[str]:
+    return [
+        r["name"]
+        for r in rows(server, "SELECT name FROM theme WHERE team_id=:t ORDER BY id", t=team)
+    ]
+
+
+def test_log_opens_the_summary_modal_with_defaults(sender: SlackSender, slack: FakeSlack) -> None:
+    slack.time_zones[OWNER] = TZ
+    open_question(sender, slack, "Why do trials stall?", answers={"segment": "superstars"})
+    before = len(slack.of("views.open"))
+    sender.command("log", user=OWNER)
+    view = opened(slack, before)
+    assert "initial_option" not in block(view, "question")["element"]  # the select comes first
+    assert view["blocks"][0]["block_id"] == "question"
+    today = datetime.now(ZoneInfo(TZ)).date().isoformat()
+    assert block(view, "held_on")["element"]["initial_date"] == today
+    for part in (
+        "struggling_moments",
+        "driving_forces",
+        "existing_solutions",
+        "alternative_solutions",
+        "motivations",
+        "desired_outcomes",
+        "quote",
+        "insights",
+    ):
+        assert block(view, part)["element"]["multiline"] is True
+        assert block(view, part).get("optional") is True
+    sender.command("log trials", user=OWNER)
+    view = opened(slack, before + 1)
+    assert block(view, "question")["element"]["initial_option"]["text"]["text"].startswith("#1")
+
+
+def test_first_interview_makes_each_insight_a_theme_without_a_second_step(
+    sender: SlackSender, slack: FakeSlack, server: Server
+) -> None:
+    open_question(sender, slack, "Why do trials stall?")
+    answer = log_interview(
+        sender,
+        slack,
+        {
+            "interviewee": "Acme Corp",
+            "struggling_moments": "New office opened; 20 people must meet weekly",
+            "quote": "It feels like I wasted an hour",
+            "insights": "- Setup takes more than a week before the team sees value\n"
+            "- Admins don't know which integrations to connect first\n\n",
+        },
+    )
+    assert answer == {}
+    assert themes_of(server, sender.team) == [
+        "Setup takes more than a week before the team sees value",
+        "Admins don't know which integrations to connect first",
+    ]
+    (interview,) = rows(server, "SELECT * FROM interview WHERE team_id=:t", t=sender.team)
+    assert interview["interviewee"] == "Acme Corp"
+    assert interview["segment"] == "recent_signups"  # the question's
+    assert interview["quote"] == "It feels like I wasted an hour"
+    dm = slack.wait_for("chat.postMessage", 2)[-1].args
+    assert dm["channel"] == OWNER
+    assert "*1/3* this week · 2 insights · 2 new themes" in dm["text"]
+
+
+def test_second_interview_asks_to_code_with_the_near_duplicate_preselected(
+    sender: SlackSender, slack: FakeSlack, server: Server
+) -> None:
+    open_question(sender, slack, "Why do trials stall?")
+    log_interview(
+        sender,
+        slack,
+        {
+            "insights": "Setup takes more than a week before the team sees value\n"
+            "Per-seat pricing stops them from inviting colleagues"
+        },
+    )
+    answer = log_interview(
+        sender,
+        slack,
+        {
+            "insights": "setup takes more than a week before the team sees any value!\n"
+            "Finance needs an invoice, not a credit card"
+        },
+    )
+    assert answer["response_action"] == "update"
+    coding = answer["view"]
+    assert coding["callback_id"] == "code_insights"
+    selects = [b for b in coding["blocks"] if b["type"] == "input"]
+    assert [s["label"]["text"] for s in selects] == [
+        "setup takes more than a week before the team sees any value!",
+        "Finance needs an invoice, not a credit card",
+    ]
+    first, second = (s["element"]["initial_option"]["text"]["text"] for s in selects)
+    assert first == "Setup takes more than a week before the team sees value"
+    assert second == "New theme"
+
+    # The interviewer moves the invoice insight into the pricing theme instead.
+    pricing = next(
+        o["value"]
+        for o in selects[1]["element"]["options"]
+        if o["text"]["text"].startswith("Per-seat")
+    )
+    payload = view_submission(
+        coding, {selects[1]["block_id"]: pricing}, user=OWNER, team=sender.team
+    )
+    assert sender.interaction(payload).status == 200
+    assert len(themes_of(server, sender.team)) == 2
+    coded = rows(
+        server,
+        "SELECT i.text, t.name FROM insight i JOIN theme t ON t.id = i.theme_id"
+        " WHERE i.team_id=:t ORDER BY i.id",
+        t=sender.team,
+    )
+    assert coded[-1] == {
+        "text": "Finance needs an invoice, not a credit card",
+        "name": "Per-seat pricing stops them from inviting colleagues",
+    }
+    dm = slack.wait_for("chat.postMessage", 3)[-1].args
+    assert "*2/3* this week · 2 insights · 0 new themes" in dm["text"]
+
+
+def test_closing_the_coding_step_keeps_the_suggestions(
+    sender: SlackSender, slack: FakeSlack, server: Server
+) -> None:
+    open_question(sender, slack, "Why do trials stall?")
+    log_interview(sender, slack, {"insights": "Setup is slow"})
+    answer = log_interview(sender, slack, {"insights": "Setup is slow\nSSO is required"})
+    closed = {
+        "type": "view_closed",
+        "team": {"id": sender.team},
+        "user": {"id": OWNER, "team_id": sender.team},
+        "api_app_id": "A1",
+        "view": answer["view"],
+        "is_cleared": False,
+    }
+    assert sender.interaction(closed).status == 200
+    assert themes_of(server, sender.team) == ["Setup is slow", "SSO is required"]
+    assert "1 new theme" in slack.wait_for("chat.postMessage", 3)[-1].args["text"]
+
+
+def test_summary_validation_names_the_block_to_fix(
+    sender: SlackSender, slack: FakeSlack, server: Server
+) -> None:
+    open_question(sender, slack, "Why do trials stall?")
+    empty = log_interview(sender, slack, {"interviewee": "Acme"})
+    assert empty["errors"].keys() == {"insights"}
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    future = log_interview(sender, slack, {"insights": "x", "held_on": tomorrow})
+    assert future["errors"].keys() == {"held_on"}
+    many = log_interview(sender, slack, {"insights": "\n".join(f"i{n}" for n in range(21))})
+    assert many["errors"].keys() == {"insights"}
+    nothing = log_interview(sender, slack, {"question": None, "insights": "x"}, ref="")
+    assert nothing["errors"].keys() == {"question"}
+    assert rows(server, "SELECT * FROM interview WHERE team_id=:t", t=sender.team) == []
+
+
+def test_a_backfilled_interview_counts_in_its_own_week(
+    sender: SlackSender, slack: FakeSlack, server: Server
+) -> None:
+    open_question(sender, slack, "Why do trials stall?")
+    three_weeks_ago = date.today() - timedelta(weeks=3)
+    assert (
+        log_interview(sender, slack, {"insights": "x", "held_on": three_weeks_ago.isoformat()})
+        == {}
+    )
+    (interview,) = rows(server, "SELECT held_on FROM interview WHERE team_id=:t", t=sender.team)
+    assert str(interview["held_on"]) == three_weeks_ago.isoformat()
+    sender.command("status #1")
+    text = ephemeral(slack)
+    assert "*This week:* 0/3" in text
+    assert ": 1" in text.split("*Last weeks:*")[1].split("\n")[0]
+
+
+def test_home_button_and_message_shortcut_open_the_same_modal(
+    sender: SlackSender, slack: FakeSlack
+) -> None:
+    open_question(sender, slack, "Why do trials stall?")
+    before = len(slack.of("views.open"))
+    sender.interaction(block_action("log_interview", user=OWNER, team=sender.team))
+    assert opened(slack, before)["callback_id"] == "interview_summary"
+    notes = "Call with Acme:\n• Setup takes a week\n• SSO is a must <!channel>"
+    sender.interaction(
+        message_shortcut(
+            "log_from_message",
+            notes,
+            user=OWNER,
+            team=sender.team,
+            response_url=slack.response_url(),
+        )
+    )
+    view = opened(slack, before + 1)
+    assert view["callback_id"] == "interview_summary"
+    assert block(view, "insights")["element"]["initial_value"] == (
+        "Call with Acme:\nSetup takes a week\nSSO is a must <!channel>"
+    )
+
+
+def test_planned_interview_gets_one_follow_up_through_tick(
+    sender: SlackSender, slack: FakeSlack, server: Server
+) -> None:
+    open_question(sender, slack, "Why do trials stall?")
+    before = len(slack.of("views.open"))
+    sender.command("plan #1", user=OWNER)
+    view = opened(slack, before)
+    past = int((datetime.now(UTC) - timedelta(hours=1)).timestamp())
+    refused = sender.interaction(
+        view_submission(view, {"when": past, "interviewee": "Ada"}, user=OWNER, team=sender.team)
+    ).json()
+    assert refused["errors"].keys() == {"when"}
+    planned = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
+    payload = view_submission(
+        view, {"when": int(planned.timestamp()), "interviewee": "Ada"}, user=OWNER, team=sender.team
+    )
+    assert sender.interaction(payload).status == 200
+    assert (
+        "Planned: an interview with Ada" in slack.wait_for("chat.postMessage", 2)[-1].args["text"]
+    )
+
+    def follow_ups() -> list:
+        return [c for c in slack.of("chat.postMessage") if "How did it go?" in c.args["text"]]
+
+    server.tick((planned + timedelta(minutes=59)).isoformat())
+    assert follow_ups() == []
+    slack.fail("chat.postMessage", status=500)  # Slack down: the send is retried next tick
+    server.tick((planned + timedelta(minutes=61)).isoformat())
+    assert follow_ups() == []
+    server.tick((planned + timedelta(minutes=62)).isoformat())
+    server.tick((planned + timedelta(minutes=63)).isoformat())
+    (dm,) = follow_ups()
+    assert dm.args["channel"] == OWNER and "*Ada*" in dm.args["text"]
+    button = dm.args["blocks"][1]["elements"][0]
+
+    before = len(slack.of("views.open"))
+    sender.interaction(
+        block_action(button["action_id"], button["value"], user=OWNER, team=sender.team)
+    )
+    view = opened(slack, before)
+    assert block(view, "interviewee")["element"]["initial_value"] == "Ada"
+    assert block(view, "question")["element"]["initial_option"]["text"]["text"].startswith("#1")
+    payload = view_submission(
+        view,
+        {"insights": "Setup is slow", "held_on": date.today().isoformat()},
+        user=OWNER,
+        team=sender.team,
+    )
+    assert sender.interaction(payload).status == 200
+    (interview,) = rows(server, "SELECT * FROM interview WHERE team_id=:t", t=sender.team)
+    assert str(interview["held_on"]) == date.today().isoformat()
+    assert interview["id"] == int(button["value"])
+
+
+def test_edit_and_delete_from_the_status_view(
+    sender: SlackSender, slack: FakeSlack, server: Server
+) -> None:
+    open_question(sender, slack, "Why do trials stall?")
+    log_interview(sender, slack, {"insights": "Setup is slow\nSSO is required"})
+    sender.command("status #1", user=OWNER)
+    status = slack.wait_for("response_url")[0].args["blocks"]
+    buttons = {e["action_id"]: e for b in status if b["type"] == "actions" for e in b["elements"]}
+    edit, delete = buttons["edit_interview"], buttons["delete_interview"]
+    assert delete["confirm"]
+
+    # Someone else may not change it.
+    sender.interaction(
+        block_action(
+            "edit_interview",
+            edit["value"],
+            user="UNOSY",
+            team=sender.team,
+            response_url=slack.response_url(),
+        )
+    )
+    assert "Only the interviewer or the question's owner" in ephemeral(slack, 2)
+
+    before = len(slack.of("views.open"))
+    sender.interaction(block_action("edit_interview", edit["value"], user=OWNER, team=sender.team))
+    view = opened(slack, before)
+    assert block(view, "insights")["element"]["initial_value"] == "Setup is slow\nSSO is required"
+    payload = view_submission(view, {"insights": "Setup is slow"}, user=OWNER, team=sender.team)
+    coding = sender.interaction(payload).json()["view"]  # the question has themes: confirm them
+    sender.interaction(view_submission(coding, {}, user=OWNER, team=sender.team))
+    assert themes_of(server, sender.team) == ["Setup is slow"]  # the orphan theme went
+
+    sender.interaction(
+        block_action(
+            "delete_interview",
+            delete["value"],
+            user="UNOSY",
+            team=sender.team,
+            response_url=slack.response_url(),
+        )
+    )
+    assert "Only the interviewer" in ephemeral(slack, 3)
+    sender.interaction(
+        block_action(
+            "delete_interview",
+            delete["value"],
+            user=OWNER,
+            team=sender.team,
+            response_url=slack.response_url(),
+        )
+    )
+    assert "Deleted the interview" in ephemeral(slack, 4)
+    assert rows(server, "SELECT * FROM interview WHERE team_id=:t", t=sender.team) == []
+    assert themes_of(server, sender.team) == []
+    sender.command("status #1", user=OWNER)
+    assert "*Themes:* 0" in ephemeral(slack, 5)
