@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import uuid
 
 import pytest
@@ -12,7 +14,7 @@ from sqlmodel import SQLModel
 
 from bot.config import ConfigError, load
 from cadence.db import is_current, make_engine, migrate
-from tests.conftest import app_env, run_cli
+from tests.conftest import BIN, app_env, run_cli
 from tests.fake_slack import FakeSlack
 
 COMMANDS = ["serve", "socket", "scheduler", "tick", "migrate", "demo"]
@@ -117,3 +119,14 @@ def test_serve_refuses_an_old_postgresql_schema(postgres_url: str, fake: FakeSla
     result = run_cli("tick", env=app_env(fake, postgres_url))
     assert result.returncode == 2
     assert "discovery-bot migrate" in result.stderr
+
+
+def test_demo_runs_without_slack_or_settings(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    result = subprocess.run(
+        [str(BIN), "demo"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Question *#1* is open" in result.stdout
+    assert "saturated at 6+2" in result.stdout
+    assert list(tmp_path.iterdir()) == []  # it leaves nothing behind
