@@ -49,6 +49,19 @@ def _question_select(open_questions: Sequence[Question], question_id: int | None
     return input_block("question", words.plain("modals.question_label"), element)
 
 
+def _interviewee(initial: str) -> Block:
+    return input_block(
+        "interviewee",
+        words.plain("modals.interviewee_label"),
+        text_element(
+            initial,
+            max_length=MAX_INTERVIEWEE,
+            placeholder=words.plain("modals.interviewee_placeholder"),
+        ),
+        optional=True,
+    )
+
+
 def summary_modal(
     open_questions: Sequence[Question],
     held_on: date,
@@ -66,16 +79,7 @@ def summary_modal(
         segment["initial_option"] = initial[0]
     blocks = [
         _question_select(open_questions, question_id),
-        input_block(
-            "interviewee",
-            words.plain("modals.interviewee_label"),
-            text_element(
-                interview.interviewee if interview else "",
-                max_length=MAX_INTERVIEWEE,
-                placeholder=words.plain("modals.interviewee_placeholder"),
-            ),
-            optional=True,
-        ),
+        _interviewee(interview.interviewee if interview else ""),
         input_block(
             "segment",
             words.plain("modals.interview_segment_label"),
@@ -174,15 +178,7 @@ def read_choices(values: dict[str, str]) -> dict[int, str]:
 def plan_modal(open_questions: Sequence[Question], question_id: int | None) -> dict[str, Any]:
     blocks = [
         _question_select(open_questions, question_id),
-        input_block(
-            "interviewee",
-            words.plain("modals.interviewee_label"),
-            text_element(
-                max_length=MAX_INTERVIEWEE,
-                placeholder=words.plain("modals.interviewee_placeholder"),
-            ),
-            optional=True,
-        ),
+        _interviewee(""),
         input_block(
             "when",
             words.plain("modals.when_label"),

@@ -129,26 +129,26 @@ def _latest(s: Session, team_id: str, question_id: int) -> list[tuple[Interview,
     ]
 
 
+async def _optional_question(ask: Ask) -> tuple[bool, int | None]:
+    """(go on, question id): no argument is fine (the modal asks); a bad one is explained."""
+    if not ask.rest:
+        return True, None
+    question, _ = await _named(ask)
+    return question is not None, question.id if question else None
+
+
 async def _log(ask: Ask) -> None:
-    question_id = None
-    if ask.rest:
-        question, _ = await _named(ask)
-        if question is None:
-            return
-        question_id = question.id
-    await open_summary(
-        ask.client, ask.store, ask.team_id, ask.user_id, ask.trigger_id, question_id=question_id
-    )
+    go_on, question_id = await _optional_question(ask)
+    if go_on:
+        await open_summary(
+            ask.client, ask.store, ask.team_id, ask.user_id, ask.trigger_id, question_id=question_id
+        )
 
 
 async def _plan(ask: Ask) -> None:
-    question_id = None
-    if ask.rest:
-        question, _ = await _named(ask)
-        if question is None:
-            return
-        question_id = question.id
-    await open_plan(ask.client, ask.store, ask.team_id, ask.trigger_id, question_id)
+    go_on, question_id = await _optional_question(ask)
+    if go_on:
+        await open_plan(ask.client, ask.store, ask.team_id, ask.trigger_id, question_id)
 
 
 SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
