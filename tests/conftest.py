@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import Session
 
+from cadence.db import make_engine, migrate, session
 from tests.fake_slack import BOT_TOKEN, FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender, get
 
@@ -115,6 +117,16 @@ def get_or_none(url: str) -> int | None:
         return get(url).status
     except OSError:
         return None
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Session]:
+    """A session on a fresh, migrated SQLite database, for unit tests of the core."""
+    engine = make_engine(f"sqlite:///{tmp_path}/unit.db")
+    migrate(engine)
+    with session(engine) as s:
+        yield s
+    engine.dispose()
 
 
 @pytest.fixture

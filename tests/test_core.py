@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from cadence import saturation, weeks
-from cadence.db import make_engine, migrate, session
 from cadence.questions import Draft, check_draft, create, find, open_questions, split_ref
 from cadence.saturation import State
 
@@ -103,14 +102,6 @@ def test_check_draft_names_each_bad_field() -> None:
         "channel": "required",
         "target": "target_range",
     }
-
-
-@pytest.fixture
-def db(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path}/core.db")
-    migrate(engine)
-    with session(engine) as s:
-        yield s
 
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)

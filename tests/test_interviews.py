@@ -8,7 +8,6 @@ import pytest
 from sqlmodel import select
 
 from cadence import deliveries, interviews
-from cadence.db import make_engine, migrate, session
 from cadence.interviews import Summary, check_summary, insight_lines
 from cadence.matching import default_matcher
 from cadence.models import Interview, Theme
@@ -43,56 +42,48 @@ def test_check_summary(summary: Summary, errors: dict) -> None:
     assert check_summary(summary, TODAY) == errors
 
 
-@pytest.fixture
-def s(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path}/i.db")
-    migrate(engine)
-    with session(engine) as db:
-        yield db
-
-
 def log(db, question_id: int, lines: list[str], held: str = "2026-11-25", user: str = "U1"):
     interview = interviews.save(db, "T", Summary(str(question_id), held, insights="x"), user, NOW)
     return interview, interviews.code_insights(db, "T", interview, lines, default_matcher(), NOW)
 
 
-def test_coding_reuses_themes_and_recoding_drops_orphans(s) -> None:
-    q = create(s, "T", Draft("Why?", "", "other", "U1", "C1", "3"), "U1", NOW)
-    _, coding = log(s, q.id, ["Setup is slow", "SSO is required"])
+def test_coding_reuses_themes_and_recoding_drops_orphans(db) -> None:
+    q = create(db, "T", Draft("Why?", "", "other", "U1", "C1", "3"), "U1", NOW)
+    _, coding = log(db, q.id, ["Setup is slow", "SSO is required"])
     assert coding.themes == []  # nothing to choose from: no second step
-    second, coding = log(s, q.id, ["setup is slow!", "Invoices, not cards"])
+    second, coding = log(db, q.id, ["setup is slow!", "Invoices, not cards"])
     assert [t.name for t in coding.themes] == ["Setup is slow", "SSO is required"]
     near, new = coding.insights
     assert near.theme_id == coding.themes[0].id
-    assert interviews.new_themes(s, "T", second) == 1
+    assert interviews.new_themes(db, "T", second) == 1
     # Move the invoice insight to SSO: its own provisional theme is no longer used.
-    added = interviews.recode(s, "T", second.id, {new.id: str(coding.themes[1].id)}, "U1", NOW)
+    added = interviews.recode(db, "T", second.id, {new.id: str(coding.themes[1].id)}, "U1", NOW)
     assert added == 0
-    assert [t.name for t in s.exec(select(Theme))] == ["Setup is slow", "SSO is required"]
+    assert [t.name for t in db.exec(select(Theme))] == ["Setup is slow", "SSO is required"]
     # And back to a new theme of its own.
-    assert interviews.recode(s, "T", second.id, {new.id: "new"}, "U1", NOW) == 1
+    assert interviews.recode(db, "T", second.id, {new.id: "new"}, "U1", NOW) == 1
 
 
-def test_only_interviewer_or_owner_change_and_delete_follows_through(s) -> None:
-    q = create(s, "T", Draft("Why?", "", "other", "UOWNER", "C1", "3"), "UOWNER", NOW)
-    interview, _ = log(s, q.id, ["Setup is slow"], user="UINT")
+def test_only_interviewer_or_owner_change_and_delete_follows_through(db) -> None:
+    q = create(db, "T", Draft("Why?", "", "other", "UOWNER", "C1", "3"), "UOWNER", NOW)
+    interview, _ = log(db, q.id, ["Setup is slow"], user="UINT")
     with pytest.raises(interviews.NotAllowed):
-        interviews.delete(s, "T", interview.id, "USTRANGER")
+        interviews.delete(db, "T", interview.id, "USTRANGER")
     with pytest.raises(LookupError):
-        interviews.delete(s, "OTHER", interview.id, "UOWNER")  # another workspace's id
-    interviews.delete(s, "T", interview.id, "UOWNER")
-    assert s.exec(select(Interview)).all() == [] and s.exec(select(Theme)).all() == []
+        interviews.delete(db, "OTHER", interview.id, "UOWNER")  # another workspace's id
+    interviews.delete(db, "T", interview.id, "UOWNER")
+    assert db.exec(select(Interview)).all() == [] and db.exec(select(Theme)).all() == []
 
 
-def test_follow_up_window(s) -> None:
-    q = create(s, "T", Draft("Why?", "", "other", "U1", "C1", "3"), "U1", NOW)
-    planned = interviews.plan(s, "T", q.id, "Ada", NOW, "U1", NOW - timedelta(days=1))
-    due = lambda at: [i.id for i, _ in interviews.awaiting_follow_up(s, at)]  # noqa: E731
+def test_follow_up_window(db) -> None:
+    q = create(db, "T", Draft("Why?", "", "other", "U1", "C1", "3"), "U1", NOW)
+    planned = interviews.plan(db, "T", q.id, "Ada", NOW, "U1", NOW - timedelta(days=1))
+    due = lambda at: [i.id for i, _ in interviews.awaiting_follow_up(db, at)]  # noqa: E731
     assert due(NOW + timedelta(minutes=59)) == []
     assert due(NOW + timedelta(hours=1)) == [planned.id]
     assert due(NOW + timedelta(days=7, minutes=59)) == [planned.id]
     assert due(NOW + timedelta(days=8)) == []  # too stale to ask
-    interviews.save(s, "T", Summary(str(q.id), "2026-11-25", insights="x"), "U1", NOW, planned.id)
+    interviews.save(db, "T", Summary(str(q.id), "2026-11-25", insights="x"), "U1", NOW, planned.id)
     assert due(NOW + timedelta(hours=2)) == []  # logged: nothing to ask
 
 
@@ -105,9 +96,9 @@ def test_default_held_on_is_in_the_interviewers_zone() -> None:
     )
 
 
-def test_a_delivery_is_claimed_once_and_can_be_released(s) -> None:
+def test_a_delivery_is_claimed_once_and_can_be_released(db) -> None:
     key = ("T", "interview_follow_up", "7", "2026-11-25T12:00:00+00:00")
-    assert deliveries.claim(s, *key, NOW)
-    assert not deliveries.claim(s, *key, NOW)
-    deliveries.release(s, *key)
-    assert deliveries.claim(s, *key, NOW)
+    assert deliveries.claim(db, *key, NOW)
+    assert not deliveries.claim(db, *key, NOW)
+    deliveries.release(db, *key)
+    assert deliveries.claim(db, *key, NOW)
