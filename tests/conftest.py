@@ -119,10 +119,33 @@ def get_or_none(url: str) -> int | None:
         return None
 
 
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Session]:
-    """A session on a fresh, migrated SQLite database, for unit tests of the core."""
-    engine = make_engine(f"sqlite:///{tmp_path}/unit.db")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database on the machine's server, dropped afterwards."""
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = "cadence_" + uuid.uuid4().hex[:12]
+    try:
+        with admin.connect() as c:
+            c.execute(sa.text(f"CREATE DATABASE {name}"))
+    except sa.exc.OperationalError as e:
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {e.orig}")
+    yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as c:
+        c.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Session]:
+    """A session on a fresh, migrated database of each kind, for unit tests of the core."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/unit.db"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
     migrate(engine)
     with session(engine) as s:
         yield s

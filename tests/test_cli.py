@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +17,6 @@ from tests.conftest import BIN, app_env, run_cli
 from tests.fake_slack import FakeSlack
 
 COMMANDS = ["serve", "socket", "scheduler", "tick", "migrate", "demo"]
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])
@@ -87,20 +85,6 @@ def test_migrations_build_the_models_schema_on_sqlite(tmp_path) -> None:
     migrate(engine)  # a second run is a no-op
     assert is_current(engine)
     assert _schema_matches_models(engine) == []
-
-
-@pytest.fixture
-def postgres_url() -> str:
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as c:
-            name = "cadence_" + uuid.uuid4().hex[:8]
-            c.execute(sa.text(f"CREATE DATABASE {name}"))
-    except sa.exc.OperationalError as e:
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {e.orig}")
-    yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as c:
-        c.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
 
 
 def test_migrate_command_builds_the_models_schema_on_postgresql(

@@ -282,3 +282,13 @@ def test_a_slack_failure_is_explained_to_the_user(sender: SlackSender, slack: Fa
     slack.fail("views.open", status=500)
     sender.command("new Why do trials stall?")
     assert "Something went wrong" in ephemeral(slack)
+
+
+def test_a_rate_limited_send_is_retried_after_retry_after(
+    sender: SlackSender, slack: FakeSlack
+) -> None:
+    slack.fail("chat.postMessage", status=429, retry_after=1)
+    open_question(sender, slack, "Why do trials stall?")
+    dm = slack.wait_for("chat.postMessage")[0]
+    assert "#1" in dm.args["text"]
+    assert "chat.postMessage:failed" in slack.methods()
