@@ -9,8 +9,8 @@ Block = dict[str, Any]
 VALUE = "value"  # the action_id of every input, so reading a view is uniform
 
 
-def text_obj(text: str, kind: str = "mrkdwn") -> dict[str, Any]:
-    return {"type": kind, "text": text}
+def mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
 
 
 def plain_text(text: str) -> dict[str, Any]:
@@ -18,7 +18,7 @@ def plain_text(text: str) -> dict[str, Any]:
 
 
 def section(text: str, accessory: dict[str, Any] | None = None) -> Block:
-    block: Block = {"type": "section", "text": text_obj(text)}
+    block: Block = {"type": "section", "text": mrkdwn(text)}
     if accessory:
         block["accessory"] = accessory
     return block
@@ -29,7 +29,7 @@ def header(text: str) -> Block:
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [text_obj(text)]}
+    return {"type": "context", "elements": [mrkdwn(text)]}
 
 
 def divider() -> Block:
@@ -45,11 +45,8 @@ def button(text: str, action_id: str, value: str = "", style: str | None = None)
     return element
 
 
-def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
-    block: Block = {"type": "actions", "elements": list(elements)}
-    if block_id:
-        block["block_id"] = block_id
-    return block
+def actions(*elements: dict[str, Any]) -> Block:
+    return {"type": "actions", "elements": list(elements)}
 
 
 def input_block(block_id: str, label: str, element: dict[str, Any], **extra: Any) -> Block:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -63,6 +63,18 @@ def check_summary(summary: Summary, today: date) -> dict[str, str]:
         errors["insights"] = "too_long"
     elif not lines and not any(v.strip() for v in summary.parts.values()):
         errors["insights"] = "need_content"
+    return errors
+
+
+def check_plan(question_id: str, when: str, now: datetime) -> dict[str, str]:
+    """Problems of a planned interview by block; `when` is a Unix time, as Slack gives it."""
+    errors: dict[str, str] = {}
+    if not question_id.isdigit():
+        errors["question"] = "required"
+    if not when.isdigit():
+        errors["when"] = "required"
+    elif datetime.fromtimestamp(int(when), UTC) <= now:
+        errors["when"] = "past_time"
     return errors
 
 

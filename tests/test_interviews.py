@@ -102,3 +102,11 @@ def test_a_delivery_is_claimed_once_and_can_be_released(db) -> None:
     assert not deliveries.claim(db, *key, NOW)
     deliveries.release(db, *key)
     assert deliveries.claim(db, *key, NOW)
+
+
+def test_check_plan_wants_a_question_and_a_time_to_come() -> None:
+    later, earlier = str(int(NOW.timestamp()) + 60), str(int(NOW.timestamp()) - 60)
+    assert interviews.check_plan("3", later, NOW) == {}
+    assert interviews.check_plan("", later, NOW) == {"question": "required"}
+    assert interviews.check_plan("3", earlier, NOW) == {"when": "past_time"}
+    assert interviews.check_plan("3", "", NOW) == {"when": "required"}

@@ -13,15 +13,11 @@ from bot import interview_ui as ui
 from bot import surfaces, words
 from bot.app import Store
 from bot.blocks import metadata, section, state_values
-from bot.listeners.shared import overviews_for
+from bot.listeners.shared import modal_errors, overviews_for
 from bot.members import time_zones
 from cadence import interviews, questions, weeks
 from cadence.matching import default_matcher
 from cadence.models import Interview
-
-
-def _errors(codes: dict[str, str]) -> dict[str, str]:
-    return {block: words.plain(f"errors.{code}") for block, code in codes.items()}
 
 
 async def _tz(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> str:
@@ -102,10 +98,10 @@ def register(app: AsyncApp, store: Store) -> None:
     ) -> None:
         team, user, now = context.team_id, body["user"]["id"], datetime.now(UTC)
         summary = ui.read_summary(state_values(view))
-        today = interviews.default_held_on(None, now, await _tz(client, store, team, user))
+        today = weeks.local_today(now, await _tz(client, store, team, user))
         problems = interviews.check_summary(summary, today)
         if problems:
-            await ack(response_action="errors", errors=_errors(problems))
+            await ack(response_action="errors", errors=modal_errors(problems))
             return
         lines = interviews.insight_lines(summary.insights)
 
@@ -120,10 +116,10 @@ def register(app: AsyncApp, store: Store) -> None:
         try:
             interview, coding = await store.run(store_and_code)
         except interviews.NotAllowed:
-            await ack(response_action="errors", errors=_errors({"question": "not_allowed"}))
+            await ack(response_action="errors", errors=modal_errors({"question": "not_allowed"}))
             return
         except LookupError:
-            await ack(response_action="errors", errors=_errors({"question": "gone"}))
+            await ack(response_action="errors", errors=modal_errors({"question": "gone"}))
             return
         if coding.themes and coding.insights:
             # Already stored with the suggested coding; the next step only confirms it.
@@ -160,38 +156,30 @@ def register(app: AsyncApp, store: Store) -> None:
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         values, now = state_values(view), datetime.now(UTC)
-        problems = {}
-        if not values.get("question", "").isdigit():
-            problems["question"] = "required"
-        when = values.get("when", "")
-        if not when.isdigit():
-            problems["when"] = "required"
-        elif datetime.fromtimestamp(int(when), UTC) <= now:
-            problems["when"] = "past_time"
+        problems = interviews.check_plan(values.get("question", ""), values.get("when", ""), now)
         if problems:
-            await ack(response_action="errors", errors=_errors(problems))
+            await ack(response_action="errors", errors=modal_errors(problems))
             return
         user = body["user"]["id"]
-        planned_at = datetime.fromtimestamp(int(when), UTC)
-        interview = await store.run(
-            interviews.plan,
-            context.team_id,
-            int(values["question"]),
-            values.get("interviewee", ""),
-            planned_at,
-            user,
-            now,
-        )
+        planned_at = datetime.fromtimestamp(int(values["when"]), UTC)
+        try:
+            interview = await store.run(
+                interviews.plan,
+                context.team_id,
+                int(values["question"]),
+                values.get("interviewee", ""),
+                planned_at,
+                user,
+                now,
+            )
+        except LookupError:
+            await ack(response_action="errors", errors=modal_errors({"question": "gone"}))
+            return
         await ack()
         question = await store.run(questions.get, context.team_id, interview.question_id)
         tz = await _tz(client, store, context.team_id, user)
-        local = planned_at.astimezone(weeks.zone(tz))
-        text = words.say(
-            "interviews.planned",
-            q=question,
-            interview=interview,
-            when=local.strftime("%a %b %-d at %H:%M"),
-        )
+        when = planned_at.astimezone(weeks.zone(tz))
+        text = words.say("interviews.planned", q=question, interview=interview, when=when)
         await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
 
     @app.action(surfaces.LOG_BUTTON)

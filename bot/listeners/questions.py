@@ -10,13 +10,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import surfaces, words
 from bot.app import Store
 from bot.blocks import metadata, section, state_values
-from bot.listeners.shared import publish_home
+from bot.listeners.shared import modal_errors, publish_home
 from cadence import questions
 from cadence.models import Status
-
-
-def _errors(codes: dict[str, str]) -> dict[str, str]:
-    return {block: words.plain(f"errors.{code}") for block, code in codes.items()}
 
 
 def register(app: AsyncApp, store: Store) -> None:
@@ -35,7 +31,7 @@ def register(app: AsyncApp, store: Store) -> None:
         )
         problems = questions.check_draft(draft)
         if problems:
-            await ack(response_action="errors", errors=_errors(problems))
+            await ack(response_action="errors", errors=modal_errors(problems))
             return
         creator = body["user"]["id"]
         # Stored before the ack: once the modal closes, nothing typed into it may be lost.
@@ -54,7 +50,9 @@ def register(app: AsyncApp, store: Store) -> None:
     ) -> None:
         values = state_values(view)
         if values.get("outcome") not in (Status.ANSWERED.value, Status.DROPPED.value):
-            await ack(response_action="errors", errors=_errors({"outcome": "required_outcome"}))
+            await ack(
+                response_action="errors", errors=modal_errors({"outcome": "required_outcome"})
+            )
             return
         user = body["user"]["id"]
         try:
@@ -68,10 +66,10 @@ def register(app: AsyncApp, store: Store) -> None:
                 datetime.now(UTC),
             )
         except questions.NotOwner:
-            await ack(response_action="errors", errors=_errors({"outcome": "not_owner"}))
+            await ack(response_action="errors", errors=modal_errors({"outcome": "not_owner"}))
             return
         except questions.NotOpen:
-            await ack(response_action="errors", errors=_errors({"outcome": "not_open"}))
+            await ack(response_action="errors", errors=modal_errors({"outcome": "not_open"}))
             return
         await ack()
         text = words.say("questions.closed", q=question)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import surfaces
+from bot import surfaces, words
 from bot.app import Store
 from bot.members import time_zones
 from cadence import questions
@@ -28,3 +28,8 @@ async def publish_home(client: AsyncWebClient, store: Store, team_id: str, user_
     mine = await store.run(questions.open_questions, team_id, user_id)
     overviews = await overviews_for(client, store, team_id, mine)
     await client.views_publish(user_id=user_id, view=surfaces.home_view(overviews))
+
+
+def modal_errors(codes: dict[str, str]) -> dict[str, str]:
+    """`response_action: errors` for a modal: cadence's codes, by block, in words."""
+    return {block: words.plain(f"errors.{code}") for block, code in codes.items()}
