@@ -9,7 +9,13 @@ Block = dict[str, Any]
 VALUE = "value"  # the action_id of every input, so reading a view is uniform
 
 
+TEXT_LIMIT = 3000  # a section's or a context element's text
+
+
 def mrkdwn(text: str) -> dict[str, Any]:
+    """Long user text (a 3000-character hypothesis and conclusion) is cut to Slack's limit."""
+    if len(text) > TEXT_LIMIT:
+        text = text[: TEXT_LIMIT - 1] + "…"
     return {"type": "mrkdwn", "text": text}
 
 

@@ -292,3 +292,12 @@ def test_a_rate_limited_send_is_retried_after_retry_after(
     dm = slack.wait_for("chat.postMessage")[0]
     assert "#1" in dm.args["text"]
     assert "chat.postMessage:failed" in slack.methods()
+
+
+def test_long_user_text_stays_within_block_kit_limits(
+    sender: SlackSender, slack: FakeSlack
+) -> None:
+    open_question(sender, slack, "Why?" + "x" * 290, answers={"hypothesis": "h" * 3000})
+    sender.command("status #1")
+    (block,) = slack.wait_for("response_url")[0].args["blocks"]
+    assert len(block["text"]["text"]) == 3000 and block["text"]["text"].endswith("…")
