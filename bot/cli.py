@@ -10,6 +10,8 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
+
 from bot import config
 from bot.config import ConfigError, Settings
 
@@ -24,13 +26,13 @@ def _parse_instant(value: str) -> datetime:
     return at.astimezone(UTC)
 
 
-def _engine(settings: Settings, *, auto_migrate: bool = True):
+def _engine(settings: Settings) -> sa.Engine:
+    """The database, its schema brought up to date on SQLite and checked elsewhere."""
     from cadence.db import is_current, make_engine, migrate
 
     engine = make_engine(settings.database_url)
     if settings.database_url.startswith("sqlite"):
-        if auto_migrate:
-            migrate(engine)
+        migrate(engine)
     elif not is_current(engine):
         raise ConfigError("the database schema is not up to date; run `discovery-bot migrate`")
     return engine

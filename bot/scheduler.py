@@ -46,7 +46,7 @@ async def follow_ups(client: AsyncWebClient, store: Store, now: datetime) -> int
             interview.team_id,
             FOLLOW_UP,
             str(interview.id),
-            interview.planned_at.isoformat(),  # type: ignore[union-attr]
+            interview.planned_at.isoformat(),
         )
         text, blocks = follow_up_blocks(question, interview)
         sent += await _send_once(

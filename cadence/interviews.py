@@ -124,7 +124,7 @@ def save(
         if not may_change(found, _question(s, team_id, found.question_id), user_id):
             raise NotAllowed(interview_id)
         interview = found
-    interview.question_id = question.id  # type: ignore[assignment]
+    interview.question_id = question.id
     interview.interviewee = summary.interviewee.strip()[:MAX_INTERVIEWEE]
     interview.segment = summary.segment or question.segment
     interview.held_on = date.fromisoformat(summary.held_on)
@@ -149,7 +149,7 @@ def plan(
     question = _question(s, team_id, question_id)
     interview = Interview(
         team_id=team_id,
-        question_id=question.id,  # type: ignore[arg-type]
+        question_id=question.id,
         interviewer_id=user_id,
         interviewee=interviewee.strip()[:MAX_INTERVIEWEE],
         segment=question.segment,
@@ -201,12 +201,12 @@ def code_insights(
 ) -> Coding:
     """Replace the interview's insights with `lines`, each coded to its best-matching theme
     (by theme name or by the insights already coded to it) or else to a new theme."""
-    old = insights_of(s, team_id, interview.id)  # type: ignore[arg-type]
+    old = insights_of(s, team_id, interview.id)
     for insight in old:
         s.delete(insight)
     s.flush()
     themes = themes_of(s, team_id, interview.question_id)
-    reference: list[tuple[int, str]] = [(t.id, t.name) for t in themes]  # type: ignore[misc]
+    reference: list[tuple[int, str]] = [(t.id, t.name) for t in themes]
     reference += s.exec(
         select(Insight.theme_id, Insight.text)
         .join(Interview, col(Insight.interview_id) == Interview.id)
@@ -219,14 +219,14 @@ def code_insights(
             theme_id = _new_theme(s, team_id, interview.question_id, line, now)
         insight = Insight(
             team_id=team_id,
-            interview_id=interview.id,  # type: ignore[arg-type]
-            theme_id=theme_id,  # type: ignore[arg-type]
+            interview_id=interview.id,
+            theme_id=theme_id,
             text=line,
             created_at=now,
         )
         s.add(insight)
         stored.append(insight)
-        reference.append((theme_id, line))  # type: ignore[arg-type]
+        reference.append((theme_id, line))
     s.flush()
     _drop_orphan_themes(s, team_id, interview.question_id)
     s.commit()
@@ -238,7 +238,7 @@ def _new_theme(s: Session, team_id: str, question_id: int, name: str, now: datet
     theme = Theme(team_id=team_id, question_id=question_id, name=name[:300], created_at=now)
     s.add(theme)
     s.flush()
-    return theme.id  # type: ignore[return-value]
+    return theme.id
 
 
 NEW_THEME = "new"
@@ -263,7 +263,7 @@ def recode(
     insights = insights_of(s, team_id, interview_id)
     valid = {t.id for t in themes_of(s, team_id, interview.question_id)}
     for insight in insights:
-        choice = choices.get(insight.id)  # type: ignore[arg-type]
+        choice = choices.get(insight.id)
         if choice == NEW_THEME:
             if not _only_this_insight(s, insight):
                 insight.theme_id = _new_theme(s, team_id, interview.question_id, insight.text, now)
@@ -285,7 +285,7 @@ def _only_this_insight(s: Session, insight: Insight) -> bool:
 
 def new_themes(s: Session, team_id: str, interview: Interview) -> int:
     """Themes that first appear in this interview (no earlier-held interview has them)."""
-    mine = {i.theme_id for i in insights_of(s, team_id, interview.id)}  # type: ignore[arg-type]
+    mine = {i.theme_id for i in insights_of(s, team_id, interview.id)}
     earlier = set(
         s.exec(
             select(Insight.theme_id)
@@ -357,4 +357,4 @@ def awaiting_follow_up(s: Session, now: datetime) -> list[tuple[Interview, Quest
         )
         .order_by(col(Interview.planned_at))
     )
-    return list(s.exec(due).all())  # type: ignore[arg-type]
+    return list(s.exec(due).all())

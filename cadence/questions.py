@@ -207,7 +207,7 @@ def overviews(
     ):
         codes[interview_id].add(theme_id)
     theme_counts: dict[int, int] = dict(
-        s.exec(  # type: ignore[arg-type]
+        s.exec(
             select(Theme.question_id, sa.func.count())
             .where(Theme.team_id == team_id, col(Theme.question_id).in_(ids))
             .group_by(Theme.question_id)

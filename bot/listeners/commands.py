@@ -124,7 +124,7 @@ async def _guide(ask: Ask) -> None:
 
 def _latest(s: Session, team_id: str, question_id: int) -> list[tuple[Interview, list[Insight]]]:
     return [
-        (i, interviews.insights_of(s, team_id, i.id))  # type: ignore[arg-type]
+        (i, interviews.insights_of(s, team_id, i.id))
         for i in interviews.recent(s, team_id, question_id, RECENT_INTERVIEWS)
     ]
 

@@ -13,7 +13,7 @@ from bot import interview_ui as ui
 from bot import surfaces, words
 from bot.app import Store
 from bot.blocks import metadata, section, state_values
-from bot.listeners.shared import modal_errors, overviews_for
+from bot.listeners.shared import modal_errors, overviews_for, publish_home
 from bot.members import time_zones
 from cadence import interviews, questions, weeks
 from cadence.matching import default_matcher
@@ -42,7 +42,7 @@ async def open_summary(
         open_questions = questions.open_questions(s, team_id)
         if interview is None:
             return open_questions, []
-        mine = [i.text for i in interviews.insights_of(s, team_id, interview.id)]  # type: ignore[arg-type]
+        mine = [i.text for i in interviews.insights_of(s, team_id, interview.id)]
         current = questions.get(s, team_id, interview.question_id)
         if current is not None and current not in open_questions:
             open_questions.append(current)  # a closed question's interviews stay editable
@@ -82,6 +82,7 @@ async def _confirm(
         "interviews.logged", q=question, progress=overview.progress, new_themes=new, insights=count
     )
     await client.chat_postMessage(channel=user_id, text=text, blocks=[section(text)])
+    await publish_home(client, store, team_id, question.owner_id)  # its progress moved
 
 
 async def open_plan(
@@ -126,7 +127,7 @@ def register(app: AsyncApp, store: Store) -> None:
             await ack(response_action="update", view=ui.coding_modal(coding, interview.id))
             return
         await ack()
-        await _confirm(client, store, team, user, interview.id)  # type: ignore[arg-type]
+        await _confirm(client, store, team, user, interview.id)
 
     @app.view(ui.CODING)
     async def coding_submitted(
