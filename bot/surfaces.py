@@ -21,7 +21,7 @@ from bot.blocks import (
     text_element,
 )
 from cadence.models import Question, Segment, Status
-from cadence.questions import MAX_LONG_TEXT, MAX_TARGET, MIN_TARGET, Overview
+from cadence.questions import DEFAULT_TARGET, MAX_LONG_TEXT, MAX_TARGET, MIN_TARGET, Overview
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
@@ -95,7 +95,7 @@ def new_question_modal(text: str, user_id: str, channel_id: str | None) -> dict[
             {
                 "type": "number_input",
                 "is_decimal_allowed": False,
-                "initial_value": "3",
+                "initial_value": str(DEFAULT_TARGET),
                 "min_value": str(MIN_TARGET),
                 "max_value": str(MAX_TARGET),
             },
