@@ -26,15 +26,22 @@ def _parse_instant(value: str) -> datetime:
     return at.astimezone(UTC)
 
 
+def _first_line(error: BaseException | None) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+
+
 def _engine(settings: Settings) -> sa.Engine:
     """The database, its schema brought up to date on SQLite and checked elsewhere."""
     from cadence.db import is_current, make_engine, migrate
 
     engine = make_engine(settings.database_url)
-    if settings.database_url.startswith("sqlite"):
-        migrate(engine)
-    elif not is_current(engine):
-        raise ConfigError("the database schema is not up to date; run `discovery-bot migrate`")
+    try:
+        if settings.database_url.startswith("sqlite"):
+            migrate(engine)
+        elif not is_current(engine):
+            raise ConfigError("the database schema is not up to date; run `discovery-bot migrate`")
+    except sa.exc.OperationalError as e:
+        raise ConfigError(f"DATABASE_URL does not answer: {_first_line(e.orig)}") from None
     return engine
 
 
@@ -118,7 +125,10 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
     from cadence.db import make_engine, migrate
 
     settings = config.load(bot=False, requests=False)
-    migrate(make_engine(settings.database_url))
+    try:
+        migrate(make_engine(settings.database_url))
+    except sa.exc.OperationalError as e:
+        raise ConfigError(f"DATABASE_URL does not answer: {_first_line(e.orig)}") from None
     print("database schema is up to date")
 
 

@@ -53,6 +53,15 @@ def test_bad_setting_is_one_line_naming_it(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("command", ["migrate", "tick"])
+def test_a_database_that_does_not_answer_is_one_line(command: str, fake: FakeSlack) -> None:
+    env = app_env(fake, "postgresql://postgres@127.0.0.1:1/nowhere")
+    result = run_cli(command, env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DATABASE_URL does not answer" in lines[0], result.stderr
+
+
 def test_tick_refuses_an_instant_without_a_zone(fake: FakeSlack, tmp_path) -> None:
     result = run_cli(
         "tick", "--at", "2026-11-30T14:05", env=app_env(fake, f"sqlite:///{tmp_path}/x.db")
