@@ -94,8 +94,15 @@ def default_held_on(interview: Interview | None, now: datetime, tz: str) -> date
     return today
 
 
-def may_change(interview: Interview, question: Question, user_id: str) -> bool:
-    return user_id in (interview.interviewer_id, question.owner_id)
+def changeable(s: Session, team_id: str, interview_id: int, user_id: str) -> Interview:
+    """The interview, if this user may change it: its interviewer or its question's owner."""
+    interview = get(s, team_id, interview_id)
+    if interview is None:
+        raise LookupError(interview_id)
+    owner = _question(s, team_id, interview.question_id).owner_id
+    if user_id not in (interview.interviewer_id, owner):
+        raise NotAllowed(interview_id)
+    return interview
 
 
 def _question(s: Session, team_id: str, question_id: int) -> Question:
@@ -118,12 +125,7 @@ def save(
     if interview_id is None:
         interview = Interview(team_id=team_id, interviewer_id=user_id, created_at=now)
     else:
-        found = get(s, team_id, interview_id)
-        if found is None:
-            raise LookupError(interview_id)
-        if not may_change(found, _question(s, team_id, found.question_id), user_id):
-            raise NotAllowed(interview_id)
-        interview = found
+        interview = changeable(s, team_id, interview_id, user_id)
     interview.question_id = question.id
     interview.interviewee = summary.interviewee.strip()[:MAX_INTERVIEWEE]
     interview.segment = summary.segment or question.segment
@@ -251,15 +253,9 @@ def recode(
     choices: dict[int, str],
     user_id: str,
     now: datetime,
-) -> int:
-    """Apply the interviewer's theme choices (insight id -> theme id or NEW_THEME).
-    Returns how many themes the interview added to the codebook."""
-    interview = get(s, team_id, interview_id)
-    if interview is None:
-        raise LookupError(interview_id)
-    question = _question(s, team_id, interview.question_id)
-    if not may_change(interview, question, user_id):
-        raise NotAllowed(interview_id)
+) -> None:
+    """Apply the interviewer's theme choices (insight id -> theme id or NEW_THEME)."""
+    interview = changeable(s, team_id, interview_id, user_id)
     insights = insights_of(s, team_id, interview_id)
     valid = {t.id for t in themes_of(s, team_id, interview.question_id)}
     for insight in insights:
@@ -273,7 +269,6 @@ def recode(
     s.flush()
     _drop_orphan_themes(s, team_id, interview.question_id)
     s.commit()
-    return new_themes(s, team_id, interview)
 
 
 def _only_this_insight(s: Session, insight: Insight) -> bool:
@@ -314,11 +309,7 @@ def _drop_orphan_themes(s: Session, team_id: str, question_id: int) -> None:
 
 
 def delete(s: Session, team_id: str, interview_id: int, user_id: str) -> Interview:
-    interview = get(s, team_id, interview_id)
-    if interview is None:
-        raise LookupError(interview_id)
-    if not may_change(interview, _question(s, team_id, interview.question_id), user_id):
-        raise NotAllowed(interview_id)
+    interview = changeable(s, team_id, interview_id, user_id)
     for insight in insights_of(s, team_id, interview_id):
         s.delete(insight)
     s.delete(interview)

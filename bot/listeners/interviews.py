@@ -212,24 +212,10 @@ def register(app: AsyncApp, store: Store) -> None:
             notes=shortcut.get("message", {}).get("text", ""),
         )
 
-    async def _changeable(
-        team: str, user: str, interview_id: int, respond: AsyncRespond
-    ) -> Interview | None:
-        def load(s: Session) -> tuple[Interview | None, bool]:
-            interview = interviews.get(s, team, interview_id)
-            if interview is None:
-                return None, False
-            question = questions.get(s, team, interview.question_id)
-            return interview, question is not None and interviews.may_change(
-                interview, question, user
-            )
-
-        interview, allowed = await store.run(load)
-        if interview is None:
-            await respond(text=words.say("interviews.gone"), response_type="ephemeral")
-        elif not allowed:
-            await respond(text=words.say("interviews.not_allowed"), response_type="ephemeral")
-        return interview if allowed else None
+    async def refuse(respond: AsyncRespond, error: Exception) -> None:
+        gone = not isinstance(error, interviews.NotAllowed)
+        text = words.say("interviews.gone" if gone else "interviews.not_allowed")
+        await respond(text=text, response_type="ephemeral")
 
     @app.action(ui.LOG_PLANNED)
     @app.action(ui.EDIT)
@@ -242,12 +228,13 @@ def register(app: AsyncApp, store: Store) -> None:
         context: AsyncBoltContext,
     ) -> None:
         await ack()
-        user = body["user"]["id"]
-        interview = await _changeable(context.team_id, user, int(action["value"]), respond)
-        if interview is not None:
-            await open_summary(
-                client, store, context.team_id, user, body["trigger_id"], interview=interview
-            )
+        team, user = context.team_id, body["user"]["id"]
+        try:
+            interview = await store.run(interviews.changeable, team, int(action["value"]), user)
+        except (interviews.NotAllowed, LookupError) as e:
+            await refuse(respond, e)
+            return
+        await open_summary(client, store, team, user, body["trigger_id"], interview=interview)
 
     @app.action(ui.DELETE)
     async def delete(
@@ -259,11 +246,8 @@ def register(app: AsyncApp, store: Store) -> None:
             interview = await store.run(
                 interviews.delete, context.team_id, int(action["value"]), user
             )
-        except interviews.NotAllowed:
-            await respond(text=words.say("interviews.not_allowed"), response_type="ephemeral")
-            return
-        except LookupError:
-            await respond(text=words.say("interviews.gone"), response_type="ephemeral")
+        except (interviews.NotAllowed, LookupError) as e:
+            await refuse(respond, e)
             return
         text = words.say("interviews.deleted", interview=interview)
         await respond(text=text, blocks=[section(text)], response_type="ephemeral")
