@@ -77,12 +77,15 @@ async def _confirm(
     if found is None:
         return
     question, new, count = found
-    (overview,) = await overviews_for(client, store, team_id, [question])
+    # The owner's Home tab shows the progress that moved; a closed question is not on it.
+    home = await publish_home(client, store, team_id, question.owner_id)
+    overview = next((o for o in home if o.question.id == question.id), None)
+    if overview is None:
+        (overview,) = await overviews_for(client, store, team_id, [question])
     text = words.say(
         "interviews.logged", q=question, progress=overview.progress, new_themes=new, insights=count
     )
     await client.chat_postMessage(channel=user_id, text=text, blocks=[section(text)])
-    await publish_home(client, store, team_id, question.owner_id)  # its progress moved
 
 
 async def open_plan(

@@ -24,10 +24,14 @@ async def overviews_for(
     return await store.run(questions.overviews, team_id, chosen, now, zones)
 
 
-async def publish_home(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> None:
+async def publish_home(
+    client: AsyncWebClient, store: Store, team_id: str, user_id: str
+) -> list[Overview]:
+    """Publish the user's Home tab; returns the overviews it shows, for callers to reuse."""
     mine = await store.run(questions.open_questions, team_id, user_id)
     overviews = await overviews_for(client, store, team_id, mine)
     await client.views_publish(user_id=user_id, view=surfaces.home_view(overviews))
+    return overviews
 
 
 def modal_errors(codes: dict[str, str]) -> dict[str, str]:
