@@ -22,7 +22,8 @@ T = TypeVar("T")
 
 
 class Store:
-    """Runs the synchronous domain and database code off the event loop."""
+    """Runs the synchronous domain and database code off the event loop, one transaction
+    a call: the core flushes, the store commits once `fn` returns."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
@@ -30,7 +31,9 @@ class Store:
     async def run(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
         def work() -> T:
             with session(self.engine) as s:
-                return fn(s, *args, **kwargs)
+                result = fn(s, *args, **kwargs)
+                s.commit()
+                return result
 
         return await asyncio.to_thread(work)
 

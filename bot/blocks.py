@@ -100,6 +100,7 @@ def state_values(view: dict[str, Any]) -> dict[str, str]:
             or state.get("selected_conversation")
             or state.get("selected_date")
             or state.get("selected_date_time")
+            or state.get("selected_time")
             or ""
         )
     return found

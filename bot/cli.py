@@ -118,7 +118,8 @@ def cmd_tick(args: argparse.Namespace) -> None:
     engine = _engine(settings)
     at = args.at or datetime.now(UTC)
     sent = asyncio.run(tick(web_client(settings), Store(engine), at))
-    print(f"tick at {at.isoformat()}: {sent} sent")
+    counts = "".join(f", {n} {kind}" for kind, n in sorted(sent.items()))
+    print(f"tick at {at.isoformat()}: {sent.total()} sent{counts}")
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
@@ -167,7 +168,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "scheduler",
         help="run the scheduler alone, in its own process",
-        description="Every minute, send what is due (reminders, nudges, follow-ups, digests).",
+        description="Every minute, send what is due: weekly reminders, Thursday nudges, "
+        "planned-interview follow-ups and Friday digests. One scheduler per deployment: a "
+        "second one waits on the database lock until the first stops.",
     ).set_defaults(func=cmd_scheduler)
 
     tick = sub.add_parser(

@@ -28,13 +28,13 @@ async def _lookup(client: AsyncWebClient, user_id: str) -> str | None:
 async def time_zones(
     client: AsyncWebClient, store: Store, team_id: str, user_ids: Iterable[str], now: datetime
 ) -> dict[str, str]:
-    """Each user's zone; one users.info per user not cached (or stale), UTC when Slack fails."""
+    """Each user's zone; one users.info per user not cached or stale. When Slack fails, the
+    stale zone still beats UTC, the zone of a user never looked up."""
     wanted = set(user_ids)
-    known = await store.run(members.zones, team_id, wanted, now)
-    missing = sorted(wanted - known.keys())
+    cached = await store.run(members.zones, team_id, wanted, now)
+    missing = sorted(u for u in wanted if not cached.get(u, ("", False))[1])
     zones = await asyncio.gather(*(_lookup(client, u) for u in missing))
-    found = dict(zip(missing, zones, strict=True))
-    fetched = {u: tz for u, tz in found.items() if tz}
+    fetched = {u: tz for u, tz in zip(missing, zones, strict=True) if tz}
     if fetched:
         await store.run(members.remember, team_id, fetched, now)
-    return {u: known.get(u) or fetched.get(u) or "UTC" for u in wanted}
+    return {u: fetched.get(u) or cached.get(u, ("UTC", False))[0] for u in wanted}

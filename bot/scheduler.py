@@ -1,12 +1,15 @@
 """Scheduled sends: each tick asks `cadence` what is due at `now` and sends it once.
 
 A send first claims its (team, kind, target, period) row in the Delivery ledger; a second
-process, a retry or a restart that finds the row taken sends nothing.
+process, a retry or a restart that finds the row taken sends nothing. A send that fails for
+any reason gives its claim back for a later tick and never stops the other sends.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -14,59 +17,132 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Store
-from bot.interview_ui import follow_up_blocks
-from cadence import deliveries, interviews
-
-FOLLOW_UP = "interview_follow_up"
+from bot.members import time_zones
+from bot.views.cadence import digest_blocks, invite_blocks, owner_message_blocks
+from bot.views.interviews import follow_up_blocks
+from cadence import deliveries, interviews, schedule
+from cadence.db import SchedulerLock
+from cadence.deliveries import Key
+from cadence.schedule import Digest
 
 log = logging.getLogger("discovery.scheduler")
 
+# chat.postMessage errors meaning the bot cannot post in the channel as things stand.
+OUTSIDE_CHANNEL = {"not_in_channel", "channel_not_found"}
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return f"{type(error).__name__}: {error}".strip()
+
 
 async def _send_once(
-    client: AsyncWebClient, store: Store, key: tuple[str, str, str, str], now: datetime, **message
+    store: Store, key: Key, now: datetime, send: Callable[[], Awaitable[object]]
 ) -> bool:
-    """Claim the send in the ledger, post it, and give the claim back if Slack failed."""
-    if not await store.run(deliveries.claim, *key, now):
+    """Claim the send in the ledger, make it, and give the claim back if it failed."""
+    if not await store.run(deliveries.claim, key, now):
         return False
     try:
-        await client.chat_postMessage(**message)
-    except SlackApiError as e:
-        log.warning("send %s failed (%s); the next tick retries", key, e.response.get("error"))
-        await store.run(deliveries.release, *key)
+        await send()
+    except Exception as e:  # whatever Slack or the network did, a later tick retries
+        log.warning("%s to %s failed (%s); a later tick retries", key[1], key[2], _reason(e))
+        await store.run(deliveries.release, key, now)
         return False
-    await store.run(deliveries.sent, *key, now)
+    await store.run(deliveries.sent, key, now)
     return True
 
 
-async def follow_ups(client: AsyncWebClient, store: Store, now: datetime) -> int:
-    """ "How did it go?" an hour after each planned interview, once."""
-    sent = 0
+async def _post_digest(client: AsyncWebClient, store: Store, digest: Digest, now: datetime):
+    """Post in the digest's channel, joining it when public; when the bot cannot get in,
+    its owners hear once that it needs an invitation and the week's digest is settled."""
+    text, blocks = digest_blocks(digest)
+    try:
+        await client.chat_postMessage(channel=digest.channel_id, text=text, blocks=blocks)
+        return
+    except SlackApiError as e:
+        if e.response.get("error") not in OUTSIDE_CHANNEL:
+            raise
+    try:
+        await client.conversations_join(channel=digest.channel_id)
+    except SlackApiError as e:
+        log.info("cannot join %s (%s); asking for an invitation", digest.channel_id, _reason(e))
+    else:
+        await client.chat_postMessage(channel=digest.channel_id, text=text, blocks=blocks)
+        return
+    # Inside the digest's claim: sent once with it, or retried with it if a DM fails.
+    for owner in digest.owners:
+        mine = [
+            e.overview.question for e in digest.entries if e.overview.question.owner_id == owner
+        ]
+        text, blocks = invite_blocks(digest.channel_id, mine)
+        await client.chat_postMessage(channel=owner, text=text, blocks=blocks)
+
+
+async def _zones(client: AsyncWebClient, store: Store, now: datetime) -> dict:
+    zones: dict[tuple[str, str], str] = {}
+    for team_id, owners in (await store.run(schedule.owners)).items():
+        found = await time_zones(client, store, team_id, owners, now)
+        zones.update({(team_id, u): tz for u, tz in found.items()})
+    return zones
+
+
+async def tick(client: AsyncWebClient, store: Store, now: datetime) -> Counter[str]:
+    """Send everything due at `now`; returns how many messages of each kind went out."""
+    zones = await _zones(client, store, now)
+    due = await store.run(schedule.due, now, zones)
+    jobs: list[tuple[Key, Callable[[], Awaitable[object]]]] = []
+
+    def dm(user: str, text: str, blocks: list) -> Callable[[], Awaitable[object]]:
+        return lambda: client.chat_postMessage(channel=user, text=text, blocks=blocks)
+
+    for message in due.reminders + due.nudges:
+        text, blocks = owner_message_blocks(message, reminder=message.kind == schedule.REMINDER)
+        jobs.append((message.key, dm(message.owner_id, text, blocks)))
     for interview, question in await store.run(interviews.awaiting_follow_up, now):
         key = (
             interview.team_id,
-            FOLLOW_UP,
+            schedule.FOLLOW_UP,
             str(interview.id),
             interview.planned_at.isoformat(),
         )
-        text, blocks = follow_up_blocks(question, interview)
-        sent += await _send_once(
-            client, store, key, now, channel=interview.interviewer_id, text=text, blocks=blocks
-        )
-    return sent
+        jobs.append((key, dm(interview.interviewer_id, *follow_up_blocks(question, interview))))
+    for digest in due.digests:
+        jobs.append((digest.key, lambda d=digest: _post_digest(client, store, d, now)))
 
-
-async def tick(client: AsyncWebClient, store: Store, now: datetime) -> int:
-    """Send everything due at `now`; returns how many messages went out."""
-    sent = await follow_ups(client, store, now)
-    log.info("tick at %s: %d sent", now.isoformat(), sent)
+    sent: Counter[str] = Counter()
+    for key, send in jobs:
+        try:
+            sent[key[1]] += await _send_once(store, key, now, send)
+        except Exception:  # the database, most likely: this send waits, the others go on
+            log.exception("%s to %s could not be claimed", key[1], key[2])
+    sent = +sent
+    if sent:
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(sent.items()))
+        log.info("tick at %s: sent %s", now.isoformat(), counts)
     return sent
 
 
 def start(client: AsyncWebClient, store: Store) -> AsyncIOScheduler:
-    """Tick at the top of every minute in the running event loop."""
+    """Tick at the top of every minute in the running event loop, while this process holds
+    the deployment's scheduler lock; a second scheduler waits for it instead of ticking."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no line per idle minute
+    lock = SchedulerLock(store.engine)
+
+    def holding() -> bool:
+        if lock.held():
+            return True
+        if lock.acquire():
+            log.info("scheduler lock taken: this process sends the scheduled messages")
+            return True
+        return False
+
+    if not holding():
+        log.info("another scheduler holds the lock; waiting for it")
 
     async def job() -> None:
-        await tick(client, store, datetime.now(UTC))
+        if holding():
+            await tick(client, store, datetime.now(UTC))
 
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(job, "cron", second=0, coalesce=True, max_instances=1, misfire_grace_time=50)

@@ -1,51 +1,61 @@
 """The Delivery ledger: a scheduled send claims (team, kind, target, period) before it goes.
 
 The unique constraint makes the claim atomic across processes: whoever inserts the row
-sends; a restart, a retry, a second scheduler or a DST change finds it taken.
+sends; a restart, a retry, a second scheduler or a DST change finds it taken. A claim that
+was never marked sent within LEASE belongs to a process that died mid-send: the next tick
+takes it over.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
 
 from cadence.models import Delivery
 
+LEASE = timedelta(minutes=10)
 
-def claim(s: Session, team_id: str, kind: str, target: str, period: str, now: datetime) -> bool:
-    s.add(Delivery(team_id=team_id, kind=kind, target=target, period=period, claimed_at=now))
-    try:
-        s.commit()
+Key = tuple[str, str, str, str]  # team, kind, target, period
+
+
+def _is(key: Key) -> tuple[sa.ColumnElement[bool], ...]:
+    team_id, kind, target, period = key
+    return (
+        Delivery.team_id == team_id,
+        Delivery.kind == kind,
+        Delivery.target == target,
+        Delivery.period == period,
+    )
+
+
+def claim(s: Session, key: Key, now: datetime) -> bool:
+    """Take the send for this process; False when another has it or it went out already."""
+    team_id, kind, target, period = key
+    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    row = {"team_id": team_id, "kind": kind, "target": target, "period": period}
+    statement = insert(Delivery).values(**row, claimed_at=now).on_conflict_do_nothing()
+    if s.execute(statement.returning(Delivery.id)).first() is not None:
         return True
-    except sa.exc.IntegrityError:
-        s.rollback()
-        return False
-
-
-def _row(s: Session, team_id: str, kind: str, target: str, period: str) -> Delivery | None:
-    return s.exec(
-        select(Delivery).where(
-            Delivery.team_id == team_id,
-            Delivery.kind == kind,
-            Delivery.target == target,
-            Delivery.period == period,
-        )
+    taken_over = s.execute(
+        sa.update(Delivery)
+        .where(*_is(key), col(Delivery.sent_at).is_(None), col(Delivery.claimed_at) < now - LEASE)
+        .values(claimed_at=now)
+        .returning(Delivery.id)
     ).first()
+    return taken_over is not None
 
 
-def sent(s: Session, team_id: str, kind: str, target: str, period: str, now: datetime) -> None:
-    row = _row(s, team_id, kind, target, period)
-    if row is not None:
-        row.sent_at = now
-        s.add(row)
-        s.commit()
+def sent(s: Session, key: Key, now: datetime) -> None:
+    s.execute(sa.update(Delivery).where(*_is(key)).values(sent_at=now))
 
 
-def release(s: Session, team_id: str, kind: str, target: str, period: str) -> None:
-    """Give a claim back after a failed send, so the next tick tries again."""
-    row = _row(s, team_id, kind, target, period)
-    if row is not None:
-        s.delete(row)
-        s.commit()
+def release(s: Session, key: Key, claimed_at: datetime) -> None:
+    """Give our claim back after a failed send, so a later tick tries again."""
+    s.execute(
+        sa.delete(Delivery).where(
+            *_is(key), col(Delivery.sent_at).is_(None), Delivery.claimed_at == claimed_at
+        )
+    )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -11,14 +12,17 @@ from sqlmodel import Session, col, select
 from cadence.models import Member
 
 FRESH_FOR = timedelta(days=1)  # people travel; look their zone up again daily
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a cached zone never fetched: stale at once
 
 
-def zones(s: Session, team_id: str, user_ids: Iterable[str], now: datetime) -> dict[str, str]:
-    """Cached zones of those users that are still fresh."""
+def zones(
+    s: Session, team_id: str, user_ids: Iterable[str], now: datetime
+) -> dict[str, tuple[str, bool]]:
+    """Cached zones of those users, each with whether it is still fresh."""
     rows = s.exec(
         select(Member).where(Member.team_id == team_id, col(Member.user_id).in_(set(user_ids)))
     )
-    return {m.user_id: m.tz for m in rows if now - m.fetched_at < FRESH_FOR}
+    return {m.user_id: (m.tz, now - m.fetched_at < FRESH_FOR) for m in rows if m.fetched_at > NEVER}
 
 
 def remember(s: Session, team_id: str, found: dict[str, str], now: datetime) -> None:
@@ -32,3 +36,69 @@ def remember(s: Session, team_id: str, found: dict[str, str], now: datetime) -> 
                 break
             except sa.exc.IntegrityError:
                 s.rollback()
+
+
+@dataclass(frozen=True)
+class Prefs:
+    """A member's reminder settings; the defaults are those of one who never changed them."""
+
+    reminders: bool = True  # the weekly reminder DM
+    day: int = 0  # its weekday, 0 = Monday
+    minute: int = 9 * 60  # its local time, in minutes after midnight
+    nudge: bool = True  # the Thursday nudge DM
+
+    @classmethod
+    def of(cls, member: Member | None) -> Prefs:
+        if member is None:
+            return cls()
+        return cls(member.reminders, member.reminder_day, member.reminder_minute, member.nudge)
+
+
+@dataclass(frozen=True)
+class PrefsDraft:
+    """Settings as the modal gives them, before they are checked."""
+
+    reminders: str  # "on" or "off"
+    day: str  # "0" to "6"
+    time: str  # "HH:MM"
+    nudge: str  # "on" or "off"
+
+
+def _minutes(value: str) -> int | None:
+    hour, sep, minute = value.partition(":")
+    if not (sep and hour.isascii() and hour.isdigit() and minute.isascii() and minute.isdigit()):
+        return None
+    if int(hour) >= 24 or int(minute) >= 60:
+        return None
+    return int(hour) * 60 + int(minute)
+
+
+def check_prefs(draft: PrefsDraft) -> dict[str, str]:
+    """Problems by field, as codes the Slack layer turns into words; empty when valid."""
+    errors = {}
+    for name in ("reminders", "nudge"):
+        if getattr(draft, name) not in ("on", "off"):
+            errors[name] = "required"
+    if draft.day not in {str(d) for d in range(7)}:
+        errors["day"] = "required"
+    if _minutes(draft.time) is None:
+        errors["time"] = "required"
+    return errors
+
+
+def prefs(s: Session, team_id: str, user_id: str) -> Prefs:
+    return Prefs.of(s.get(Member, (team_id, user_id)))
+
+
+def save_prefs(s: Session, team_id: str, user_id: str, draft: PrefsDraft) -> Prefs:
+    """Store checked settings; a member new to the cache gets its zone looked up later."""
+    member = s.get(Member, (team_id, user_id)) or Member(
+        team_id=team_id, user_id=user_id, fetched_at=NEVER
+    )
+    member.reminders = draft.reminders == "on"
+    member.reminder_day = int(draft.day)
+    member.reminder_minute = _minutes(draft.time) or 0
+    member.nudge = draft.nudge == "on"
+    s.add(member)
+    s.flush()
+    return Prefs.of(member)

@@ -78,6 +78,7 @@ class Question(SQLModel, table=True):
     created_at: datetime = _when()
     updated_at: datetime = _when()
     closed_at: datetime | None = _when(nullable=True)
+    skipped_week: date | None = None  # Monday of the week its owner muted it
 
 
 class Interview(SQLModel, table=True):
@@ -141,5 +142,8 @@ class Member(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     user_id: str = Field(primary_key=True, max_length=32)
     tz: str = Field(default="UTC", max_length=64)
-    reminders: bool = True
+    reminders: bool = True  # the weekly reminder DM
+    reminder_day: int = 0  # 0 = Monday, as date.weekday()
+    reminder_minute: int = 9 * 60  # local time of day, in minutes after midnight
+    nudge: bool = True  # the mid-week nudge DM
     fetched_at: datetime = _when()

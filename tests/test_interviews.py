@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from cadence import deliveries, interviews
+from cadence import interviews
 from cadence.interviews import Summary, check_summary, insight_lines
 from cadence.matching import default_matcher
 from cadence.models import Interview, Theme
@@ -95,14 +95,6 @@ def test_default_held_on_is_in_the_interviewers_zone() -> None:
     assert interviews.default_held_on(planned, late + timedelta(days=2), "Asia/Tokyo") == date(
         2026, 11, 26
     )
-
-
-def test_a_delivery_is_claimed_once_and_can_be_released(db) -> None:
-    key = ("T", "interview_follow_up", "7", "2026-11-25T12:00:00+00:00")
-    assert deliveries.claim(db, *key, NOW)
-    assert not deliveries.claim(db, *key, NOW)
-    deliveries.release(db, *key)
-    assert deliveries.claim(db, *key, NOW)
 
 
 def test_check_plan_wants_a_question_and_a_time_to_come() -> None:

@@ -9,11 +9,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot import interview_ui, surfaces, words
+from bot import words
 from bot.app import Store
 from bot.blocks import section
 from bot.listeners.interviews import open_plan, open_summary
 from bot.listeners.shared import overviews_for
+from bot.views import interviews as interview_ui
+from bot.views import questions as surfaces
 from cadence import interviews, questions
 from cadence.models import Insight, Interview, Question, Status
 

@@ -9,12 +9,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot import interview_ui as ui
-from bot import surfaces, words
+from bot import words
 from bot.app import Store
 from bot.blocks import metadata, section, state_values
 from bot.listeners.shared import modal_errors, overviews_for, publish_home
 from bot.members import time_zones
+from bot.views import interviews as ui
+from bot.views import questions as surfaces
 from cadence import interviews, questions, weeks
 from cadence.matching import default_matcher
 from cadence.models import Interview

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import surfaces, words
+from bot import words
 from bot.app import Store
 from bot.blocks import metadata, section, state_values
 from bot.listeners.shared import modal_errors, publish_home
+from bot.views import questions as surfaces
 from cadence import questions
 from cadence.models import Status
 

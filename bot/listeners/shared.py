@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import surfaces, words
+from bot import words
 from bot.app import Store
 from bot.members import time_zones
+from bot.views import questions as surfaces
 from cadence import questions
 from cadence.models import Question
 from cadence.questions import Overview

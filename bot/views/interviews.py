@@ -19,7 +19,7 @@ from bot.blocks import (
     section,
     text_element,
 )
-from bot.surfaces import segment_options
+from bot.views.questions import segment_options
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
 from cadence.models import JTBD_PARTS, Insight, Interview, Question
 

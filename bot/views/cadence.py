@@ -1,0 +1,184 @@
+"""What the weekly cadence looks like in Slack: the reminder and nudge DMs with their
+buttons, the channel digest, the invitation DM and the settings modal, as Block Kit data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from bot import words
+from bot.blocks import (
+    TEXT_LIMIT,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    input_block,
+    modal,
+    option,
+    section,
+)
+from bot.views.questions import GUIDE_BUTTON, LOG_BUTTON, MESSAGE_BLOCKS
+from cadence.members import Prefs
+from cadence.models import Question
+from cadence.schedule import Digest, DigestEntry, OwnerMessage
+
+PLAN_BUTTON = "plan_interview_button"
+SKIP_BUTTON = "skip_week"
+SETTINGS = "reminder_settings"
+QUESTION_BLOCK = "cadence_q"  # block_id prefix of a question's buttons in a DM
+# A section's text, less room for the "…and N more" line.
+SECTION_ROOM = TEXT_LIMIT - 100
+
+
+# -- reminders and nudges ----------------------------------------------------------------
+def _buttons(question: Question, week: date) -> Block:
+    qid = str(question.id)
+    block = actions(
+        button(words.plain("modals.log_button"), LOG_BUTTON, qid, "primary"),
+        button(words.plain("modals.plan_button"), PLAN_BUTTON, qid),
+        button(words.plain("modals.guide_button"), GUIDE_BUTTON, qid),
+        button(words.plain("modals.skip_button"), SKIP_BUTTON, f"{qid}:{week.isoformat()}"),
+    )
+    block["block_id"] = f"{QUESTION_BLOCK}{qid}"
+    return block
+
+
+def owner_message_blocks(message: OwnerMessage, reminder: bool) -> tuple[str, list[Block]]:
+    """The weekly reminder (every question) or the nudge (those behind), with buttons."""
+    count = len(message.overviews)
+    head = words.say("cadence.reminder_header" if reminder else "cadence.nudge_header", count=count)
+    line = "cadence.reminder_line" if reminder else "cadence.nudge_line"
+    per_question = [
+        [section(words.say(line, o=o)), _buttons(o.question, message.week)]
+        for o in message.overviews
+    ]
+    room = (MESSAGE_BLOCKS - 3) // 2  # the header, the footer, and one "…and N more"
+    blocks = [section(head)]
+    for pair in per_question[:room]:
+        blocks += pair
+    if count > room:
+        blocks.append(context(words.say("questions.more", count=count - room)))
+    blocks.append(context(words.say("cadence.footer", command="/discovery")))
+    return head, blocks
+
+
+def skipped_blocks(blocks: Sequence[Block], question: Question) -> list[Block]:
+    """The DM as it was, with the skipped question's buttons replaced by a note."""
+    note = context(words.say("cadence.skipped", q=question))
+    target = f"{QUESTION_BLOCK}{question.id}"
+    return [note if b.get("block_id") == target else b for b in blocks]
+
+
+def skip_value(value: str) -> tuple[int, date] | None:
+    """(question id, week) from a Skip button's value, None when it is not one."""
+    qid, _, week = value.partition(":")
+    try:
+        return int(qid), date.fromisoformat(week)
+    except ValueError:
+        return None
+
+
+# -- the digest --------------------------------------------------------------------------
+def _fit(groups: Sequence[tuple[str | None, Sequence[str]]], more: str) -> str:
+    """Items under optional headings, within a section's text limit; what did not fit is
+    counted in a closing "…and N more" line."""
+    lines: list[str] = []
+    used = shown = 0
+    total = sum(len(items) for _, items in groups)
+    for heading, items in groups:
+        for n, item in enumerate(items):
+            add = [heading, item] if heading and n == 0 else [item]
+            cost = sum(len(line) + 1 for line in add)
+            if used + cost > SECTION_ROOM:
+                break
+            lines += add
+            used, shown = used + cost, shown + 1
+        else:
+            continue
+        break
+    if shown < total:
+        lines.append(words.say(more, count=total - shown))
+    return "\n".join(lines)
+
+
+def _entry_blocks(entry: DigestEntry) -> list[Block]:
+    blocks = [section(words.say("cadence.digest_question", e=entry))]
+    if entry.themes:
+        groups = [
+            (
+                words.say("cadence.digest_theme", t=t),
+                [words.say("cadence.digest_insight", text=i) for i in t.insights],
+            )
+            for t in entry.themes
+        ]
+        blocks.append(section(_fit(groups, "cadence.more_insights")))
+    if entry.quotes:
+        quotes = [words.say("cadence.digest_quote", quote=q) for q in entry.quotes]
+        blocks.append(context(_fit([(None, quotes)], "cadence.more_quotes")))
+    return blocks
+
+
+def digest_blocks(digest: Digest) -> tuple[str, list[Block]]:
+    text = words.say("cadence.digest_text", d=digest)
+    blocks: list[Block] = [header(words.plain("cadence.digest_title", week=digest.week))]
+    if not any(e.interviews for e in digest.entries):
+        blocks.append(section(words.say("cadence.digest_quiet_week")))
+    for n, entry in enumerate(digest.entries):
+        chunk = [divider(), *_entry_blocks(entry)]
+        if len(blocks) + len(chunk) > MESSAGE_BLOCKS - 1:
+            left = len(digest.entries) - n
+            blocks.append(context(words.say("cadence.more_questions", count=left)))
+            break
+        blocks += chunk
+    return text, blocks
+
+
+def invite_blocks(channel_id: str, questions: Sequence[Question]) -> tuple[str, list[Block]]:
+    text = words.say("cadence.invite", channel=channel_id, qs=questions)
+    return text, [section(text)]
+
+
+# -- settings ----------------------------------------------------------------------------
+def _on_off(block_id: str, label: str, on: bool) -> Block:
+    options = [
+        option("on", words.plain(f"modals.{block_id}_on")),
+        option("off", words.plain(f"modals.{block_id}_off")),
+    ]
+    element = {"type": "radio_buttons", "options": options, "initial_option": options[not on]}
+    return input_block(block_id, label, element)
+
+
+def settings_modal(prefs: Prefs) -> dict[str, Any]:
+    days = [option(str(d), words.plain("modals.day_name", day=d)) for d in range(7)]
+    hour, minute = divmod(prefs.minute, 60)
+    blocks = [
+        _on_off("reminders", words.plain("modals.reminders_label"), prefs.reminders),
+        input_block(
+            "day",
+            words.plain("modals.day_label"),
+            {"type": "static_select", "options": days, "initial_option": days[prefs.day]},
+        ),
+        input_block(
+            "time",
+            words.plain("modals.time_label"),
+            {"type": "timepicker", "initial_time": f"{hour:02d}:{minute:02d}"},
+        ),
+        _on_off("nudge", words.plain("modals.nudge_label"), prefs.nudge),
+    ]
+    return modal(
+        SETTINGS,
+        words.plain("modals.settings_title"),
+        blocks,
+        words.plain("modals.save"),
+        words.plain("modals.cancel"),
+    )
+
+
+def settings_saved(prefs: Prefs) -> str:
+    return words.say(
+        "cadence.settings_saved", p=prefs, day=words.plain("modals.day_name", day=prefs.day)
+    )

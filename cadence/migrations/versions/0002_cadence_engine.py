@@ -1,0 +1,40 @@
+"""the cadence engine: reminder preferences, skipped weeks
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-29
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("reminder_day", sa.Integer(), nullable=False, server_default="0")
+        )
+        batch_op.add_column(
+            sa.Column("reminder_minute", sa.Integer(), nullable=False, server_default="540")
+        )
+        batch_op.add_column(
+            sa.Column("nudge", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+    with op.batch_alter_table("question", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("skipped_week", sa.Date(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("question", schema=None) as batch_op:
+        batch_op.drop_column("skipped_week")
+    with op.batch_alter_table("member", schema=None) as batch_op:
+        batch_op.drop_column("nudge")
+        batch_op.drop_column("reminder_minute")
+        batch_op.drop_column("reminder_day")

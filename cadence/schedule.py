@@ -1,0 +1,328 @@
+"""What is due when: the weekly reminder, the mid-week nudge and the Friday digest.
+
+Each send belongs to one local week (Monday to Sunday in the owner's zone) and falls due at a
+moment of it; from then until the week ends it is due, so a tick missed while nothing ran is
+caught up later in the same week and never in the next. The Delivery ledger makes it once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session, col, or_, select
+
+from cadence import deliveries, questions, weeks
+from cadence.members import Prefs
+from cadence.models import Delivery, Insight, Interview, Member, Question, Status, Theme
+from cadence.questions import Overview
+
+REMINDER = "weekly_reminder"
+NUDGE = "nudge"
+DIGEST = "digest"
+FOLLOW_UP = "interview_follow_up"
+
+NUDGE_DAY, NUDGE_MINUTE = 3, 9 * 60  # Thursday 09:00
+DIGEST_DAY, DIGEST_MINUTE = 4, 16 * 60  # Friday 16:00
+DAYS = 7
+MINUTES = 24 * 60
+
+
+def moment(monday: date, day: int, minute: int, tz: str) -> datetime:
+    """The instant of `day` (0 = Monday) at `minute` past local midnight in the week of
+    `monday`; a wall time that a DST change skips counts as the hour after it."""
+    hour, minute = divmod(minute, 60)
+    local = datetime.combine(monday + timedelta(days=day), time(hour, minute), weeks.zone(tz))
+    return local.astimezone(UTC)
+
+
+def due_week(now: datetime, tz: str, day: int, minute: int) -> date | None:
+    """Monday of the local week at `now` if its moment (day, minute) has come, else None."""
+    monday = weeks.week_start(weeks.local_today(now, tz))
+    return monday if now >= moment(monday, day, minute, tz) else None
+
+
+def key(team_id: str, kind: str, target: str, week: date) -> deliveries.Key:
+    return (team_id, kind, target, week.isoformat())
+
+
+@dataclass(frozen=True)
+class OwnerMessage:
+    """A weekly reminder or a nudge: one DM to an owner about some of their questions."""
+
+    team_id: str
+    owner_id: str
+    kind: str
+    week: date
+    overviews: tuple[Overview, ...]
+
+    @property
+    def key(self) -> deliveries.Key:
+        return key(self.team_id, self.kind, self.owner_id, self.week)
+
+
+@dataclass(frozen=True)
+class ThemeInsights:
+    name: str
+    new: bool  # no interview held before this week had it
+    insights: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    interviewee: str
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """One question's week: progress, insights grouped by theme, memorable quotes."""
+
+    overview: Overview
+    interviews: int
+    themes: tuple[ThemeInsights, ...]
+    quotes: tuple[Quote, ...]
+
+    @property
+    def insights(self) -> int:
+        return sum(len(t.insights) for t in self.themes)
+
+
+@dataclass(frozen=True)
+class Digest:
+    team_id: str
+    channel_id: str
+    week: date
+    entries: tuple[DigestEntry, ...]
+
+    @property
+    def key(self) -> deliveries.Key:
+        return key(self.team_id, DIGEST, self.channel_id, self.week)
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.overview.question.owner_id for e in self.entries))
+
+
+@dataclass
+class Due:
+    reminders: list[OwnerMessage] = field(default_factory=list)
+    nudges: list[OwnerMessage] = field(default_factory=list)
+    digests: list[Digest] = field(default_factory=list)
+
+
+def owners(s: Session) -> dict[str, set[str]]:
+    """Owners of open questions, by workspace: the people whose zones the schedule needs."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for team_id, owner_id in s.exec(
+        select(Question.team_id, Question.owner_id).where(Question.status == Status.OPEN.value)
+    ).all():
+        found[team_id].add(owner_id)
+    return found
+
+
+def _settled(s: Session, kinds: Sequence[str], weeks_: Iterable[date], now: datetime) -> set:
+    """Keys sent already, or claimed by a live process: not worth rendering again."""
+    periods = sorted({w.isoformat() for w in weeks_})
+    if not periods:
+        return set()
+    rows = s.exec(
+        select(Delivery.team_id, Delivery.kind, Delivery.target, Delivery.period).where(
+            col(Delivery.kind).in_(kinds),
+            col(Delivery.period).in_(periods),
+            or_(
+                col(Delivery.sent_at).is_not(None),
+                col(Delivery.claimed_at) >= now - deliveries.LEASE,
+            ),
+        )
+    )
+    return {tuple(r) for r in rows}
+
+
+def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
+    """Every reminder, nudge and digest due at `now` and not yet sent, in every workspace.
+
+    `zones` maps (team, user) to the user's time zone. A question takes part in a week's send
+    only if it was open before that send's moment, so opening one never triggers a catch-up.
+    """
+    open_qs = list(
+        s.exec(
+            select(Question)
+            .where(Question.status == Status.OPEN.value)
+            .order_by(col(Question.team_id), col(Question.number))
+        )
+    )
+    teams = sorted({q.team_id for q in open_qs})
+    prefs = {
+        (m.team_id, m.user_id): Prefs.of(m)
+        for m in s.exec(select(Member).where(col(Member.team_id).in_(teams)))
+    }
+
+    def tz(q: Question) -> str:
+        return zones.get((q.team_id, q.owner_id), "UTC")
+
+    # (kind, team, target, week) -> questions that take part
+    wanted: dict[tuple[str, str, str, date], list[Question]] = defaultdict(list)
+    channels: dict[tuple[str, str], list[Question]] = defaultdict(list)
+    for q in open_qs:
+        if q.channel_id:
+            channels[(q.team_id, q.channel_id)].append(q)
+        p = prefs.get((q.team_id, q.owner_id), Prefs())
+        for kind, day, minute, on in (
+            (REMINDER, p.day, p.minute, p.reminders),
+            (NUDGE, NUDGE_DAY, NUDGE_MINUTE, p.nudge),
+        ):
+            week = due_week(now, tz(q), day, minute) if on else None
+            if week is None or q.skipped_week == week:
+                continue
+            if q.created_at < moment(week, day, minute, tz(q)):
+                wanted[(kind, q.team_id, q.owner_id, week)].append(q)
+    # A shared channel gets one digest, when the first of its owners reaches Friday 16:00.
+    for (team_id, channel_id), qs in channels.items():
+        firsts = [
+            (moment(w, DIGEST_DAY, DIGEST_MINUTE, tz(q)), w)
+            for q in qs
+            if (w := due_week(now, tz(q), DIGEST_DAY, DIGEST_MINUTE)) is not None
+        ]
+        if firsts:
+            first, week = min(firsts)
+            members = [q for q in qs if q.created_at < first]
+            if members:
+                wanted[(DIGEST, team_id, channel_id, week)] = members
+
+    settled = _settled(s, (REMINDER, NUDGE, DIGEST), (w for *_, w in wanted), now)
+    wanted = {k: qs for k, qs in wanted.items() if key(k[1], k[0], k[2], k[3]) not in settled}
+    by_team: dict[str, dict[int, Question]] = defaultdict(dict)
+    for qs in wanted.values():
+        for q in qs:
+            by_team[q.team_id][q.id] = q
+    overview: dict[int, Overview] = {}
+    for team_id, chosen in by_team.items():
+        team_zones = {u: z for (t, u), z in zones.items() if t == team_id}
+        for o in questions.overviews(s, team_id, list(chosen.values()), now, team_zones):
+            overview[o.question.id] = o
+
+    result = Due()
+    for (kind, team_id, target, week), qs in sorted(wanted.items(), key=lambda kv: kv[0][:3]):
+        views = [overview[q.id] for q in qs]
+        if kind == DIGEST:
+            result.digests.append(digest(s, team_id, target, week, views))
+        elif kind == REMINDER:
+            result.reminders.append(OwnerMessage(team_id, target, kind, week, tuple(views)))
+        else:
+            behind = tuple(o for o in views if not o.progress.on_target)
+            if behind:
+                result.nudges.append(OwnerMessage(team_id, target, kind, week, behind))
+    return result
+
+
+QUOTE_CHARS = 280  # a quote longer than a sentence or two is cut in the digest
+
+
+def digest(
+    s: Session, team_id: str, channel_id: str, week: date, overviews: Sequence[Overview]
+) -> Digest:
+    """The week of `week` (its Monday) for these questions: insights by theme, quotes."""
+    ids = [o.question.id for o in overviews]
+    sunday = week + timedelta(days=DAYS - 1)
+    held = list(
+        s.exec(
+            select(Interview)
+            .where(
+                Interview.team_id == team_id,
+                col(Interview.question_id).in_(ids),
+                col(Interview.held_on) >= week,
+                col(Interview.held_on) <= sunday,
+            )
+            .order_by(col(Interview.held_on), col(Interview.id))
+        )
+    )
+    order = {i.id: n for n, i in enumerate(held)}
+    insights = sorted(
+        s.exec(
+            select(Insight).where(
+                Insight.team_id == team_id, col(Insight.interview_id).in_(list(order))
+            )
+        ),
+        key=lambda i: (order[i.interview_id], i.id),
+    )
+    earlier = set(
+        s.exec(
+            select(Insight.theme_id)
+            .join(Interview, col(Insight.interview_id) == Interview.id)
+            .where(
+                Insight.team_id == team_id,
+                col(Interview.question_id).in_(ids),
+                col(Interview.held_on) < week,
+            )
+        )
+    )
+    names = dict(
+        s.exec(
+            select(Theme.id, Theme.name).where(
+                Theme.team_id == team_id, col(Theme.id).in_({i.theme_id for i in insights})
+            )
+        ).all()
+    )
+    question_of = {i.id: i.question_id for i in held}
+    grouped: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for insight in insights:
+        grouped[question_of[insight.interview_id]][insight.theme_id].append(insight.text)
+    entries = []
+    for o in overviews:
+        mine = [i for i in held if i.question_id == o.question.id]
+        themes = sorted(
+            (
+                ThemeInsights(names.get(t, ""), t not in earlier, tuple(texts))
+                for t, texts in grouped[o.question.id].items()
+            ),
+            key=lambda t: (not t.new, -len(t.insights)),
+        )
+        quotes = tuple(Quote(_cut(i.quote), i.interviewee) for i in mine if i.quote.strip())
+        entries.append(DigestEntry(o, len(mine), tuple(themes), quotes))
+    return Digest(team_id, channel_id, week, tuple(entries))
+
+
+def _cut(text: str, limit: int = QUOTE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def digest_now(
+    s: Session,
+    team_id: str,
+    channel_id: str,
+    now: datetime,
+    tz: str,
+    zones: dict[str, str],
+) -> Digest:
+    """This week's digest of the questions that send theirs to `channel_id` (every open
+    question of the workspace when none does), on demand; it is not the week's digest."""
+    mine = [q for q in questions.open_questions(s, team_id) if q.channel_id == channel_id]
+    chosen = mine or questions.open_questions(s, team_id)
+    overviews = questions.overviews(s, team_id, chosen, now, zones)
+    week = weeks.week_start(weeks.local_today(now, tz))
+    return digest(s, team_id, channel_id, week, overviews)
+
+
+class WeekOver(Exception):
+    """A "Skip this week" pressed on a message of a week that has ended."""
+
+
+def skip(s: Session, team_id: str, question_id: int, user_id: str, week: date, today: date):
+    """Mute a question's reminder and nudge for the rest of `week`; only its owner may."""
+    question = questions.get(s, team_id, question_id)
+    if question is None:
+        raise LookupError(question_id)
+    if question.owner_id != user_id:
+        raise questions.NotOwner(question)
+    if question.status != Status.OPEN.value:
+        raise questions.NotOpen(question)
+    if week != weeks.week_start(today):
+        raise WeekOver(week)
+    question.skipped_week = week
+    s.add(question)
+    s.flush()
+    return question

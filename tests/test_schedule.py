@@ -1,0 +1,240 @@
+"""Unit tests of the cadence engine: what is due when, in each owner's week, once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from cadence import deliveries, members, schedule
+from cadence.members import PrefsDraft, check_prefs
+from cadence.models import Insight, Interview, Question, Theme
+
+MON = date(2026, 11, 23)  # a Monday
+LONG_AGO = datetime(2026, 9, 1, tzinfo=UTC)
+
+
+def at(day: date, hour: int, minute: int = 0, tz: str = "UTC") -> datetime:
+    return schedule.moment(schedule.weeks.week_start(day), day.weekday(), hour * 60 + minute, tz)
+
+
+def test_moment_follows_the_owners_clock_across_the_fall_back() -> None:
+    # New York leaves daylight time on Sunday 2026-11-01: 09:00 is 13:00 UTC before, 14:00 after.
+    assert schedule.moment(date(2026, 10, 26), 0, 540, "America/New_York").hour == 13
+    assert schedule.moment(date(2026, 11, 2), 0, 540, "America/New_York").hour == 14
+    # Kolkata is UTC+05:30; Tokyo's Monday 09:00 is still Monday 00:00 UTC.
+    assert schedule.moment(MON, 0, 540, "Asia/Kolkata") == datetime(2026, 11, 23, 3, 30, tzinfo=UTC)
+    assert schedule.moment(MON, 0, 540, "Asia/Tokyo") == datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+
+
+def test_a_send_is_due_from_its_moment_to_the_end_of_the_local_week() -> None:
+    nine = datetime(2026, 11, 23, 14, tzinfo=UTC)  # Monday 09:00 in New York
+    tz = "America/New_York"
+    assert schedule.due_week(nine - timedelta(seconds=1), tz, 0, 540) is None
+    assert schedule.due_week(nine, tz, 0, 540) == MON
+    sunday_night = datetime(2026, 11, 30, 4, 59, tzinfo=UTC)  # Sunday 23:59 there
+    assert schedule.due_week(sunday_night, tz, 0, 540) == MON
+    monday_early = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # next Monday 00:00: not yet
+    assert schedule.due_week(monday_early, tz, 0, 540) is None
+
+
+def test_a_delivery_is_claimed_once_released_and_taken_over_after_its_lease(
+    db: Session,
+) -> None:
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    key = ("T", "interview_follow_up", "7", "2026-11-25T12:00:00+00:00")
+    assert deliveries.claim(db, key, now)
+    assert not deliveries.claim(db, key, now)
+    deliveries.release(db, key, now)
+    assert deliveries.claim(db, key, now)
+    # A process that died between claim and send: a later tick takes over after the lease.
+    assert not deliveries.claim(db, key, now + deliveries.LEASE - timedelta(seconds=1))
+    assert deliveries.claim(db, key, now + deliveries.LEASE + timedelta(seconds=1))
+    deliveries.sent(db, key, now)
+    assert not deliveries.claim(db, key, now + timedelta(days=30))
+
+
+def question(db: Session, number: int, owner: str, channel: str = "CDIGEST", **kw) -> Question:
+    q = Question(
+        team_id="T",
+        number=number,
+        text=f"Question {number}",
+        owner_id=owner,
+        channel_id=channel,
+        created_by=owner,
+        created_at=kw.pop("created_at", LONG_AGO),
+        updated_at=LONG_AGO,
+        **kw,
+    )
+    db.add(q)
+    db.flush()
+    return q
+
+
+def interview(db: Session, q: Question, held: date, insights=(), quote: str = "") -> Interview:
+    i = Interview(
+        team_id="T",
+        question_id=q.id,
+        interviewer_id=q.owner_id,
+        interviewee="Ada",
+        held_on=held,
+        quote=quote,
+        created_at=LONG_AGO,
+        updated_at=LONG_AGO,
+    )
+    db.add(i)
+    db.flush()
+    for theme_name, text in insights:
+        theme = db.exec(
+            select(Theme).where(Theme.question_id == q.id, Theme.name == theme_name)
+        ).first() or Theme(team_id="T", question_id=q.id, name=theme_name, created_at=LONG_AGO)
+        db.add(theme)
+        db.flush()
+        db.add(
+            Insight(
+                team_id="T", interview_id=i.id, theme_id=theme.id, text=text, created_at=LONG_AGO
+            )
+        )
+    db.flush()
+    return i
+
+
+ZONES = {("T", "UNY"): "America/New_York", ("T", "UTOKYO"): "Asia/Tokyo"}
+
+
+def test_the_monday_reminder_lists_each_owners_questions_in_their_own_morning(
+    db: Session,
+) -> None:
+    sunday = at(MON - timedelta(days=1), 12)  # opened after last week's reminders
+    question(db, 1, "UNY", created_at=sunday)
+    question(db, 2, "UNY", created_at=sunday)
+    question(db, 3, "UTOKYO", created_at=sunday)
+    tokyo_nine = at(MON, 0)  # Monday 00:00 UTC = 09:00 in Tokyo, Sunday night in New York
+    due = schedule.due(db, tokyo_nine, ZONES)
+    assert [(m.owner_id, m.week) for m in due.reminders] == [("UTOKYO", MON)]
+    due = schedule.due(db, at(MON, 14), ZONES)  # 09:00 in New York
+    by_owner = {m.owner_id: [o.question.number for o in m.overviews] for m in due.reminders}
+    assert by_owner == {"UNY": [1, 2], "UTOKYO": [3]}
+    reminder = next(m for m in due.reminders if m.owner_id == "UNY")
+    assert reminder.overviews[0].progress.this_week == 0
+    assert reminder.overviews[0].progress.target == 3
+
+
+def test_a_sent_reminder_is_not_due_again_and_a_new_question_waits_for_next_week(
+    db: Session,
+) -> None:
+    question(db, 1, "UNY")
+    monday = at(MON, 14)
+    (reminder,) = schedule.due(db, monday, ZONES).reminders
+    assert deliveries.claim(db, reminder.key, monday)
+    deliveries.sent(db, reminder.key, monday)
+    assert schedule.due(db, monday + timedelta(days=1), ZONES).reminders == []
+    # Opened on Tuesday: no catch-up reminder for it; next Monday it is in.
+    question(db, 2, "UTOKYO", created_at=at(MON + timedelta(days=1), 12))
+    assert schedule.due(db, at(MON + timedelta(days=1), 13), ZONES).reminders == []
+    next_monday = at(MON + timedelta(days=7), 14)
+    assert {m.owner_id for m in schedule.due(db, next_monday, ZONES).reminders} == {
+        "UNY",
+        "UTOKYO",
+    }
+
+
+def test_reminder_settings_move_or_silence_the_reminder(db: Session) -> None:
+    question(db, 1, "UNY")
+    draft = PrefsDraft(reminders="on", day="2", time="07:30", nudge="off")
+    assert check_prefs(draft) == {}
+    members.save_prefs(db, "T", "UNY", draft)
+    assert schedule.due(db, at(MON, 14), ZONES).reminders == []
+    wednesday = MON + timedelta(days=2)
+    assert schedule.due(db, at(wednesday, 12, 29), ZONES).reminders == []  # 07:29 in New York
+    assert len(schedule.due(db, at(wednesday, 12, 30), ZONES).reminders) == 1
+    assert schedule.due(db, at(MON + timedelta(days=3), 15), ZONES).nudges == []  # nudge off
+    members.save_prefs(db, "T", "UNY", PrefsDraft("off", "2", "07:30", "on"))
+    assert schedule.due(db, at(wednesday, 13), ZONES).reminders == []
+
+
+@pytest.mark.parametrize(
+    ("draft", "errors"),
+    [
+        (PrefsDraft("on", "7", "09:00", "on"), {"day": "required"}),
+        (PrefsDraft("on", "0", "24:00", "on"), {"time": "required"}),
+        (PrefsDraft("on", "0", "²:00", "on"), {"time": "required"}),
+        (PrefsDraft("maybe", "0", "09:00", ""), {"reminders": "required", "nudge": "required"}),
+    ],
+)
+def test_settings_are_checked(draft: PrefsDraft, errors: dict) -> None:
+    assert check_prefs(draft) == errors
+
+
+def test_the_thursday_nudge_names_only_questions_behind_and_not_skipped(db: Session) -> None:
+    on_target, behind, skipped = (
+        question(db, 1, "UNY"),
+        question(db, 2, "UNY"),
+        question(db, 3, "UNY"),
+    )
+    for day in range(3):
+        interview(db, on_target, MON + timedelta(days=day))
+    interview(db, behind, MON)
+    thursday = MON + timedelta(days=3)
+    today = thursday
+    schedule.skip(db, "T", skipped.id, "UNY", MON, today)
+    assert schedule.due(db, at(thursday, 13, 59), ZONES).nudges == []  # 08:59 in New York
+    (nudge,) = schedule.due(db, at(thursday, 14), ZONES).nudges
+    assert [o.question.number for o in nudge.overviews] == [2]
+    assert nudge.overviews[0].progress.behind_by == 2
+    interview(db, behind, thursday)
+    interview(db, behind, thursday)
+    assert schedule.due(db, at(thursday, 15), ZONES).nudges == []  # all on target: no DM
+
+
+def test_skip_is_for_the_owner_and_this_week_only(db: Session) -> None:
+    q = question(db, 1, "UNY")
+    with pytest.raises(schedule.questions.NotOwner):
+        schedule.skip(db, "T", q.id, "USOMEONE", MON, MON)
+    with pytest.raises(schedule.WeekOver):
+        schedule.skip(db, "T", q.id, "UNY", MON, MON + timedelta(days=7))
+    with pytest.raises(LookupError):
+        schedule.skip(db, "OTHER", q.id, "UNY", MON, MON)
+    schedule.skip(db, "T", q.id, "UNY", MON, MON + timedelta(days=2))
+    assert schedule.due(db, at(MON + timedelta(days=3), 14), ZONES).nudges == []
+    assert len(schedule.due(db, at(MON + timedelta(days=7), 14), ZONES).reminders) == 1
+
+
+def test_a_shared_channel_gets_one_digest_when_its_first_owner_reaches_friday_4pm(
+    db: Session,
+) -> None:
+    question(db, 1, "UNY")
+    question(db, 2, "UTOKYO")
+    question(db, 3, "UNY", channel="COTHER")
+    friday = MON + timedelta(days=4)
+    assert schedule.due(db, at(friday, 6, 59), ZONES).digests == []
+    (digest,) = schedule.due(db, at(friday, 7), ZONES).digests  # 16:00 in Tokyo
+    assert digest.channel_id == "CDIGEST" and digest.week == MON
+    assert [e.overview.question.number for e in digest.entries] == [1, 2]
+    later = schedule.due(db, at(friday, 21), ZONES).digests  # 16:00 in New York
+    assert sorted(d.channel_id for d in later) == ["CDIGEST", "COTHER"]
+    sunday_late = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)  # Sunday 23:00 in New York
+    assert len(schedule.due(db, sunday_late, ZONES).digests) == 2
+    assert schedule.due(db, at(MON + timedelta(days=7), 6), ZONES).digests == []
+
+
+def test_the_digest_groups_the_weeks_insights_by_theme_and_marks_new_ones(db: Session) -> None:
+    q = question(db, 1, "UNY")
+    interview(db, q, MON - timedelta(days=3), [("Pricing", "Too expensive for small teams")])
+    interview(
+        db,
+        q,
+        MON + timedelta(days=1),
+        [("Pricing", "Seat price hurts"), ("Onboarding", "Setup took a week")],
+        quote="I gave up <!channel>",
+    )
+    interview(db, q, MON + timedelta(days=2), [("Onboarding", "No templates")])
+    interview(db, q, MON + timedelta(days=7), [("Later", "Next week's insight")])
+    (entry,) = schedule.due(db, at(MON + timedelta(days=4), 21), ZONES).digests[0].entries
+    assert entry.interviews == 2 and entry.insights == 3
+    assert [(t.name, t.new, t.insights) for t in entry.themes] == [
+        ("Onboarding", True, ("Setup took a week", "No templates")),
+        ("Pricing", False, ("Seat price hurts",)),
+    ]
+    assert entry.quotes == (schedule.Quote("I gave up <!channel>", "Ada"),)
