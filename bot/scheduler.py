@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Store
+from bot.channels import post_to_channel
 from bot.members import time_zones
 from bot.views.cadence import digest_blocks, invite_blocks, owner_message_blocks
 from bot.views.interviews import follow_up_blocks
@@ -26,9 +27,6 @@ from cadence.deliveries import Key
 from cadence.schedule import Digest
 
 log = logging.getLogger("discovery.scheduler")
-
-# chat.postMessage errors meaning the bot cannot post in the channel as things stand.
-OUTSIDE_CHANNEL = {"not_in_channel", "channel_not_found"}
 
 
 def _reason(error: BaseException) -> str:
@@ -53,29 +51,15 @@ async def _send_once(
     return True
 
 
-async def _post_digest(client: AsyncWebClient, store: Store, digest: Digest, now: datetime):
-    """Post in the digest's channel, joining it when public; when the bot cannot get in,
-    its owners hear once that it needs an invitation and the week's digest is settled."""
+async def _post_digest(client: AsyncWebClient, digest: Digest) -> None:
+    """Post in the digest's channel; when the bot cannot get in, its owners hear that it
+    needs an invitation, inside the digest's claim: once with it, or retried with it."""
     text, blocks = digest_blocks(digest)
-    try:
-        await client.chat_postMessage(channel=digest.channel_id, text=text, blocks=blocks)
+    if await post_to_channel(client, digest.channel_id, text, blocks):
         return
-    except SlackApiError as e:
-        if e.response.get("error") not in OUTSIDE_CHANNEL:
-            raise
-    try:
-        await client.conversations_join(channel=digest.channel_id)
-    except SlackApiError as e:
-        log.info("cannot join %s (%s); asking for an invitation", digest.channel_id, _reason(e))
-    else:
-        await client.chat_postMessage(channel=digest.channel_id, text=text, blocks=blocks)
-        return
-    # Inside the digest's claim: sent once with it, or retried with it if a DM fails.
     for owner in digest.owners:
-        mine = [
-            e.overview.question for e in digest.entries if e.overview.question.owner_id == owner
-        ]
-        text, blocks = invite_blocks(digest.channel_id, mine)
+        mine = [e.overview.question for e in digest.entries]
+        text, blocks = invite_blocks(digest.channel_id, [q for q in mine if q.owner_id == owner])
         await client.chat_postMessage(channel=owner, text=text, blocks=blocks)
 
 
@@ -108,7 +92,7 @@ async def tick(client: AsyncWebClient, store: Store, now: datetime) -> Counter[s
         )
         jobs.append((key, dm(interview.interviewer_id, *follow_up_blocks(question, interview))))
     for digest in due.digests:
-        jobs.append((digest.key, lambda d=digest: _post_digest(client, store, d, now)))
+        jobs.append((digest.key, lambda d=digest: _post_digest(client, d)))
 
     sent: Counter[str] = Counter()
     for key, send in jobs:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, or_, select
 
-from cadence import deliveries, questions, weeks
+from cadence import deliveries, members, questions, weeks
 from cadence.members import Prefs
 from cadence.models import Delivery, Insight, Interview, Member, Question, Status, Theme
 from cadence.questions import Overview
@@ -290,18 +290,15 @@ def _cut(text: str, limit: int = QUOTE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def digest_now(
-    s: Session,
-    team_id: str,
-    channel_id: str,
-    now: datetime,
-    tz: str,
-    zones: dict[str, str],
-) -> Digest:
-    """This week's digest of the questions that send theirs to `channel_id` (every open
-    question of the workspace when none does), on demand; it is not the week's digest."""
+def digest_now(s: Session, team_id: str, channel_id: str, now: datetime, tz: str) -> Digest:
+    """This week so far (in the caller's zone `tz`) for the questions that send their digest
+    to `channel_id`, or every open question of the workspace when none does; on demand, so
+    it is not the week's digest. Owners' weeks use their cached zones, else `tz`."""
     mine = [q for q in questions.open_questions(s, team_id) if q.channel_id == channel_id]
     chosen = mine or questions.open_questions(s, team_id)
+    owners = {q.owner_id for q in chosen}
+    cached = members.zones(s, team_id, owners, now)
+    zones = {u: cached[u][0] if u in cached else tz for u in owners}
     overviews = questions.overviews(s, team_id, chosen, now, zones)
     week = weeks.week_start(weeks.local_today(now, tz))
     return digest(s, team_id, channel_id, week, overviews)

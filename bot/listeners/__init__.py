@@ -6,7 +6,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot import words
 from bot.app import Store
-from bot.listeners import commands, interviews, questions
+from bot.listeners import cadence, commands, interviews, questions
 
 log = logging.getLogger("discovery")
 
@@ -15,6 +15,7 @@ def register_all(app: AsyncApp, store: Store) -> None:
     commands.register(app, store)
     questions.register(app, store)
     interviews.register(app, store)
+    cadence.register(app, store)
 
     @app.error
     async def failed(error: Exception, context: AsyncBoltContext) -> None:

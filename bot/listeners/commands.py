@@ -12,11 +12,13 @@ from sqlmodel import Session
 from bot import words
 from bot.app import Store
 from bot.blocks import section
+from bot.listeners.cadence import digest_channel, post_digest_now
 from bot.listeners.interviews import open_plan, open_summary
 from bot.listeners.shared import overviews_for
+from bot.views import cadence as cadence_views
 from bot.views import interviews as interview_ui
 from bot.views import questions as surfaces
-from cadence import interviews, questions
+from cadence import interviews, members, questions
 from cadence.models import Insight, Interview, Question, Status
 
 RECENT_INTERVIEWS = 10
@@ -153,6 +155,19 @@ async def _plan(ask: Ask) -> None:
         await open_plan(ask.client, ask.store, ask.team_id, ask.trigger_id, question_id)
 
 
+async def _settings(ask: Ask) -> None:
+    prefs = await ask.store.run(members.prefs, ask.team_id, ask.user_id)
+    await ask.client.views_open(trigger_id=ask.trigger_id, view=cadence_views.settings_modal(prefs))
+
+
+async def _digest(ask: Ask) -> None:
+    channel = digest_channel(ask.rest, ask.channel_id)
+    if channel is None:
+        await ask.say(words.say("cadence.digest_unknown_channel", name=ask.rest))
+        return
+    await post_digest_now(ask.store, ask.client, ask.respond, ask.team_id, ask.user_id, channel)
+
+
 SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
     "help": _help,
     "new": _new,
@@ -162,6 +177,8 @@ SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
     "guide": _guide,
     "log": _log,
     "plan": _plan,
+    "settings": _settings,
+    "digest": _digest,
 }
 
 

@@ -12,17 +12,12 @@ from sqlmodel import Session
 from bot import words
 from bot.app import Store
 from bot.blocks import metadata, section, state_values
-from bot.listeners.shared import modal_errors, overviews_for, publish_home
-from bot.members import time_zones
+from bot.listeners.shared import modal_errors, overviews_for, publish_home, time_zone
 from bot.views import interviews as ui
 from bot.views import questions as surfaces
 from cadence import interviews, questions, weeks
 from cadence.matching import default_matcher
 from cadence.models import Interview
-
-
-async def _tz(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> str:
-    return (await time_zones(client, store, team_id, [user_id], datetime.now(UTC)))[user_id]
 
 
 async def open_summary(
@@ -37,7 +32,7 @@ async def open_summary(
     notes: str = "",
 ) -> None:
     """Open the summary modal: new, for a known question, from notes, or for `interview`."""
-    tz = await _tz(client, store, team_id, user_id)
+    tz = await time_zone(client, store, team_id, user_id)
 
     def load(s: Session) -> tuple[list, list[str]]:
         open_questions = questions.open_questions(s, team_id)
@@ -103,7 +98,7 @@ def register(app: AsyncApp, store: Store) -> None:
     ) -> None:
         team, user, now = context.team_id, body["user"]["id"], datetime.now(UTC)
         summary = ui.read_summary(state_values(view))
-        today = weeks.local_today(now, await _tz(client, store, team, user))
+        today = weeks.local_today(now, await time_zone(client, store, team, user))
         problems = interviews.check_summary(summary, today)
         if problems:
             await ack(response_action="errors", errors=modal_errors(problems))
@@ -182,7 +177,7 @@ def register(app: AsyncApp, store: Store) -> None:
             return
         await ack()
         question = await store.run(questions.get, context.team_id, interview.question_id)
-        tz = await _tz(client, store, context.team_id, user)
+        tz = await time_zone(client, store, context.team_id, user)
         when = planned_at.astimezone(weeks.zone(tz))
         text = words.say("interviews.planned", q=question, interview=interview, when=when)
         await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])

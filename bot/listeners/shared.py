@@ -16,6 +16,10 @@ from cadence.models import Question
 from cadence.questions import Overview
 
 
+async def time_zone(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> str:
+    return (await time_zones(client, store, team_id, [user_id], datetime.now(UTC)))[user_id]
+
+
 async def overviews_for(
     client: AsyncWebClient, store: Store, team_id: str, chosen: Sequence[Question]
 ) -> list[Overview]:

@@ -1,0 +1,36 @@
+"""Posting in a channel the bot may not be a member of yet."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import Block
+
+log = logging.getLogger("discovery.channels")
+
+# chat.postMessage errors meaning the bot is not in the channel: not_in_channel for a public
+# one, channel_not_found for a private one it cannot see.
+OUTSIDE = {"not_in_channel", "channel_not_found"}
+
+
+async def post_to_channel(
+    client: AsyncWebClient, channel_id: str, text: str, blocks: list[Block]
+) -> bool:
+    """Post, joining the channel first when it is public; False when the bot needs an
+    invitation. Any other failure raises."""
+    try:
+        await client.chat_postMessage(channel=channel_id, text=text, blocks=blocks)
+        return True
+    except SlackApiError as e:
+        if e.response.get("error") not in OUTSIDE:
+            raise
+    try:
+        await client.conversations_join(channel=channel_id)
+    except SlackApiError as e:
+        log.info("cannot join %s (%s): it needs an invitation", channel_id, e.response["error"])
+        return False
+    await client.chat_postMessage(channel=channel_id, text=text, blocks=blocks)
+    return True

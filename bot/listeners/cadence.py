@@ -1,0 +1,137 @@
+"""The weekly cadence in Slack: the buttons of reminders and nudges, reminder settings,
+and the digest on demand."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import words
+from bot.app import Store
+from bot.blocks import section, state_values
+from bot.channels import post_to_channel
+from bot.listeners.interviews import open_plan
+from bot.listeners.shared import modal_errors, time_zone
+from bot.views import cadence as views
+from cadence import members, questions, schedule, weeks
+
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{6,})$")
+
+
+async def skip_week(
+    store: Store,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    team_id: str,
+    body: dict[str, Any],
+    value: str,
+) -> None:
+    """Mute a question until Monday and say so in the DM the button was in."""
+    parsed = views.skip_value(value)
+    if parsed is None:
+        return
+    question_id, week = parsed
+    user = body["user"]["id"]
+    today = weeks.local_today(datetime.now(UTC), await time_zone(client, store, team_id, user))
+    try:
+        question = await store.run(schedule.skip, team_id, question_id, user, week, today)
+    except LookupError:
+        await respond(text=words.say("interviews.gone"), response_type="ephemeral")
+        return
+    except questions.NotOwner as e:
+        text = words.say("cadence.not_owner", q=e.question)
+        await respond(text=text, response_type="ephemeral")
+        return
+    except questions.NotOpen as e:
+        await respond(text=words.say("questions.not_open", q=e.question), response_type="ephemeral")
+        return
+    except schedule.WeekOver:
+        await respond(text=words.say("cadence.week_over"), response_type="ephemeral")
+        return
+    message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
+    if message.get("ts") and channel:
+        await client.chat_update(
+            channel=channel,
+            ts=message["ts"],
+            text=message.get("text") or words.say("cadence.skipped", q=question),
+            blocks=views.skipped_blocks(message.get("blocks") or [], question),
+        )
+
+
+async def save_settings(
+    store: Store, ack: AsyncAck, client: AsyncWebClient, team_id: str, user: str, view: dict
+) -> None:
+    values = state_values(view)
+    draft = members.PrefsDraft(
+        reminders=values.get("reminders", ""),
+        day=values.get("day", ""),
+        time=values.get("time", ""),
+        nudge=values.get("nudge", ""),
+    )
+    problems = members.check_prefs(draft)
+    if problems:
+        await ack(response_action="errors", errors=modal_errors(problems))
+        return
+    prefs = await store.run(members.save_prefs, team_id, user, draft)
+    await ack()
+    text = views.settings_saved(prefs)
+    await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
+
+
+def digest_channel(rest: str, here: str) -> str | None:
+    """The channel `/discovery digest [channel]` names: a picked <#C…> link, an id, or the
+    channel it was typed in; None when the words name no channel."""
+    if not rest:
+        return here
+    m = _CHANNEL.match(rest.strip())
+    return (m.group(1) or m.group(2)) if m else None
+
+
+async def post_digest_now(
+    store: Store,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    team_id: str,
+    user: str,
+    channel: str,
+) -> None:
+    tz = await time_zone(client, store, team_id, user)
+    digest = await store.run(schedule.digest_now, team_id, channel, datetime.now(UTC), tz)
+    text, blocks = views.digest_blocks(digest)
+    posted = await post_to_channel(client, channel, text, blocks)
+    name = "cadence.digest_posted" if posted else "cadence.digest_cannot_post"
+    reply = words.say(name, channel=channel)
+    await respond(text=reply, blocks=[section(reply)], response_type="ephemeral")
+
+
+def register(app: AsyncApp, store: Store) -> None:
+    @app.action(views.SKIP_BUTTON)
+    async def skip_pressed(
+        ack: AsyncAck,
+        body: dict,
+        action: dict,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        await skip_week(store, client, respond, context.team_id, body, action.get("value", ""))
+
+    @app.action(views.PLAN_BUTTON)
+    async def plan_pressed(
+        ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        value = action.get("value", "")
+        question_id = int(value) if value.isascii() and value.isdigit() else None
+        await open_plan(client, store, context.team_id, body["trigger_id"], question_id)
+
+    @app.view(views.SETTINGS)
+    async def settings_submitted(
+        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await save_settings(store, ack, client, context.team_id, body["user"]["id"], view)
