@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -17,11 +18,13 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from cadence.db import make_engine, migrate, session
+from cadence.db import make_engine, migrate, normalize_database_url, session
 from tests.fake_slack import BOT_TOKEN, FakeSlack
 from tests.slack_requests import SIGNING_SECRET, SlackSender, get
 
 BIN = Path(sys.executable).parent / "discovery-bot"
+# The suite runs on SQLite, or on this PostgreSQL server when set (CI runs it both ways).
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 
 
 def free_port() -> int:
@@ -79,9 +82,44 @@ def fake() -> Iterator[FakeSlack]:
 
 
 @contextmanager
-def running_server(fake: FakeSlack, workdir: Path, *args: str) -> Iterator[Server]:
-    """The real `discovery-bot serve` process on a free port, with its own SQLite file."""
-    database_url = f"sqlite:///{workdir / 'discovery.db'}"
+def postgres_database() -> Iterator[str]:
+    """A new, empty database on the server of TEST_DATABASE_URL, dropped afterwards."""
+    admin = sa.create_engine(
+        normalize_database_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT"
+    )
+    name = "cadence_" + uuid.uuid4().hex[:12]
+    with admin.connect() as c:
+        c.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@contextmanager
+def fresh_database(workdir: Path) -> Iterator[str]:
+    """A new, migrated database: on the server TEST_DATABASE_URL names when it is set, else
+    an SQLite file in `workdir`."""
+    with contextlib.ExitStack() as stack:
+        if TEST_DATABASE_URL:
+            url = stack.enter_context(postgres_database())
+        else:
+            url = f"sqlite:///{workdir / 'discovery.db'}"
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+        yield url
+
+
+@contextmanager
+def running_server(
+    fake: FakeSlack, workdir: Path, *args: str, database_url: str | None = None
+) -> Iterator[Server]:
+    """The real `discovery-bot serve` process on a free port, on `database_url` (default: an
+    SQLite file in `workdir`)."""
+    database_url = database_url or f"sqlite:///{workdir / 'discovery.db'}"
     port = free_port()
     env = app_env(fake, database_url, PORT=str(port))
     log_path = workdir / "server.log"
@@ -108,7 +146,11 @@ def running_server(fake: FakeSlack, workdir: Path, *args: str) -> Iterator[Serve
 
 @pytest.fixture(scope="session")
 def server(fake: FakeSlack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(fake, tmp_path_factory.mktemp("server"), "--no-scheduler") as s:
+    workdir = tmp_path_factory.mktemp("server")
+    with (
+        fresh_database(workdir) as url,
+        running_server(fake, workdir, "--no-scheduler", database_url=url) as s,
+    ):
         yield s
 
 
@@ -119,37 +161,24 @@ def get_or_none(url: str) -> int | None:
         return None
 
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty database on the PostgreSQL server of TEST_DATABASE_URL."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL-only test")
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database on the machine's server, dropped afterwards."""
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = "cadence_" + uuid.uuid4().hex[:12]
-    try:
-        with admin.connect() as c:
-            c.execute(sa.text(f"CREATE DATABASE {name}"))
-    except sa.exc.OperationalError as e:
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432: {e.orig}")
-    yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as c:
-        c.execute(sa.text(f"DROP DATABASE {name} WITH (FORCE)"))
-    admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Session]:
-    """A session on a fresh, migrated database of each kind, for unit tests of the core."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/unit.db"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    migrate(engine)
-    with session(engine) as s:
-        yield s
-    engine.dispose()
+def db(tmp_path: Path) -> Iterator[Session]:
+    """A session on a fresh, migrated database (TEST_DATABASE_URL's kind, else SQLite), for
+    unit tests of the core."""
+    with fresh_database(tmp_path) as url:
+        engine = make_engine(url)
+        with session(engine) as s:
+            yield s
+        engine.dispose()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -40,6 +41,7 @@ class Failure:
     status: int
     retry_after: int | None
     times: int
+    when: Callable[[dict[str, Any]], bool] | None = None  # only calls with these args fail
 
 
 @dataclass
@@ -49,6 +51,8 @@ class FakeSlack:
     time_zones: dict[str, str] = field(default_factory=dict)
     failures: dict[str, Failure] = field(default_factory=dict)
     default_tz: str = "Europe/London"
+    # Channels the bot is not a member of: "public" ones it may join, "private" ones not.
+    outside: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
@@ -83,10 +87,20 @@ class FakeSlack:
             self.violations.clear()
             self.failures.clear()
             self.time_zones.clear()
+            self.outside.clear()
 
     # -- test controls -------------------------------------------------------------
-    def fail(self, method: str, status: int = 429, retry_after: int | None = 1, times: int = 1):
-        self.failures[method] = Failure(status, retry_after if status == 429 else None, times)
+    def fail(
+        self,
+        method: str,
+        status: int = 429,
+        retry_after: int | None = 1,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` (those `when` picks) with `status`."""
+        retry_after = retry_after if status == 429 else None
+        self.failures[method] = Failure(status, retry_after, times, when)
 
     def of(self, method: str) -> list[Call]:
         with self._cond:
@@ -118,7 +132,7 @@ class FakeSlack:
 
     def answer(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict]:
         failure = self.failures.get(method)
-        if failure and failure.times > 0:
+        if failure and failure.times > 0 and (failure.when is None or failure.when(args)):
             failure.times -= 1
             self._record(Call(method + ":failed", args, token))
             error = "ratelimited" if failure.status == 429 else "internal_error"
@@ -126,6 +140,10 @@ class FakeSlack:
         if method != "response_url" and token != BOT_TOKEN:
             self._record(Call(method + ":refused", args, token))
             return 200, {"ok": False, "error": "invalid_auth"}
+        refused = self._membership(method, args)
+        if refused:
+            self._record(Call(method + ":refused", args, token))
+            return 200, {"ok": False, "error": refused}
         problems = check_payload(method, args)
         if problems:
             for p in problems:
@@ -134,6 +152,20 @@ class FakeSlack:
             return 200, {"ok": False, "error": "invalid_blocks", "errors": problems}
         self._record(Call(method, args, token))
         return 200, self._result(method, args)
+
+    def _membership(self, method: str, args: dict[str, Any]) -> str | None:
+        """Slack's answer when the bot posts in, or joins, a channel it is not in."""
+        kind = self.outside.get(str(args.get("channel")))
+        if kind is None:
+            return None
+        if method == "chat.postMessage":
+            return "not_in_channel" if kind == "public" else "channel_not_found"
+        if method == "conversations.join":
+            if kind == "private":
+                return "method_not_supported_for_channel_type"
+            with self._cond:
+                del self.outside[str(args.get("channel"))]
+        return None
 
     def _result(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ts = f"{1_700_000_000 + next(self._ids)}.000100"

@@ -50,3 +50,28 @@ def ephemeral(slack: FakeSlack, count: int = 1) -> str:
     call = slack.wait_for("response_url", count)[count - 1]
     assert call.args["response_type"] == "ephemeral"
     return call.args["text"] + "\n" + json.dumps(call.args.get("blocks", []))
+
+
+def rows(server: Server, sql: str, **params: object) -> list[dict]:
+    with server.engine.connect() as c:
+        return [dict(r._mapping) for r in c.execute(sa.text(sql), params)]
+
+
+def block(view: dict, block_id: str) -> dict:
+    return next(b for b in view["blocks"] if b.get("block_id") == block_id)
+
+
+def opened(slack: FakeSlack, before: int) -> dict:
+    return slack.wait_for("views.open", before + 1)[before].args["view"]
+
+
+def log_interview(
+    sender: SlackSender, slack: FakeSlack, answers: dict, *, ref: str = "#1", user: str = OWNER
+) -> dict:
+    """`/discovery log`, fill the summary, submit; returns the app's answer to the submission."""
+    before = len(slack.of("views.open"))
+    sender.command(f"log {ref}", user=user)
+    view = opened(slack, before)
+    reply = sender.interaction(view_submission(view, answers, user=user, team=sender.team))
+    assert reply.status == 200
+    return json.loads(reply.body) if reply.body else {}

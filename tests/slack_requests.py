@@ -134,6 +134,8 @@ def _initial(element: dict[str, Any]) -> dict[str, Any]:
         return {"type": kind, "selected_conversation": element.get("initial_conversation")}
     if kind == "datepicker":
         return {"type": kind, "selected_date": element.get("initial_date")}
+    if kind == "timepicker":
+        return {"type": kind, "selected_time": element.get("initial_time")}
     if kind == "datetimepicker":
         return {"type": kind, "selected_date_time": element.get("initial_date_time")}
     raise ValueError(f"no state for {kind}")
@@ -180,9 +182,24 @@ def view_submission(
 
 
 def block_action(
-    action_id: str, value: str = "", *, user: str, team: str, response_url: str | None = None
+    action_id: str,
+    value: str = "",
+    *,
+    user: str,
+    team: str,
+    response_url: str | None = None,
+    message: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    extra = {"response_url": response_url} if response_url else {}
+    """A button pressed; with `message` (a chat.postMessage's args), in that message."""
+    extra: dict[str, Any] = {"response_url": response_url} if response_url else {}
+    if message is not None:
+        extra["channel"] = {"id": message["channel"]}
+        extra["message"] = {
+            "type": "message",
+            "ts": message.get("ts", "1700000000.000100"),
+            "text": message.get("text", ""),
+            "blocks": message.get("blocks", []),
+        }
     return {
         **extra,
         "type": "block_actions",
