@@ -1,0 +1,91 @@
+"""The cadence's messages stay within Block Kit's limits however busy the week, and no user
+text pings or links."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from bot.views import cadence as views
+from cadence import saturation, weeks
+from cadence.models import Question
+from cadence.questions import Overview
+from cadence.schedule import Digest, DigestEntry, OwnerMessage, Quote, ThemeInsights
+from tests.fake_slack import check_payload
+
+MON = date(2026, 11, 23)
+NOW = datetime(2026, 11, 27, 16, tzinfo=UTC)
+PING = "<!channel> <@U123> <https://evil.example|click>"
+
+
+def overview(number: int, this_week: int = 0, text: str = "") -> Overview:
+    q = Question(
+        id=number,
+        team_id="T",
+        number=number,
+        text=text or f"Why {number} {PING}",
+        owner_id="UOWNER",
+        channel_id="CDIGEST",
+        created_by="UOWNER",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    progress = weeks.progress([MON] * this_week, 3, MON)
+    return Overview(q, progress, 40, saturation.assess([]))
+
+
+def busy_entry(number: int) -> DigestEntry:
+    themes = tuple(
+        ThemeInsights(
+            f"Theme {t} {PING}", t % 2 == 0, tuple(f"{PING} " + "x" * 900 for _ in range(5))
+        )
+        for t in range(12)
+    )
+    quotes = tuple(Quote("q" * 280, f"Ada {PING}") for _ in range(30))
+    return DigestEntry(overview(number, 2, "Q" * 300), 20, themes, quotes)
+
+
+def sent_text(blocks: list) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def test_a_busy_digest_stays_within_block_kits_limits_and_says_what_it_left_out() -> None:
+    digest = Digest("T", "CDIGEST", MON, tuple(busy_entry(n) for n in range(1, 31)))
+    text, blocks = views.digest_blocks(digest)
+    assert check_payload("chat.postMessage", {"text": text, "blocks": blocks}) == []
+    shown = sent_text(blocks)
+    assert "more insights" in shown and "more quotes" in shown and "more questions" in shown
+    assert "<!channel>" not in shown and "<@U123>" not in shown and "<https://" not in shown
+
+
+def test_a_quiet_week_gets_a_short_digest_that_says_so() -> None:
+    digest = Digest("T", "CDIGEST", MON, (DigestEntry(overview(1), 0, (), ()),))
+    text, blocks = views.digest_blocks(digest)
+    assert check_payload("chat.postMessage", {"text": text, "blocks": blocks}) == []
+    shown = sent_text(blocks)
+    assert "A quiet week" in shown and "No interviews this week" in shown and len(blocks) <= 4
+
+
+def test_a_reminder_for_many_questions_fits_one_message_and_keeps_its_buttons() -> None:
+    message = OwnerMessage(
+        "T", "UOWNER", "weekly_reminder", MON, tuple(overview(n) for n in range(1, 41))
+    )
+    text, blocks = views.owner_message_blocks(message, reminder=True)
+    assert check_payload("chat.postMessage", {"text": text, "blocks": blocks}) == []
+    assert "more." in sent_text(blocks)
+    assert "<!channel>" not in sent_text(blocks)
+    skipped = views.skipped_blocks(blocks, message.overviews[0].question)
+    assert len(skipped) == len(blocks)
+    assert "Skipped this week" in sent_text(skipped) and '"cadence_q1"' not in sent_text(skipped)
+
+
+def test_the_nudge_says_how_many_to_go() -> None:
+    message = OwnerMessage("T", "UOWNER", "nudge", MON, (overview(1, 1), overview(2, 0)))
+    _, blocks = views.owner_message_blocks(message, reminder=False)
+    assert "*1/3*: two to go" in sent_text(blocks) and "*0/3*: three to go" in sent_text(blocks)
+
+
+def test_a_skip_button_value_is_checked() -> None:
+    assert views.skip_value("12:2026-11-23") == (12, MON)
+    assert views.skip_value("12") is None and views.skip_value("x:2026-11-23") is None
+    assert views.skip_value("²:2026-11-23") is None
