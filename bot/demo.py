@@ -17,7 +17,7 @@ from cadence.weeks import week_start
 
 TEAM, OWNER = "TDEMO", "UDEMO"
 NAMES = {OWNER: "@maya"}
-# Insights of eight interviews, oldest first: new themes early, the same ones again later.
+# Insights of nine interviews (three bursts of three), oldest first: new themes early, the same ones again later.
 SCRIPT = [
     [
         "Setup takes more than a week before the team sees value",
@@ -47,6 +47,10 @@ SCRIPT = [
     [
         "Security won't approve it without single sign-on",
         "Importing old spreadsheets was the hardest part",
+    ],
+    [
+        "Setup takes more than a week before the team sees value",
+        "Per-seat pricing stops them from inviting colleagues",
     ],
 ]
 

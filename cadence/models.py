@@ -79,6 +79,13 @@ class Question(SQLModel, table=True):
     updated_at: datetime = _when()
     closed_at: datetime | None = _when(nullable=True)
     skipped_week: date | None = None  # Monday of the week its owner muted it
+    # Its saturation rule (cadence.saturation.Rule) and the flag: `saturated` is the state
+    # the owner was last told of, `flags` how many times they were told it is saturated.
+    sat_base: int = 4
+    sat_run: int = 3
+    sat_threshold: float = 0.05
+    saturated: bool = False
+    flags: int = 0
 
 
 class Interview(SQLModel, table=True):

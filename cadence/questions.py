@@ -42,11 +42,16 @@ class Draft:
     owner_id: str = ""
     channel_id: str = ""
     weekly_target: str = str(DEFAULT_TARGET)
+    # The saturation rule: a preset, or numbers typed in the modal's optional section.
+    preset: str = ""
+    base: str = ""
+    run: str = ""
+    threshold: str = ""
 
 
 def check_draft(draft: Draft) -> dict[str, str]:
     """Problems by field name, as codes the Slack layer turns into words; empty when valid."""
-    errors: dict[str, str] = {}
+    _, errors = saturation.check_rule(draft.preset, draft.base, draft.run, draft.threshold)
     if not draft.text.strip():
         errors["text"] = "required"
     elif len(draft.text.strip()) > MAX_TEXT:
@@ -67,6 +72,8 @@ def check_draft(draft: Draft) -> dict[str, str]:
 
 def create(s: Session, team_id: str, draft: Draft, created_by: str, now: datetime) -> Question:
     """Store a checked draft under the workspace's next number."""
+    rule, _ = saturation.check_rule(draft.preset, draft.base, draft.run, draft.threshold)
+    rule = rule or saturation.DEFAULT
     for attempt in range(3):
         number = (
             s.exec(select(sa.func.max(Question.number)).where(Question.team_id == team_id)).one()
@@ -81,6 +88,9 @@ def create(s: Session, team_id: str, draft: Draft, created_by: str, now: datetim
             owner_id=draft.owner_id,
             channel_id=draft.channel_id,
             weekly_target=int(draft.weekly_target),
+            sat_base=rule.base,
+            sat_run=rule.run,
+            sat_threshold=rule.threshold,
             created_by=created_by,
             created_at=now,
             updated_at=now,
@@ -165,6 +175,30 @@ def close(
     return question
 
 
+def rule_of(question: Question) -> saturation.Rule:
+    return saturation.Rule(question.sat_base, question.sat_run, question.sat_threshold)
+
+
+def set_rule(
+    s: Session, team_id: str, question_id: int, user_id: str, rule: saturation.Rule, now: datetime
+) -> Question:
+    """A question's owner changes its saturation rule; its state follows at once."""
+    question = get(s, team_id, question_id)
+    if question is None:
+        raise LookupError(question_id)
+    if question.owner_id != user_id:
+        raise NotOwner(question)
+    question.sat_base, question.sat_run, question.sat_threshold = (
+        rule.base,
+        rule.run,
+        rule.threshold,
+    )
+    question.updated_at = now
+    s.add(question)
+    s.flush()
+    return question
+
+
 @dataclass(frozen=True)
 class Overview:
     """Everything the list, status and Home views show about one question."""
@@ -222,7 +256,7 @@ def overviews(
                 question=q,
                 progress=weeks.progress([d for _, d in mine], q.weekly_target, today),
                 themes=theme_counts.get(q.id, 0),
-                saturation=saturation.assess([codes[i] for i, _ in mine]),
+                saturation=saturation.assess([codes[i] for i, _ in mine], rule_of(q)),
             )
         )
     return result

@@ -12,9 +12,55 @@ from collections.abc import Hashable, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
 
-BASE = 4  # their recommended prospective setting: base 4, run 2, at most 5% new
-RUN = 2
-THRESHOLD = 0.05
+
+@dataclass(frozen=True)
+class Rule:
+    """When to call a question saturated: a base of interviews, then runs of `run` later
+    interviews whose new themes are at most `threshold` of the base's."""
+
+    base: int
+    run: int
+    threshold: float  # a share: 0.05 is 5%
+
+
+# One run is one burst of three interviews, the unit a team works in.
+DEFAULT = Rule(4, 3, 0.05)
+PRESETS: dict[str, Rule] = {
+    "burst": DEFAULT,
+    "guest2020": Rule(4, 2, 0.05),  # Guest, Namey & Chen's recommended prospective setting
+    "francis2010": Rule(10, 3, 0.0),  # Francis et al. (2010): 10, then 3 with no new theme
+}
+LIMITS = {"base": (1, 50), "run": (1, 20), "threshold": (0, 50)}  # threshold in percent
+
+
+def preset_of(rule: Rule) -> str | None:
+    return next((name for name, r in PRESETS.items() if r == rule), None)
+
+
+def check_rule(preset: str, base: str, run: str, threshold: str) -> tuple[Rule | None, dict]:
+    """A rule from a modal: the preset chosen (the default when none), with any of the three
+    numbers typed taking its place. Returns the rule, or None and problems by field."""
+    chosen = PRESETS.get(preset or "burst")
+    if chosen is None:
+        return None, {"preset": "required"}
+    values = {"base": chosen.base, "run": chosen.run, "threshold": chosen.threshold * 100}
+    errors = {}
+    for name, text in (("base", base), ("run", run), ("threshold", threshold)):
+        text = text.strip()
+        if not text:
+            continue
+        low, high = LIMITS[name]
+        try:
+            number = float(text) if name == "threshold" else int(text)
+        except ValueError:
+            number = None
+        if number is None or not text.isascii() or not low <= number <= high:
+            errors[name] = f"{name}_range"
+        else:
+            values[name] = number
+    if errors:
+        return None, errors
+    return Rule(int(values["base"]), int(values["run"]), round(values["threshold"] / 100, 4)), {}
 
 
 class State(StrEnum):
@@ -27,12 +73,25 @@ class State(StrEnum):
 class Saturation:
     state: State
     interviews: int
-    needed: int = BASE + RUN
+    rule: Rule = DEFAULT
     base_themes: int = 0
     at: int | None = None  # X of X+Y
-    run: int = RUN  # Y of X+Y
     last_new: int = 0  # new themes in the latest run
     last_share: float = 0.0  # last_new / base_themes
+    curve: tuple[int, ...] = ()  # unique themes so far, after each interview
+    runs: tuple[Run, ...] = ()  # every run after the base, for the learning curve
+
+    @property
+    def sparkline(self) -> str:
+        return sparkline(self.curve)
+
+    @property
+    def run(self) -> int:  # Y of X+Y
+        return self.rule.run
+
+    @property
+    def needed(self) -> int:
+        return self.rule.base + self.rule.run
 
     @property
     def label(self) -> str:
@@ -41,35 +100,67 @@ class Saturation:
         return ""
 
 
-def assess(
-    interviews: Sequence[Set[Hashable]],
-    base: int = BASE,
-    run: int = RUN,
-    threshold: float = THRESHOLD,
-) -> Saturation:
+def assess(interviews: Sequence[Set[Hashable]], rule: Rule = DEFAULT) -> Saturation:
     """`interviews` holds each interview's themes, in the order the interviews were held."""
-    n = len(interviews)
-    base_themes: set[Hashable] = set().union(*interviews[:base])
-    if n < base + run or not base_themes:
-        return Saturation(State.NOT_ENOUGH, n, base + run, len(base_themes), run=run)
-    seen = set(base_themes)
-    new = 0
-    for start in range(base, n - run + 1):
-        if start > base:
-            seen |= interviews[start - 1]
-        window: set[Hashable] = set().union(*interviews[start : start + run])
-        new = len(window - seen)
-        if new / len(base_themes) <= threshold:
-            break
-    else:
-        start = None  # no run met the threshold yet
+    seen: set[Hashable] = set()
+    curve = []
+    for themes in interviews:
+        seen |= themes
+        curve.append(len(seen))
+    base_themes = curve[rule.base - 1] if len(curve) >= rule.base else (curve or [0])[-1]
+    found = runs(interviews, rule)
+    if not found:
+        return Saturation(State.NOT_ENOUGH, len(interviews), rule, base_themes, curve=tuple(curve))
+    hit = next((r for r in found if r.share <= rule.threshold), None)
+    last = hit or found[-1]
     return Saturation(
-        State.LEARNING if start is None else State.SATURATED,
-        n,
-        base + run,
-        len(base_themes),
-        start,
-        run,
-        new,
-        new / len(base_themes),
+        State.LEARNING if hit is None else State.SATURATED,
+        len(interviews),
+        rule,
+        base_themes,
+        None if hit is None else hit.start,
+        last.new,
+        last.share,
+        tuple(curve),
+        tuple(found),
     )
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(curve: Sequence[int], width: int = 16) -> str:
+    """Cumulative unique themes as a text sparkline of at most `width` characters: a curve
+    that flattens is a question that stopped teaching anything new."""
+    if not curve:
+        return ""
+    if len(curve) > width:  # the value at evenly spaced interviews, the last one included
+        curve = [curve[round(i * (len(curve) - 1) / (width - 1))] for i in range(width)]
+    top = max(curve) or 1
+    return "".join(SPARKS[min(len(SPARKS) - 1, v * len(SPARKS) // (top + 1))] for v in curve)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of `rule.run` interviews after the base and the new themes it added."""
+
+    start: int  # interviews before it: X of X+Y if it is the one that saturates
+    new: int
+    share: float  # new / the base's unique themes
+
+
+def runs(interviews: Sequence[Set[Hashable]], rule: Rule) -> list[Run]:
+    """Every run, sliding one interview at a time; none while the base has no themes or the
+    first run is incomplete."""
+    base_themes: set[Hashable] = set().union(*interviews[: rule.base])
+    if not base_themes:
+        return []
+    seen = set(base_themes)
+    found = []
+    for start in range(rule.base, len(interviews) - rule.run + 1):
+        if start > rule.base:
+            seen |= interviews[start - 1]
+        window: set[Hashable] = set().union(*interviews[start : start + rule.run])
+        new = len(window - seen)
+        found.append(Run(start, new, new / len(base_themes)))
+    return found

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, col, or_, select
 
-from cadence import deliveries, members, questions, weeks
+from cadence import deliveries, members, questions, saturation, weeks
 from cadence.members import Prefs
 from cadence.models import Delivery, Insight, Interview, Member, Question, Status, Theme
 from cadence.questions import Overview
@@ -23,6 +23,7 @@ REMINDER = "weekly_reminder"
 NUDGE = "nudge"
 DIGEST = "digest"
 FOLLOW_UP = "interview_follow_up"
+FLAG = "saturation_flag"
 
 NUDGE_DAY, NUDGE_MINUTE = 3, 9 * 60  # Thursday 09:00
 DIGEST_DAY, DIGEST_MINUTE = 4, 16 * 60  # Friday 16:00
@@ -111,6 +112,7 @@ class Due:
     reminders: list[OwnerMessage] = field(default_factory=list)
     nudges: list[OwnerMessage] = field(default_factory=list)
     digests: list[Digest] = field(default_factory=list)
+    flags: list[Overview] = field(default_factory=list)  # questions newly saturated
 
 
 def owners(s: Session) -> dict[str, set[str]]:
@@ -123,22 +125,22 @@ def owners(s: Session) -> dict[str, set[str]]:
     return found
 
 
-def _settled(s: Session, kinds: Sequence[str], weeks_: Iterable[date], now: datetime) -> set:
-    """Keys sent already, or claimed by a live process: not worth rendering again."""
-    periods = sorted({w.isoformat() for w in weeks_})
-    if not periods:
-        return set()
+def _unsettled(s: Session, keys: Iterable[deliveries.Key], now: datetime) -> set:
+    """Those of `keys` not yet sent nor claimed by a live process: worth rendering."""
+    keys = set(keys)
+    if not keys:
+        return keys
     rows = s.exec(
         select(Delivery.team_id, Delivery.kind, Delivery.target, Delivery.period).where(
-            col(Delivery.kind).in_(kinds),
-            col(Delivery.period).in_(periods),
+            col(Delivery.kind).in_({k[1] for k in keys}),
+            col(Delivery.period).in_({k[3] for k in keys}),
             or_(
                 col(Delivery.sent_at).is_not(None),
                 col(Delivery.claimed_at) >= now - deliveries.LEASE,
             ),
         )
     )
-    return {tuple(r) for r in rows}
+    return keys - {tuple(r) for r in rows}
 
 
 def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
@@ -192,16 +194,14 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
             if members:
                 wanted[(DIGEST, team_id, channel_id, week)] = members
 
-    settled = _settled(s, (REMINDER, NUDGE, DIGEST), (w for *_, w in wanted), now)
-    wanted = {k: qs for k, qs in wanted.items() if key(k[1], k[0], k[2], k[3]) not in settled}
-    by_team: dict[str, dict[int, Question]] = defaultdict(dict)
-    for qs in wanted.values():
-        for q in qs:
-            by_team[q.team_id][q.id] = q
+    unsettled = _unsettled(s, (key(t, k, target, w) for k, t, target, w in wanted), now)
+    wanted = {k: qs for k, qs in wanted.items() if key(k[1], k[0], k[2], k[3]) in unsettled}
+    # Every open question's state, for the saturation flag; the sends above reuse it.
     overview: dict[int, Overview] = {}
-    for team_id, chosen in by_team.items():
+    for team_id in teams:
+        mine = [q for q in open_qs if q.team_id == team_id]
         team_zones = {u: z for (t, u), z in zones.items() if t == team_id}
-        for o in questions.overviews(s, team_id, list(chosen.values()), now, team_zones):
+        for o in questions.overviews(s, team_id, mine, now, team_zones):
             overview[o.question.id] = o
 
     result = Due()
@@ -215,7 +215,38 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
             behind = tuple(o for o in views if not o.progress.on_target)
             if behind:
                 result.nudges.append(OwnerMessage(team_id, target, kind, week, behind))
+    result.flags = _flags(s, [overview[q.id] for q in open_qs], now)
     return result
+
+
+def flag_key(question: Question) -> deliveries.Key:
+    """The next saturation flag of a question: one per time it becomes saturated."""
+    return (question.team_id, FLAG, str(question.id), str(question.flags + 1))
+
+
+def _flags(s: Session, overviews: Sequence[Overview], now: datetime) -> list[Overview]:
+    """Questions that became saturated since their owner was last told; a question that is
+    no longer saturated is noted, so that getting there again is news again."""
+    news = []
+    for o in overviews:
+        saturated = o.saturation.state is saturation.State.SATURATED
+        if saturated and not o.question.saturated:
+            news.append(o)
+        elif o.question.saturated and not saturated:
+            o.question.saturated = False
+            s.add(o.question)
+    s.flush()
+    unsettled = _unsettled(s, (flag_key(o.question) for o in news), now)
+    return [o for o in news if flag_key(o.question) in unsettled]
+
+
+def flagged(s: Session, team_id: str, question_id: int, flags: int) -> None:
+    """The owner was told that the question is saturated (the `flags`-th time)."""
+    question = questions.get(s, team_id, question_id)
+    if question is not None:
+        question.saturated, question.flags = True, max(question.flags, flags)
+        s.add(question)
+        s.flush()
 
 
 QUOTE_CHARS = 280  # a quote longer than a sentence or two is cut in the digest

@@ -121,5 +121,5 @@ def test_demo_runs_without_slack_or_settings(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Question *#1* is open" in result.stdout
-    assert "saturated at 6+2" in result.stdout
+    assert "saturated at 6+3" in result.stdout
     assert list(tmp_path.iterdir()) == []  # it leaves nothing behind

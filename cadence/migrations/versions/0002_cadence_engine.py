@@ -1,4 +1,4 @@
-"""the cadence engine: reminder preferences, skipped weeks
+"""the cadence engine: reminder preferences, skipped weeks, saturation rules and flags
 
 Revision ID: 0002
 Revises: 0001
@@ -29,10 +29,21 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("question", schema=None) as batch_op:
         batch_op.add_column(sa.Column("skipped_week", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("sat_base", sa.Integer(), nullable=False, server_default="4"))
+        batch_op.add_column(sa.Column("sat_run", sa.Integer(), nullable=False, server_default="3"))
+        batch_op.add_column(
+            sa.Column("sat_threshold", sa.Float(), nullable=False, server_default="0.05")
+        )
+        batch_op.add_column(
+            sa.Column("saturated", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(sa.Column("flags", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("question", schema=None) as batch_op:
+        for column in ("flags", "saturated", "sat_threshold", "sat_run", "sat_base"):
+            batch_op.drop_column(column)
         batch_op.drop_column("skipped_week")
     with op.batch_alter_table("member", schema=None) as batch_op:
         batch_op.drop_column("nudge")
