@@ -17,7 +17,7 @@ from cadence.weeks import week_start
 
 TEAM, OWNER = "TDEMO", "UDEMO"
 NAMES = {OWNER: "@maya"}
-# Insights of nine interviews (three bursts of three), oldest first: new themes early, the same ones again later.
+# Nine interviews (three bursts of three), oldest first: new themes early, the same later.
 SCRIPT = [
     [
         "Setup takes more than a week before the team sees value",

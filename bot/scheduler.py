@@ -11,15 +11,17 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
 
 from bot.app import Store
 from bot.channels import post_to_channel
 from bot.members import time_zones
-from bot.views.cadence import digest_blocks, invite_blocks, owner_message_blocks
+from bot.views.cadence import digest_blocks, flag_blocks, invite_blocks, owner_message_blocks
 from bot.views.interviews import follow_up_blocks
 from cadence import deliveries, interviews, schedule
 from cadence.db import SchedulerLock
@@ -35,10 +37,21 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}".strip()
 
 
+def _settle(s: Session, key: Key, now: datetime, after: Callable[[Session], None] | None) -> None:
+    deliveries.sent(s, key, now)
+    if after is not None:
+        after(s)
+
+
 async def _send_once(
-    store: Store, key: Key, now: datetime, send: Callable[[], Awaitable[object]]
+    store: Store,
+    key: Key,
+    now: datetime,
+    send: Callable[[], Awaitable[object]],
+    after: Callable[[Session], None] | None = None,
 ) -> bool:
-    """Claim the send in the ledger, make it, and give the claim back if it failed."""
+    """Claim the send in the ledger, make it, and give the claim back if it failed; once
+    sent, mark it so, with `after` in the same transaction."""
     if not await store.run(deliveries.claim, key, now):
         return False
     try:
@@ -47,7 +60,7 @@ async def _send_once(
         log.warning("%s to %s failed (%s); a later tick retries", key[1], key[2], _reason(e))
         await store.run(deliveries.release, key, now)
         return False
-    await store.run(deliveries.sent, key, now)
+    await store.run(_settle, key, now, after)
     return True
 
 
@@ -75,14 +88,14 @@ async def tick(client: AsyncWebClient, store: Store, now: datetime) -> Counter[s
     """Send everything due at `now`; returns how many messages of each kind went out."""
     zones = await _zones(client, store, now)
     due = await store.run(schedule.due, now, zones)
-    jobs: list[tuple[Key, Callable[[], Awaitable[object]]]] = []
+    jobs: list[tuple[Key, Callable[[], Awaitable[object]], Callable | None]] = []
 
     def dm(user: str, text: str, blocks: list) -> Callable[[], Awaitable[object]]:
         return lambda: client.chat_postMessage(channel=user, text=text, blocks=blocks)
 
     for message in due.reminders + due.nudges:
         text, blocks = owner_message_blocks(message, reminder=message.kind == schedule.REMINDER)
-        jobs.append((message.key, dm(message.owner_id, text, blocks)))
+        jobs.append((message.key, dm(message.owner_id, text, blocks), None))
     for interview, question in await store.run(interviews.awaiting_follow_up, now):
         key = (
             interview.team_id,
@@ -90,14 +103,21 @@ async def tick(client: AsyncWebClient, store: Store, now: datetime) -> Counter[s
             str(interview.id),
             interview.planned_at.isoformat(),
         )
-        jobs.append((key, dm(interview.interviewer_id, *follow_up_blocks(question, interview))))
+        jobs.append(
+            (key, dm(interview.interviewer_id, *follow_up_blocks(question, interview)), None)
+        )
     for digest in due.digests:
-        jobs.append((digest.key, lambda d=digest: _post_digest(client, d)))
+        jobs.append((digest.key, lambda d=digest: _post_digest(client, d), None))
+    for overview in due.flags:
+        q = overview.question
+        key = schedule.flag_key(q)
+        told = partial(schedule.flagged, team_id=q.team_id, question_id=q.id, flags=int(key[3]))
+        jobs.append((key, dm(q.owner_id, *flag_blocks(overview)), told))
 
     sent: Counter[str] = Counter()
-    for key, send in jobs:
+    for key, send, after in jobs:
         try:
-            sent[key[1]] += await _send_once(store, key, now, send)
+            sent[key[1]] += await _send_once(store, key, now, send, after)
         except Exception:  # the database, most likely: this send waits, the others go on
             log.exception("%s to %s could not be claimed", key[1], key[2])
     sent = +sent

@@ -175,6 +175,12 @@ def close(
     return question
 
 
+def other_segment(segment: str) -> str:
+    """The next segment to hear from when a question is answered for this one."""
+    order = [s.value for s in Segment if s is not Segment.OTHER]
+    return order[(order.index(segment) + 1) % len(order)] if segment in order else order[0]
+
+
 def rule_of(question: Question) -> saturation.Rule:
     return saturation.Rule(question.sat_base, question.sat_run, question.sat_threshold)
 

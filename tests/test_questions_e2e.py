@@ -98,7 +98,7 @@ def test_list_shows_every_open_question_with_progress(
     assert "*#1* Why do trials stall?" in text
     assert "*#2* What do superstars do first?" in text
     assert "0/3 this week" in text
-    assert "not enough interviews yet" in text
+    assert "building the base (0 of 4 interviews)" in text
     assert "<@UOTHER>" in text
 
 
@@ -125,7 +125,7 @@ def test_status_without_argument_shows_the_callers_questions(
     assert "Why do trials stall?" in text and "Not mine" not in text
     for part in ("*This week:* 0/3", "*Last weeks:*", "*Streak:* 0 weeks", "*Themes:* 0"):
         assert part in text
-    assert "not enough interviews yet" in text
+    assert "building the base (0 of 4 interviews)" in text
 
 
 def test_status_names_a_question_by_number_or_fragment(

@@ -15,9 +15,11 @@ from bot.app import Store
 from bot.blocks import section, state_values
 from bot.channels import post_to_channel
 from bot.listeners.interviews import open_plan
-from bot.listeners.shared import modal_errors, time_zone
+from bot.listeners.shared import modal_errors, overviews_for, time_zone
 from bot.views import cadence as views
+from bot.views import questions as surfaces
 from cadence import members, questions, schedule, weeks
+from cadence.models import Status
 
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{6,})$")
 
@@ -58,7 +60,9 @@ async def skip_week(
             channel=channel,
             ts=message["ts"],
             text=message.get("text") or words.say("cadence.skipped", q=question),
-            blocks=views.skipped_blocks(message.get("blocks") or [], question),
+            blocks=views.with_note(
+                message.get("blocks") or [], question, words.say("cadence.skipped", q=question)
+            ),
         )
 
 
@@ -108,7 +112,59 @@ async def post_digest_now(
     await respond(text=reply, blocks=[section(reply)], response_type="ephemeral")
 
 
+async def flag_pressed(
+    store: Store,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    team_id: str,
+    body: dict[str, Any],
+    action: dict[str, Any],
+) -> None:
+    """The saturation flag's buttons: close as answered, open a follow-up, keep going."""
+    value = action.get("value", "")
+    question = None
+    if value.isascii() and value.isdigit():
+        question = await store.run(questions.get, team_id, int(value))
+    if question is None:
+        await respond(text=words.say("interviews.gone"), response_type="ephemeral")
+        return
+    user, trigger = body["user"]["id"], body["trigger_id"]
+    kind = action["action_id"]
+    if kind == views.FOLLOW_UP_QUESTION:
+        text = words.plain("cadence.follow_up_text", q=question)[: questions.MAX_TEXT]
+        segment = questions.other_segment(question.segment)
+        view = surfaces.new_question_modal(text, user, question.channel_id, segment)
+        await client.views_open(trigger_id=trigger, view=view)
+    elif question.status != Status.OPEN.value:
+        await respond(text=words.say("questions.not_open", q=question), response_type="ephemeral")
+    elif kind == views.CLOSE_ANSWERED:
+        (overview,) = await overviews_for(client, store, team_id, [question])
+        conclusion = words.plain("cadence.saturated_conclusion", o=overview)
+        view = surfaces.close_modal(question, conclusion, Status.ANSWERED)
+        await client.views_open(trigger_id=trigger, view=view)
+    else:  # keep interviewing: nothing to store, the next flag needs a new saturation
+        message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
+        note = words.say("cadence.kept", q=question)
+        if message.get("ts") and channel:
+            blocks = views.with_note(message.get("blocks") or [], question, note)
+            await client.chat_update(channel=channel, ts=message["ts"], text=note, blocks=blocks)
+
+
 def register(app: AsyncApp, store: Store) -> None:
+    @app.action(views.CLOSE_ANSWERED)
+    @app.action(views.FOLLOW_UP_QUESTION)
+    @app.action(views.KEEP_INTERVIEWING)
+    async def saturation_flag(
+        ack: AsyncAck,
+        body: dict,
+        action: dict,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        await flag_pressed(store, client, respond, context.team_id, body, action)
+
     @app.action(views.SKIP_BUTTON)
     async def skip_pressed(
         ack: AsyncAck,

@@ -156,8 +156,20 @@ async def _plan(ask: Ask) -> None:
 
 
 async def _settings(ask: Ask) -> None:
-    prefs = await ask.store.run(members.prefs, ask.team_id, ask.user_id)
-    await ask.client.views_open(trigger_id=ask.trigger_id, view=cadence_views.settings_modal(prefs))
+    """Your reminders; with a question named, its saturation rule (owner only)."""
+    if not ask.rest:
+        prefs = await ask.store.run(members.prefs, ask.team_id, ask.user_id)
+        view = cadence_views.settings_modal(prefs)
+        await ask.client.views_open(trigger_id=ask.trigger_id, view=view)
+        return
+    question, _ = await _named(ask)
+    if question is None:
+        return
+    if question.owner_id != ask.user_id:
+        await ask.say(words.say("questions.not_owner_rule", q=question))
+        return
+    view = surfaces.rule_modal(question, questions.rule_of(question))
+    await ask.client.views_open(trigger_id=ask.trigger_id, view=view)
 
 
 async def _digest(ask: Ask) -> None:

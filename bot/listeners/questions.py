@@ -10,9 +10,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import words
 from bot.app import Store
 from bot.blocks import metadata, section, state_values
-from bot.listeners.shared import modal_errors, publish_home
+from bot.listeners.shared import modal_errors, overviews_for, publish_home
 from bot.views import questions as surfaces
-from cadence import questions
+from cadence import questions, saturation
 from cadence.models import Status
 
 
@@ -29,6 +29,10 @@ def register(app: AsyncApp, store: Store) -> None:
             owner_id=values.get("owner", ""),
             channel_id=values.get("channel", ""),
             weekly_target=values.get("target", ""),
+            preset=values.get("preset", ""),
+            base=values.get("base", ""),
+            run=values.get("run", ""),
+            threshold=values.get("threshold", ""),
         )
         problems = questions.check_draft(draft)
         if problems:
@@ -76,6 +80,38 @@ def register(app: AsyncApp, store: Store) -> None:
         text = words.say("questions.closed", q=question)
         await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
         await publish_home(client, store, context.team_id, user)
+
+    @app.view(surfaces.SATURATION_RULE)
+    async def rule_submitted(
+        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        values, user = state_values(view), body["user"]["id"]
+        rule, problems = saturation.check_rule(
+            values.get("preset", ""),
+            values.get("base", ""),
+            values.get("run", ""),
+            values.get("threshold", ""),
+        )
+        if rule is None:
+            await ack(response_action="errors", errors=modal_errors(problems))
+            return
+        question_id = metadata(view).get("question_id")
+        try:
+            if not isinstance(question_id, int):
+                raise LookupError(question_id)
+            question = await store.run(
+                questions.set_rule, context.team_id, question_id, user, rule, datetime.now(UTC)
+            )
+        except LookupError:
+            await ack(response_action="errors", errors=modal_errors({"preset": "gone"}))
+            return
+        except questions.NotOwner:
+            await ack(response_action="errors", errors=modal_errors({"preset": "not_owner_rule"}))
+            return
+        await ack()
+        (overview,) = await overviews_for(client, store, context.team_id, [question])
+        text = words.say("cadence.rule_saved", o=overview)
+        await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
 
     @app.action(surfaces.GUIDE_BUTTON)
     async def show_guide(

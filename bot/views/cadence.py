@@ -24,11 +24,15 @@ from bot.blocks import (
 from bot.views.questions import GUIDE_BUTTON, LOG_BUTTON, MESSAGE_BLOCKS
 from cadence.members import Prefs
 from cadence.models import Question
+from cadence.questions import Overview
 from cadence.schedule import Digest, DigestEntry, OwnerMessage
 
 PLAN_BUTTON = "plan_interview_button"
 SKIP_BUTTON = "skip_week"
 SETTINGS = "reminder_settings"
+CLOSE_ANSWERED = "close_as_answered"
+FOLLOW_UP_QUESTION = "open_follow_up"
+KEEP_INTERVIEWING = "keep_interviewing"
 QUESTION_BLOCK = "cadence_q"  # block_id prefix of a question's buttons in a DM
 # A section's text, less room for the "…and N more" line.
 SECTION_ROOM = TEXT_LIMIT - 100
@@ -66,11 +70,24 @@ def owner_message_blocks(message: OwnerMessage, reminder: bool) -> tuple[str, li
     return head, blocks
 
 
-def skipped_blocks(blocks: Sequence[Block], question: Question) -> list[Block]:
-    """The DM as it was, with the skipped question's buttons replaced by a note."""
-    note = context(words.say("cadence.skipped", q=question))
+def with_note(blocks: Sequence[Block], question: Question, note: str) -> list[Block]:
+    """A DM as it was, with one question's buttons replaced by a note (skipped, kept)."""
     target = f"{QUESTION_BLOCK}{question.id}"
-    return [note if b.get("block_id") == target else b for b in blocks]
+    return [context(note) if b.get("block_id") == target else b for b in blocks]
+
+
+def flag_blocks(overview: Overview) -> tuple[str, list[Block]]:
+    """The saturation flag: what it means in plain words, and what to do about it."""
+    q = overview.question
+    text = words.say("cadence.flag", o=overview)
+    qid = str(q.id)
+    buttons = actions(
+        button(words.plain("modals.close_answered_button"), CLOSE_ANSWERED, qid, "primary"),
+        button(words.plain("modals.follow_up_button"), FOLLOW_UP_QUESTION, qid),
+        button(words.plain("modals.keep_button"), KEEP_INTERVIEWING, qid),
+    )
+    buttons["block_id"] = f"{QUESTION_BLOCK}{qid}"
+    return text, [section(text), buttons]
 
 
 def skip_value(value: str) -> tuple[int, date] | None:

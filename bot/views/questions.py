@@ -22,11 +22,13 @@ from bot.blocks import (
 )
 from cadence.models import Question, Segment, Status
 from cadence.questions import DEFAULT_TARGET, MAX_LONG_TEXT, MAX_TARGET, MIN_TARGET, Overview
+from cadence.saturation import LIMITS, PRESETS, Rule, preset_of
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 NEW_QUESTION = "new_question"
 CLOSE_QUESTION = "close_question"
+SATURATION_RULE = "saturation_rule"
 GUIDE_BUTTON = "show_guide"
 NEW_BUTTON = "new_question_button"
 LOG_BUTTON = "log_interview"
@@ -44,7 +46,59 @@ def segment_options() -> list[dict[str, Any]]:
 
 
 # -- new question ------------------------------------------------------------------------
-def new_question_modal(text: str, user_id: str, channel_id: str | None) -> dict[str, Any]:
+def rule_blocks(rule: Rule | None = None) -> list[Block]:
+    """The optional saturation-rule inputs: a preset, or base, run and threshold typed."""
+    presets = [option(name, words.plain("modals.preset_name", preset=name)) for name in PRESETS]
+    preset: dict[str, Any] = {"type": "static_select", "options": presets}
+    chosen = preset_of(rule) if rule else None
+    if chosen:
+        preset["initial_option"] = presets[list(PRESETS).index(chosen)]
+
+    def number(block_id: str, decimal: bool, initial: float | None) -> Block:
+        low, high = LIMITS[block_id]
+        element = {
+            "type": "number_input",
+            "is_decimal_allowed": decimal,
+            "min_value": str(low),
+            "max_value": str(high),
+        }
+        if initial is not None:
+            element["initial_value"] = f"{initial:g}"
+        label = words.plain(f"modals.{block_id}_label")
+        return input_block(block_id, label, element, optional=True)
+
+    custom = rule if rule and not chosen else None
+    return [
+        section(words.say("questions.rule_intro")),
+        input_block(
+            "preset",
+            words.plain("modals.preset_label"),
+            preset,
+            optional=True,
+            hint=words.plain("modals.preset_hint"),
+        ),
+        number("base", False, custom.base if custom else None),
+        number("run", False, custom.run if custom else None),
+        number("threshold", True, custom.threshold * 100 if custom else None),
+    ]
+
+
+def new_question_modal(
+    text: str,
+    user_id: str,
+    channel_id: str | None,
+    segment: str | None = None,
+) -> dict[str, Any]:
+    """The new-question modal, prefilled with what is known (a follow-up knows it all)."""
+    segment_select: dict[str, Any] = {
+        "type": "static_select",
+        "placeholder": plain_text(words.plain("modals.segment_placeholder")),
+        "options": segment_options(),
+    }
+    if segment:
+        segment_select["initial_option"] = next(
+            o for o in segment_select["options"] if o["value"] == segment
+        )
     channel_select: dict[str, Any] = {
         "type": "conversations_select",
         "filter": {"include": ["public", "private"], "exclude_bot_users": True},
@@ -68,15 +122,7 @@ def new_question_modal(text: str, user_id: str, channel_id: str | None) -> dict[
             ),
             optional=True,
         ),
-        input_block(
-            "segment",
-            words.plain("modals.segment_label"),
-            {
-                "type": "static_select",
-                "placeholder": plain_text(words.plain("modals.segment_placeholder")),
-                "options": segment_options(),
-            },
-        ),
+        input_block("segment", words.plain("modals.segment_label"), segment_select),
         input_block(
             "owner",
             words.plain("modals.owner_label"),
@@ -101,6 +147,7 @@ def new_question_modal(text: str, user_id: str, channel_id: str | None) -> dict[
             },
             hint=words.plain("modals.target_hint"),
         ),
+        *rule_blocks(),
     ]
     return modal(
         NEW_QUESTION,
@@ -127,20 +174,17 @@ def created_blocks(question: Question, creator: str) -> tuple[str, list[Block]]:
 
 
 # -- close -------------------------------------------------------------------------------
-def close_modal(question: Question, conclusion: str) -> dict[str, Any]:
+def close_modal(question: Question, conclusion: str, outcome: Status | None = None) -> dict:
+    outcomes = [
+        option(Status.ANSWERED.value, words.plain("modals.answered")),
+        option(Status.DROPPED.value, words.plain("modals.dropped")),
+    ]
+    radio: dict[str, Any] = {"type": "radio_buttons", "options": outcomes}
+    if outcome is not None:
+        radio["initial_option"] = next(o for o in outcomes if o["value"] == outcome.value)
     blocks = [
         section(words.say("questions.ref", q=question)),
-        input_block(
-            "outcome",
-            words.plain("modals.outcome_label"),
-            {
-                "type": "radio_buttons",
-                "options": [
-                    option(Status.ANSWERED.value, words.plain("modals.answered")),
-                    option(Status.DROPPED.value, words.plain("modals.dropped")),
-                ],
-            },
-        ),
+        input_block("outcome", words.plain("modals.outcome_label"), radio),
         input_block(
             "conclusion",
             words.plain("modals.conclusion_label"),
@@ -218,3 +262,16 @@ def home_view(overviews: Sequence[Overview], command: str = "/discovery") -> dic
         }
     lines = [section(words.say("home.question", o=o)) for o in overviews]
     return {"type": "home", "blocks": head + _capped(lines, VIEW_BLOCKS - len(head))}
+
+
+# -- the saturation rule of one question -------------------------------------------------
+def rule_modal(question: Question, rule: Rule) -> dict[str, Any]:
+    blocks = [section(words.say("questions.ref", q=question)), *rule_blocks(rule)]
+    return modal(
+        SATURATION_RULE,
+        words.plain("modals.rule_title"),
+        blocks,
+        words.plain("modals.save"),
+        words.plain("modals.cancel"),
+        question_id=question.id,
+    )
