@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -59,8 +60,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        # Load the theme matcher before the first modal needs it within Slack's 3 seconds.
+        # Load the theme matcher before the first modal needs it within Slack's 3 seconds,
+        # and the plotting library before the first chart.
         await asyncio.to_thread(default_matcher)
+        await asyncio.to_thread(importlib.import_module, "bot.charts")
         scheduler = None if args.no_scheduler else start(app.client, Store(engine))
         try:
             yield

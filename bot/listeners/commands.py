@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -9,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot import words
+from bot import charts, words
 from bot.app import Store
 from bot.blocks import section
 from bot.listeners.cadence import digest_channel, post_digest_now
@@ -20,6 +21,7 @@ from bot.views import interviews as interview_ui
 from bot.views import questions as surfaces
 from cadence import interviews, members, questions
 from cadence.models import Insight, Interview, Question, Status
+from cadence.questions import Overview
 
 RECENT_INTERVIEWS = 10
 
@@ -104,6 +106,23 @@ async def _status(ask: Ask) -> None:
         latest = await ask.store.run(_latest, ask.team_id, chosen[0].id)
         blocks = (blocks + interview_ui.recent_blocks(latest))[: surfaces.MESSAGE_BLOCKS]
     await ask.respond(text=blocks[0]["text"]["text"], blocks=blocks, response_type="ephemeral")
+    if ask.rest and overviews[0].saturation.curve:
+        await _learning_curve(ask, overviews[0])
+
+
+async def _learning_curve(ask: Ask, overview: Overview) -> None:
+    """The learning curve as a chart, uploaded into the caller's DM with the app."""
+    title = words.plain("questions.chart_title", q=overview.question)
+    png = await asyncio.to_thread(charts.learning_curve_png, overview.saturation, title)
+    dm = await ask.client.conversations_open(users=ask.user_id)
+    await ask.client.files_upload_v2(
+        channel=dm["channel"]["id"],
+        file=png,
+        filename=f"learning-curve-{overview.question.number}.png",
+        title=title,
+        alt_txt=words.plain("questions.chart_alt", o=overview),
+        initial_comment=words.say("questions.chart_comment", o=overview),
+    )
 
 
 async def _close(ask: Ask) -> None:

@@ -1,0 +1,144 @@
+"""End to end: a question whose interviews stop producing new themes is flagged once, with a
+chart of its learning curve and buttons that act on it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import Server
+from tests.fake_slack import FakeSlack
+from tests.flows import block, ephemeral, log_interview, open_question, opened
+from tests.slack_requests import SlackSender, block_action, view_submission
+
+# Four interviews with distinct themes, then bursts that only repeat them.
+BASE = [
+    "Setup takes more than a week before the team sees value",
+    "Per-seat pricing stops them from inviting colleagues",
+    "Security will not approve it without single sign-on",
+    "Importing old spreadsheets was the hardest part",
+]
+NEW = [
+    "The mobile app crashes when uploading receipts",
+    "Finance wants invoices in their own currency",
+    "Nobody reads the weekly summary email",
+    "Support answers arrive after the trial ended",
+    "The dark mode colours hurt accessibility",
+    "Exports to Excel lose the date formatting",
+    "Sales promised an API that does not exist",
+]
+
+
+@pytest.fixture
+def owner(team: str) -> str:
+    return "U" + team[1:]
+
+
+def log(sender: SlackSender, slack: FakeSlack, owner: str, ref: str, day: int, insight: str):
+    held = f"2026-11-{day:02d}"
+    log_interview(sender, slack, {"held_on": held, "insights": insight}, ref=ref, user=owner)
+
+
+def flags(slack: FakeSlack, owner: str) -> list:
+    return [
+        c
+        for c in slack.of("chat.postMessage")
+        if c.args["channel"] == owner and "is *saturated at" in c.args["text"]
+    ]
+
+
+def test_only_the_question_that_stopped_learning_is_flagged_once_with_a_chart(
+    sender: SlackSender, slack: FakeSlack, server: Server, owner: str
+) -> None:
+    open_question(sender, slack, "Why do trials stall?", user=owner)
+    open_question(sender, slack, "What do finance teams need?", user=owner)
+    for n, insight in enumerate(BASE + BASE[:3]):
+        log(sender, slack, owner, "#1", n + 2, insight)
+    for n, insight in enumerate(NEW):
+        log(sender, slack, owner, "#2", n + 2, insight)
+
+    server.tick("2026-11-20T12:00:00Z")
+    server.tick("2026-11-20T12:01:00Z")
+    (flag,) = flags(slack, owner)
+    text = flag.args["text"]
+    assert "*#1*" in text and "*saturated at 4+3*" in text
+    assert "your last 3 interviews added 0 new themes to the 4 of your first 4" in text
+    assert "below the 5% that signals you have stopped learning" in text
+
+    before = len(slack.of("response_url"))
+    sender.command("status #1", user=owner)
+    assert "saturated at 4+3" in ephemeral(slack, before + 1)
+    (complete,) = slack.wait_for("files.completeUploadExternal")
+    (asked,) = slack.of("files.getUploadURLExternal")
+    assert (
+        asked.args["filename"] == "learning-curve-1.png"
+        and "4 unique themes" in asked.args["alt_txt"]
+    )
+    assert slack.of("upload")[0].args["bytes"] == int(asked.args["length"])
+    assert complete.args["channel_id"] == "D" + owner
+    sender.command("status #2", user=owner)
+    assert "learning: the last run added 75% new themes" in ephemeral(slack, before + 2)
+
+    # Each button of the DM.
+    message = {**flag.args, "ts": "1700000456.000100"}
+    pressed = {e["action_id"]: e for e in block(flag.args, f"cadence_q{_qid(flag)}")["elements"]}
+    views_before = len(slack.of("views.open"))
+
+    def press(action_id: str) -> None:
+        payload = block_action(
+            action_id,
+            pressed[action_id]["value"],
+            user=owner,
+            team=sender.team,
+            message=message,
+            response_url=slack.response_url(),
+        )
+        assert sender.interaction(payload).status == 200
+
+    press("close_as_answered")
+    close = opened(slack, views_before)
+    assert block(close, "outcome")["element"]["initial_option"]["value"] == "answered"
+    assert "Saturated at 4+3" in block(close, "conclusion")["element"]["initial_value"]
+    press("open_follow_up")
+    new = opened(slack, views_before + 1)
+    assert block(new, "text")["element"]["initial_value"].startswith("Follow-up to #1:")
+    assert block(new, "segment")["element"]["initial_option"]["value"] != "recent_signups"
+    press("keep_interviewing")
+    (update,) = slack.wait_for("chat.update")
+    assert "keep interviewing" in update.args["text"]
+    assert "close_as_answered" not in json.dumps(update.args["blocks"])
+
+    server.tick("2026-11-20T12:05:00Z")  # acknowledged or not, no second flag
+    assert len(flags(slack, owner)) == 1
+
+
+def _qid(flag) -> str:
+    actions = next(b for b in flag.args["blocks"] if b["type"] == "actions")
+    return actions["elements"][0]["value"]
+
+
+def test_changing_the_rule_recomputes_and_flags_only_a_new_saturation(
+    sender: SlackSender, slack: FakeSlack, server: Server, owner: str
+) -> None:
+    open_question(sender, slack, "Why do trials stall?", user=owner)
+    for n, insight in enumerate([*BASE, BASE[0], NEW[0], BASE[1]]):
+        log(sender, slack, owner, "#1", n + 2, insight)
+    server.tick("2026-11-20T12:00:00Z")
+    assert flags(slack, owner) == []  # one new theme in the burst of 3: 25% of 4
+
+    before = len(slack.of("views.open"))
+    sender.command("settings #1", user=owner)
+    view = opened(slack, before)
+    assert view["callback_id"] == "saturation_rule"
+    refused = view_submission(view, {"threshold": "80"}, user=owner, team=sender.team)
+    assert sender.interaction(refused).json()["errors"].keys() == {"threshold"}
+    answers = {"preset": "burst", "threshold": "30"}
+    reply = sender.interaction(view_submission(view, answers, user=owner, team=sender.team))
+    assert reply.status == 200 and not reply.body
+    saved = [c for c in slack.wait_for("chat.postMessage") if "Saturation rule" in c.args["text"]]
+    assert saved and "saturated at 4+3" in saved[-1].args["text"]
+
+    server.tick("2026-11-20T12:01:00Z")
+    server.tick("2026-11-20T12:02:00Z")
+    assert len(flags(slack, owner)) == 1
