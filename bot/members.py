@@ -22,6 +22,9 @@ async def _lookup(client: AsyncWebClient, user_id: str) -> str | None:
     except SlackApiError as e:
         log.warning("users.info %s failed: %s", user_id, e.response.get("error"))
         return None
+    except Exception as e:  # Slack unreachable or slow: the cached zone (or UTC) serves
+        log.warning("users.info %s failed: %s", user_id, type(e).__name__)
+        return None
     return response["user"].get("tz")
 
 

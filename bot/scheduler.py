@@ -8,9 +8,10 @@ any reason gives its claim back for a later tick and never stops the other sends
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -29,12 +30,27 @@ from cadence.deliveries import Key
 from cadence.schedule import Digest
 
 log = logging.getLogger("discovery.scheduler")
+INVITE = "digest_invite"  # the bot needs an invitation to a digest's channel
 
 
 def _reason(error: BaseException) -> str:
     if isinstance(error, SlackApiError):
         return str(error.response.get("error"))
     return f"{type(error).__name__}: {error}".strip()
+
+
+# Slack's answers that a later tick would get again: the send is given up, not retried.
+PERMANENT = {
+    "account_inactive",
+    "cannot_dm_bot",
+    "invalid_blocks",
+    "is_archived",
+    "msg_blocks_too_long",
+    "msg_too_long",
+    "user_disabled",
+    "user_not_found",
+}
+Clock = Callable[[], datetime]
 
 
 def _settle(s: Session, key: Key, now: datetime, after: Callable[[Session], None] | None) -> None:
@@ -46,34 +62,53 @@ def _settle(s: Session, key: Key, now: datetime, after: Callable[[Session], None
 async def _send_once(
     store: Store,
     key: Key,
-    now: datetime,
+    clock: Clock,
     send: Callable[[], Awaitable[object]],
     after: Callable[[Session], None] | None = None,
-) -> bool:
+) -> bool | None:
     """Claim the send in the ledger, make it, and give the claim back if it failed; once
-    sent, mark it so, with `after` in the same transaction."""
-    if not await store.run(deliveries.claim, key, now):
+    sent, mark it so, with `after` in the same transaction. True when it went out, False
+    when another process has it or had it, None when it failed and a later tick retries."""
+    claimed_at = clock()  # the moment of claiming, so a long tick does not age its leases
+    if not await store.run(deliveries.claim, key, claimed_at):
         return False
     try:
         await send()
-    except Exception as e:  # whatever Slack or the network did, a later tick retries
-        log.warning("%s to %s failed (%s); a later tick retries", key[1], key[2], _reason(e))
-        await store.run(deliveries.release, key, now)
+    except SlackApiError as e:
+        if e.response.get("error") not in PERMANENT:
+            return await _failed(store, key, claimed_at, e)
+        log.warning("%s to %s refused (%s); not retried", key[1], key[2], _reason(e))
+        await store.run(deliveries.sent, key, clock())
         return False
-    await store.run(_settle, key, now, after)
+    except Exception as e:  # whatever the network did, a later tick retries
+        return await _failed(store, key, claimed_at, e)
+    await store.run(_settle, key, clock(), after)
     return True
 
 
-async def _post_digest(client: AsyncWebClient, digest: Digest) -> None:
-    """Post in the digest's channel; when the bot cannot get in, its owners hear that it
-    needs an invitation, inside the digest's claim: once with it, or retried with it."""
+async def _failed(store: Store, key: Key, claimed_at: datetime, error: Exception) -> None:
+    log.warning("%s to %s failed (%s); a later tick retries", key[1], key[2], _reason(error))
+    await store.run(deliveries.release, key, claimed_at)
+
+
+async def _post_digest(client: AsyncWebClient, store: Store, digest: Digest, clock: Clock):
+    """Post in the digest's channel; when the bot cannot get in, each owner hears once that
+    it needs an invitation. A failed invitation fails the digest, so both are tried again."""
     text, blocks = digest_blocks(digest)
     if await post_to_channel(client, digest.channel_id, text, blocks):
         return
     for owner in digest.owners:
-        mine = [e.overview.question for e in digest.entries]
-        text, blocks = invite_blocks(digest.channel_id, [q for q in mine if q.owner_id == owner])
-        await client.chat_postMessage(channel=owner, text=text, blocks=blocks)
+        mine = [
+            e.overview.question for e in digest.entries if e.overview.question.owner_id == owner
+        ]
+        ask = invite_blocks(digest.channel_id, mine)
+        key = (digest.team_id, INVITE, owner, f"{digest.channel_id}:{digest.week.isoformat()}")
+
+        async def dm(owner: str = owner, message: tuple = ask) -> None:
+            await client.chat_postMessage(channel=owner, text=message[0], blocks=message[1])
+
+        if await _send_once(store, key, clock, dm) is None:
+            raise RuntimeError(f"the invitation to {owner} did not go out")
 
 
 async def _zones(client: AsyncWebClient, store: Store, now: datetime) -> dict:
@@ -86,6 +121,11 @@ async def _zones(client: AsyncWebClient, store: Store, now: datetime) -> dict:
 
 async def tick(client: AsyncWebClient, store: Store, now: datetime) -> Counter[str]:
     """Send everything due at `now`; returns how many messages of each kind went out."""
+    started = time.monotonic()
+
+    def clock() -> datetime:  # `now` as the tick goes on: --at plus the time it takes
+        return now + timedelta(seconds=time.monotonic() - started)
+
     zones = await _zones(client, store, now)
     due = await store.run(schedule.due, now, zones)
     jobs: list[tuple[Key, Callable[[], Awaitable[object]], Callable | None]] = []
@@ -107,7 +147,7 @@ async def tick(client: AsyncWebClient, store: Store, now: datetime) -> Counter[s
             (key, dm(interview.interviewer_id, *follow_up_blocks(question, interview)), None)
         )
     for digest in due.digests:
-        jobs.append((digest.key, lambda d=digest: _post_digest(client, d), None))
+        jobs.append((digest.key, partial(_post_digest, client, store, digest, clock), None))
     for overview in due.flags:
         q = overview.question
         key = schedule.flag_key(q)
@@ -117,7 +157,7 @@ async def tick(client: AsyncWebClient, store: Store, now: datetime) -> Counter[s
     sent: Counter[str] = Counter()
     for key, send, after in jobs:
         try:
-            sent[key[1]] += await _send_once(store, key, now, send, after)
+            sent[key[1]] += bool(await _send_once(store, key, clock, send, after))
         except Exception:  # the database, most likely: this send waits, the others go on
             log.exception("%s to %s could not be claimed", key[1], key[2])
     sent = +sent

@@ -221,10 +221,12 @@ def overviews(
     questions: Sequence[Question],
     now: datetime,
     time_zones: dict[str, str],
+    until: date | None = None,
 ) -> list[Overview]:
     """Progress, themes and saturation of many questions in three queries.
 
-    `time_zones` maps owners to their zone: each question's week is its owner's.
+    `time_zones` maps owners to their zone: each question's week is its owner's. With
+    `until`, progress is as of that day at the latest (a late digest shows its own week).
     """
     ids = [q.id for q in questions]
     held = (
@@ -256,6 +258,7 @@ def overviews(
     result = []
     for q in questions:
         today = weeks.local_today(now, time_zones.get(q.owner_id, "UTC"))
+        today = min(today, until) if until else today
         mine = interviews[q.id]
         result.append(
             Overview(

@@ -184,15 +184,14 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
     # A shared channel gets one digest, when the first of its owners reaches Friday 16:00.
     for (team_id, channel_id), qs in channels.items():
         firsts = [
-            (moment(w, DIGEST_DAY, DIGEST_MINUTE, tz(q)), w)
+            (at, w)
             for q in qs
             if (w := due_week(now, tz(q), DIGEST_DAY, DIGEST_MINUTE)) is not None
+            and q.created_at < (at := moment(w, DIGEST_DAY, DIGEST_MINUTE, tz(q)))
         ]
         if firsts:
             first, week = min(firsts)
-            members = [q for q in qs if q.created_at < first]
-            if members:
-                wanted[(DIGEST, team_id, channel_id, week)] = members
+            wanted[(DIGEST, team_id, channel_id, week)] = [q for q in qs if q.created_at < first]
 
     unsettled = _unsettled(s, (key(t, k, target, w) for k, t, target, w in wanted), now)
     wanted = {k: qs for k, qs in wanted.items() if key(k[1], k[0], k[2], k[3]) in unsettled}
@@ -200,14 +199,15 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
     overview: dict[int, Overview] = {}
     for team_id in teams:
         mine = [q for q in open_qs if q.team_id == team_id]
-        team_zones = {u: z for (t, u), z in zones.items() if t == team_id}
-        for o in questions.overviews(s, team_id, mine, now, team_zones):
+        for o in questions.overviews(s, team_id, mine, now, _team_zones(zones, team_id)):
             overview[o.question.id] = o
 
     result = Due()
     for (kind, team_id, target, week), qs in sorted(wanted.items(), key=lambda kv: kv[0][:3]):
         views = [overview[q.id] for q in qs]
-        if kind == DIGEST:
+        if kind == DIGEST:  # as of its own week, however late it goes out
+            sunday = week + timedelta(days=DAYS - 1)
+            views = questions.overviews(s, team_id, qs, now, _team_zones(zones, team_id), sunday)
             result.digests.append(digest(s, team_id, target, week, views))
         elif kind == REMINDER:
             result.reminders.append(OwnerMessage(team_id, target, kind, week, tuple(views)))
@@ -217,6 +217,10 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
                 result.nudges.append(OwnerMessage(team_id, target, kind, week, behind))
     result.flags = _flags(s, [overview[q.id] for q in open_qs], now)
     return result
+
+
+def _team_zones(zones: dict[tuple[str, str], str], team_id: str) -> dict[str, str]:
+    return {user: tz for (team, user), tz in zones.items() if team == team_id}
 
 
 def flag_key(question: Question) -> deliveries.Key:
@@ -321,12 +325,13 @@ def _cut(text: str, limit: int = QUOTE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def digest_now(s: Session, team_id: str, channel_id: str, now: datetime, tz: str) -> Digest:
+def digest_now(s: Session, team_id: str, channel_id: str, now: datetime, tz: str) -> Digest | None:
     """This week so far (in the caller's zone `tz`) for the questions that send their digest
-    to `channel_id`, or every open question of the workspace when none does; on demand, so
-    it is not the week's digest. Owners' weeks use their cached zones, else `tz`."""
-    mine = [q for q in questions.open_questions(s, team_id) if q.channel_id == channel_id]
-    chosen = mine or questions.open_questions(s, team_id)
+    to `channel_id`, None when none does; on demand, so it is not the week's digest. Owners'
+    weeks use their cached zones, else `tz`."""
+    chosen = [q for q in questions.open_questions(s, team_id) if q.channel_id == channel_id]
+    if not chosen:
+        return None
     owners = {q.owner_id for q in chosen}
     cached = members.zones(s, team_id, owners, now)
     zones = {u: cached[u][0] if u in cached else tz for u in owners}

@@ -27,6 +27,9 @@ MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 LIMITS = {"private_metadata": 3000, "block_id": 255, "action_id": 255}
 VIEW_BYTES = 250_000
+# Slack refuses a message whose blocks hold much more text than this (msg_blocks_too_long);
+# the limit is not published, so the fake holds messages to a conservative figure.
+MESSAGE_TEXT = 12_000
 
 
 @dataclass
@@ -206,11 +209,13 @@ def check_payload(method: str, args: dict[str, Any]) -> list[str]:
     """Block Kit checks: slack_sdk's models plus the limits in shared/REFERENCE.md."""
     problems: list[str] = []
     blocks = args.get("blocks")
+    view = args.get("view")
     if blocks is not None:
         if len(blocks) > MESSAGE_BLOCKS:
             problems.append(f"{len(blocks)} blocks in a message (at most {MESSAGE_BLOCKS})")
+        if view is None and _text_length(blocks) > MESSAGE_TEXT:
+            problems.append(f"{_text_length(blocks)} characters of text in a message's blocks")
         problems += _check_blocks(blocks)
-    view = args.get("view")
     if view is not None:
         try:
             View(**view).validate_json()
@@ -239,6 +244,15 @@ def _check_blocks(blocks: list[dict[str, Any]]) -> list[str]:
             problems.append(f"{raw.get('type')} block: {e}")
         problems += _check_ids(raw)
     return problems
+
+
+def _text_length(node: Any) -> int:
+    if isinstance(node, dict):
+        own = len(node["text"]) if isinstance(node.get("text"), str) else 0
+        return own + sum(_text_length(v) for v in node.values())
+    if isinstance(node, list):
+        return sum(_text_length(v) for v in node)
+    return 0
 
 
 def _check_ids(node: Any) -> list[str]:

@@ -267,6 +267,12 @@ def test_nothing_is_sent_twice_on_429_500_or_an_unreachable_slack(
     server.tick("2026-11-05T08:02:00Z")
     assert len(dms(slack, owner, NUDGE)) == 1
 
+    # Slack unreachable, and the owner's cached zone is stale: users.info fails too.
+    with server.engine.begin() as c:
+        c.execute(
+            sa.text("UPDATE member SET fetched_at=:old WHERE team_id=:t"),
+            {"old": datetime(2000, 1, 1), "t": sender.team},
+        )
     unreachable = {**server.env, "SLACK_API_URL": "http://127.0.0.1:9/api/"}
     result = run_cli("tick", "--at", "2026-11-06T15:00:00Z", env=unreachable)
     assert result.returncode == 0, result.stderr
@@ -319,6 +325,9 @@ def test_digest_command_posts_now_and_friday_still_comes(
     assert "Posted this week's digest so far in <#CDIGEST>" in reply.args["text"]
     sender.command("digest somewhere", user=owner, channel="CDIGEST")
     assert "can't tell which channel" in slack.wait_for("response_url", 2)[1].args["text"]
+    sender.command("digest <#CELSEWHERE|random>", user=owner, channel="CDIGEST")
+    assert "No open question sends its digest" in slack.wait_for("response_url", 3)[2].args["text"]
+    assert [c.args["channel"] for c in slack.of("chat.postMessage")].count("CELSEWHERE") == 0
     server.tick("2026-11-06T15:00:00Z")
     assert len(posts(slack, "CDIGEST")) == 2
 

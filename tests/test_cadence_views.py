@@ -90,3 +90,10 @@ def test_a_skip_button_value_is_checked() -> None:
     assert views.skip_value("12:2026-11-23") == (12, MON)
     assert views.skip_value("12") is None and views.skip_value("x:2026-11-23") is None
     assert views.skip_value("²:2026-11-23") is None
+
+
+def test_many_quiet_questions_fit_one_digest() -> None:
+    entries = tuple(DigestEntry(overview(n, 0, "Q" * 300), 0, (), ()) for n in range(1, 60))
+    text, blocks = views.digest_blocks(Digest("T", "CDIGEST", MON, entries))
+    assert check_payload("chat.postMessage", {"text": text, "blocks": blocks}) == []
+    assert "more questions" in sent_text(blocks)

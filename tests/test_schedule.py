@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from cadence import deliveries, members, schedule
+from cadence.db import session
 from cadence.members import PrefsDraft, check_prefs
 from cadence.models import Insight, Interview, Question, Theme
 
@@ -238,3 +241,21 @@ def test_the_digest_groups_the_weeks_insights_by_theme_and_marks_new_ones(db: Se
         ("Pricing", False, ("Seat price hurts",)),
     ]
     assert entry.quotes == (schedule.Quote("I gave up <!channel>", "Ada"),)
+
+
+def test_concurrent_claims_let_exactly_one_through(db: Session) -> None:
+    engine = db.get_bind()
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    key = ("T", "weekly_reminder", "UOWNER", "2026-11-23")
+    barrier = threading.Barrier(8)
+
+    def claim() -> bool:
+        with session(engine) as s:
+            barrier.wait()
+            won = deliveries.claim(s, key, now)
+            s.commit()
+            return won
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: claim(), range(8)))
+    assert results.count(True) == 1

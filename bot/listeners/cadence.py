@@ -105,6 +105,10 @@ async def post_digest_now(
 ) -> None:
     tz = await time_zone(client, store, team_id, user)
     digest = await store.run(schedule.digest_now, team_id, channel, datetime.now(UTC), tz)
+    if digest is None:
+        reply = words.say("cadence.digest_none", channel=channel)
+        await respond(text=reply, blocks=[section(reply)], response_type="ephemeral")
+        return
     text, blocks = views.digest_blocks(digest)
     posted = await post_to_channel(client, channel, text, blocks)
     name = "cadence.digest_posted" if posted else "cadence.digest_cannot_post"

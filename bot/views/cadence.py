@@ -36,6 +36,10 @@ KEEP_INTERVIEWING = "keep_interviewing"
 QUESTION_BLOCK = "cadence_q"  # block_id prefix of a question's buttons in a DM
 # A section's text, less room for the "…and N more" line.
 SECTION_ROOM = TEXT_LIMIT - 100
+# The insights and quotes of a whole digest: Slack refuses a message whose blocks hold much
+# more than 12,000 characters, and each question's heading takes up to ~500 of its own.
+DIGEST_ROOM = 6_000
+MAX_ENTRIES = (MESSAGE_BLOCKS - 3) // 4  # a divider, heading, insights and quotes each
 
 
 # -- reminders and nudges ----------------------------------------------------------------
@@ -100,9 +104,9 @@ def skip_value(value: str) -> tuple[int, date] | None:
 
 
 # -- the digest --------------------------------------------------------------------------
-def _fit(groups: Sequence[tuple[str | None, Sequence[str]]], more: str) -> str:
-    """Items under optional headings, within a section's text limit; what did not fit is
-    counted in a closing "…and N more" line."""
+def _fit(groups: Sequence[tuple[str | None, Sequence[str]]], more: str, room: int) -> str:
+    """Items under optional headings, within `room` characters; what did not fit is counted
+    in a closing "…and N more" line."""
     lines: list[str] = []
     used = shown = 0
     total = sum(len(items) for _, items in groups)
@@ -110,7 +114,7 @@ def _fit(groups: Sequence[tuple[str | None, Sequence[str]]], more: str) -> str:
         for n, item in enumerate(items):
             add = [heading, item] if heading and n == 0 else [item]
             cost = sum(len(line) + 1 for line in add)
-            if used + cost > SECTION_ROOM:
+            if used + cost > room:
                 break
             lines += add
             used, shown = used + cost, shown + 1
@@ -122,7 +126,8 @@ def _fit(groups: Sequence[tuple[str | None, Sequence[str]]], more: str) -> str:
     return "\n".join(lines)
 
 
-def _entry_blocks(entry: DigestEntry) -> list[Block]:
+def _entry_blocks(entry: DigestEntry, room: int) -> list[Block]:
+    """A question's part of the digest, its insights and quotes within `room` characters."""
     blocks = [section(words.say("cadence.digest_question", e=entry))]
     if entry.themes:
         groups = [
@@ -132,10 +137,10 @@ def _entry_blocks(entry: DigestEntry) -> list[Block]:
             )
             for t in entry.themes
         ]
-        blocks.append(section(_fit(groups, "cadence.more_insights")))
+        blocks.append(section(_fit(groups, "cadence.more_insights", min(SECTION_ROOM, room))))
     if entry.quotes:
         quotes = [words.say("cadence.digest_quote", quote=q) for q in entry.quotes]
-        blocks.append(context(_fit([(None, quotes)], "cadence.more_quotes")))
+        blocks.append(context(_fit([(None, quotes)], "cadence.more_quotes", room // 3)))
     return blocks
 
 
@@ -144,9 +149,11 @@ def digest_blocks(digest: Digest) -> tuple[str, list[Block]]:
     blocks: list[Block] = [header(words.plain("cadence.digest_title", week=digest.week))]
     if not any(e.interviews for e in digest.entries):
         blocks.append(section(words.say("cadence.digest_quiet_week")))
+    busy = sum(1 for e in digest.entries[:MAX_ENTRIES] if e.interviews) or 1
+    room = DIGEST_ROOM // busy
     for n, entry in enumerate(digest.entries):
-        chunk = [divider(), *_entry_blocks(entry)]
-        if len(blocks) + len(chunk) > MESSAGE_BLOCKS - 1:
+        chunk = [divider(), *_entry_blocks(entry, room)]
+        if n == MAX_ENTRIES or len(blocks) + len(chunk) > MESSAGE_BLOCKS - 1:
             left = len(digest.entries) - n
             blocks.append(context(words.say("cadence.more_questions", count=left)))
             break
