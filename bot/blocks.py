@@ -87,13 +87,18 @@ def option(value: str, text: str, description: str = "") -> dict[str, Any]:
     return found
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def state_values(view: dict[str, Any]) -> dict[str, str]:
-    """Every input of a submitted view as a string, by block_id ('' when left empty)."""
+    """Every input of a submitted view as a string, by block_id ('' when left empty or when
+    it is not what Slack sends)."""
     found: dict[str, str] = {}
-    for block_id, by_action in view.get("state", {}).get("values", {}).items():
-        state = by_action.get(VALUE, {})
-        chosen = state.get("selected_option") or {}
-        found[block_id] = str(
+    for block_id, by_action in _dict(_dict(view.get("state")).get("values")).items():
+        state = _dict(_dict(by_action).get(VALUE))
+        chosen = _dict(state.get("selected_option"))
+        value = (
             state.get("value")
             or chosen.get("value")
             or state.get("selected_user")
@@ -103,11 +108,17 @@ def state_values(view: dict[str, Any]) -> dict[str, str]:
             or state.get("selected_time")
             or ""
         )
+        found[block_id] = str(value) if isinstance(value, str | int) else ""
     return found
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(view.get("private_metadata") or "{}")
+    """The view's private_metadata as the app wrote it; {} when it is anything else."""
+    try:
+        found = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError, RecursionError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def modal(

@@ -9,15 +9,17 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from cadence import questions, weeks
+from cadence import ids, questions, weeks
 from cadence.matching import Matcher, suggest
 from cadence.models import JTBD_PARTS, Insight, Interview, Question, Segment, Theme
 
 MAX_INSIGHTS = 20
 MAX_INSIGHT = 1000
 MAX_INTERVIEWEE = 200
+MAX_PART = 3000  # each JTBD part and the quote, as their columns
 FOLLOW_UP_AFTER = timedelta(hours=1)
 FOLLOW_UP_WITHIN = timedelta(days=7)
+PLAN_WITHIN = timedelta(days=366)  # a plan further ahead is a typo, not a plan
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s*")
 
 
@@ -47,7 +49,7 @@ def insight_lines(text: str) -> list[str]:
 def check_summary(summary: Summary, today: date) -> dict[str, str]:
     """Problems by block, as codes the Slack layer turns into words; empty when valid."""
     errors: dict[str, str] = {}
-    if not summary.question_id.isdigit():
+    if ids.number(summary.question_id) is None:
         errors["question"] = "required"
     try:
         if date.fromisoformat(summary.held_on) > today:
@@ -56,6 +58,13 @@ def check_summary(summary: Summary, today: date) -> dict[str, str]:
         errors["held_on"] = "required"
     if summary.segment and summary.segment not in {s.value for s in Segment}:
         errors["segment"] = "required"
+    if len(summary.interviewee.strip()) > MAX_INTERVIEWEE:
+        errors["interviewee"] = "too_long"
+    for part, text in summary.parts.items():
+        if len(text.strip()) > MAX_PART:
+            errors[part] = "too_long"
+    if len(summary.quote.strip()) > MAX_PART:
+        errors["quote"] = "too_long"
     lines = insight_lines(summary.insights)
     if len(lines) > MAX_INSIGHTS:
         errors["insights"] = "too_many_insights"
@@ -69,16 +78,21 @@ def check_summary(summary: Summary, today: date) -> dict[str, str]:
 def check_plan(question_id: str, when: str, now: datetime) -> dict[str, str]:
     """Problems of a planned interview by block; `when` is a Unix time, as Slack gives it."""
     errors: dict[str, str] = {}
-    if not question_id.isdigit():
+    if ids.number(question_id) is None:
         errors["question"] = "required"
-    if not when.isdigit():
+    at = ids.number(when)
+    if at is None:
         errors["when"] = "required"
-    elif datetime.fromtimestamp(int(when), UTC) <= now:
+    elif datetime.fromtimestamp(at, UTC) <= now:
         errors["when"] = "past_time"
+    elif datetime.fromtimestamp(at, UTC) > now + PLAN_WITHIN:
+        errors["when"] = "far_future"
     return errors
 
 
 def get(s: Session, team_id: str, interview_id: int) -> Interview | None:
+    if ids.number(interview_id) is None:
+        return None
     interview = s.get(Interview, interview_id)
     return interview if interview is not None and interview.team_id == team_id else None
 
@@ -121,7 +135,7 @@ def save(
     interview_id: int | None = None,
 ) -> Interview:
     """Store a checked summary: a new interview, or one planned or logged before."""
-    question = _question(s, team_id, int(summary.question_id))
+    question = _question(s, team_id, ids.number(summary.question_id) or 0)
     if interview_id is None:
         interview = Interview(team_id=team_id, interviewer_id=user_id, created_at=now)
     else:
@@ -263,8 +277,8 @@ def recode(
         if choice == NEW_THEME:
             if not _only_this_insight(s, insight):
                 insight.theme_id = _new_theme(s, team_id, interview.question_id, insight.text, now)
-        elif choice and choice.isdigit() and int(choice) in valid:
-            insight.theme_id = int(choice)
+        elif ids.number(choice) in valid:
+            insight.theme_id = ids.number(choice)
         s.add(insight)
     s.flush()
     _drop_orphan_themes(s, team_id, interview.question_id)

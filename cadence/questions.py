@@ -11,13 +11,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence import saturation, weeks
+from cadence import ids, saturation, weeks
 from cadence.models import Insight, Interview, Question, Segment, Status, Theme
 
 MAX_TEXT = 300
 MAX_LONG_TEXT = 3000
 MIN_TARGET, MAX_TARGET, DEFAULT_TARGET = 1, 10, 3
-_REF = re.compile(r"^#?(\d+)\b\s*(.*)$", re.S)
+_REF = re.compile(r"^#?([0-9]+)\b\s*(.*)$", re.S)
 
 
 class NotOwner(Exception):
@@ -60,12 +60,12 @@ def check_draft(draft: Draft) -> dict[str, str]:
         errors["hypothesis"] = "too_long"
     if draft.segment not in {s.value for s in Segment}:
         errors["segment"] = "required"
-    if not draft.owner_id:
+    if not ids.is_slack_id(draft.owner_id):
         errors["owner"] = "required"
-    if not draft.channel_id:
+    if not ids.is_slack_id(draft.channel_id):
         errors["channel"] = "required"
-    target = draft.weekly_target.strip()
-    if not target.isdigit() or not MIN_TARGET <= int(target) <= MAX_TARGET:
+    target = ids.number(draft.weekly_target)
+    if target is None or not MIN_TARGET <= target <= MAX_TARGET:
         errors["target"] = "target_range"
     return errors
 
@@ -87,7 +87,7 @@ def create(s: Session, team_id: str, draft: Draft, created_by: str, now: datetim
             segment=draft.segment,
             owner_id=draft.owner_id,
             channel_id=draft.channel_id,
-            weekly_target=int(draft.weekly_target),
+            weekly_target=ids.number(draft.weekly_target) or DEFAULT_TARGET,
             sat_base=rule.base,
             sat_run=rule.run,
             sat_threshold=rule.threshold,
@@ -107,6 +107,8 @@ def create(s: Session, team_id: str, draft: Draft, created_by: str, now: datetim
 
 
 def get(s: Session, team_id: str, question_id: int) -> Question | None:
+    if ids.number(question_id) is None:
+        return None
     question = s.get(Question, question_id)
     return question if question is not None and question.team_id == team_id else None
 
@@ -135,12 +137,19 @@ def split_ref(text: str) -> tuple[int | None, str]:
     return (int(m.group(1)), m.group(2).strip()) if m else (None, text.strip())
 
 
+def _by_number(number: int) -> int:
+    """A number no question can have when it overflows the column: found as none."""
+    return number if number <= ids.MAX_ID else 0
+
+
 def find(s: Session, team_id: str, ref: str) -> Lookup:
     """A question by number (any status) or by a fragment of an open question's text."""
     number, rest = split_ref(ref)
     if number is not None:
         question = s.exec(
-            select(Question).where(Question.team_id == team_id, Question.number == number)
+            select(Question).where(
+                Question.team_id == team_id, Question.number == _by_number(number)
+            )
         ).first()
         return Lookup(question, (), rest)
     fragment = rest.casefold()

@@ -18,7 +18,7 @@ from bot.listeners.interviews import open_plan
 from bot.listeners.shared import modal_errors, overviews_for, time_zone
 from bot.views import cadence as views
 from bot.views import questions as surfaces
-from cadence import members, questions, schedule, weeks
+from cadence import ids, members, questions, schedule, weeks
 from cadence.models import Status
 
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{6,})$")
@@ -125,10 +125,7 @@ async def flag_pressed(
     action: dict[str, Any],
 ) -> None:
     """The saturation flag's buttons: close as answered, open a follow-up, keep going."""
-    value = action.get("value", "")
-    question = None
-    if value.isascii() and value.isdigit():
-        question = await store.run(questions.get, team_id, int(value))
+    question = await store.run(questions.get, team_id, ids.number(action.get("value")) or 0)
     if question is None:
         await respond(text=words.say("interviews.gone"), response_type="ephemeral")
         return
@@ -186,8 +183,7 @@ def register(app: AsyncApp, store: Store) -> None:
         ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()
-        value = action.get("value", "")
-        question_id = int(value) if value.isascii() and value.isdigit() else None
+        question_id = ids.number(action.get("value"))
         await open_plan(client, store, context.team_id, body["trigger_id"], question_id)
 
     @app.view(views.SETTINGS)

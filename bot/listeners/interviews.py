@@ -15,7 +15,7 @@ from bot.blocks import metadata, section, state_values
 from bot.listeners.shared import modal_errors, overviews_for, publish_home, time_zone
 from bot.views import interviews as ui
 from bot.views import questions as surfaces
-from cadence import interviews, questions, weeks
+from cadence import ids, interviews, questions, weeks
 from cadence.matching import default_matcher
 from cadence.models import Interview
 
@@ -107,7 +107,7 @@ def register(app: AsyncApp, store: Store) -> None:
 
         def store_and_code(s: Session) -> tuple[Interview, interviews.Coding]:
             interview = interviews.save(
-                s, team, summary, user, now, metadata(view).get("interview_id")
+                s, team, summary, user, now, ids.number(metadata(view).get("interview_id"))
             )
             return interview, interviews.code_insights(
                 s, team, interview, lines, default_matcher(), now
@@ -133,7 +133,7 @@ def register(app: AsyncApp, store: Store) -> None:
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         team, user = context.team_id, body["user"]["id"]
-        interview_id = int(metadata(view)["interview_id"])
+        interview_id = ids.number(metadata(view).get("interview_id")) or 0
         choices = ui.read_choices(state_values(view))
         try:
             await store.run(interviews.recode, team, interview_id, choices, user, datetime.now(UTC))
@@ -148,7 +148,7 @@ def register(app: AsyncApp, store: Store) -> None:
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()  # the suggested coding stands
-        interview_id = int(metadata(view)["interview_id"])
+        interview_id = ids.number(metadata(view).get("interview_id")) or 0
         await _confirm(client, store, context.team_id, body["user"]["id"], interview_id)
 
     @app.view(ui.PLAN)
@@ -161,12 +161,12 @@ def register(app: AsyncApp, store: Store) -> None:
             await ack(response_action="errors", errors=modal_errors(problems))
             return
         user = body["user"]["id"]
-        planned_at = datetime.fromtimestamp(int(values["when"]), UTC)
+        planned_at = datetime.fromtimestamp(ids.number(values["when"]) or 0, UTC)
         try:
             interview = await store.run(
                 interviews.plan,
                 context.team_id,
-                int(values["question"]),
+                ids.number(values["question"]) or 0,
                 values.get("interviewee", ""),
                 planned_at,
                 user,
@@ -194,7 +194,7 @@ def register(app: AsyncApp, store: Store) -> None:
             context.team_id,
             body["user"]["id"],
             body["trigger_id"],
-            question_id=int(value) if value.isdigit() else None,
+            question_id=ids.number(value),
         )
 
     @app.shortcut("log_from_message")
@@ -229,7 +229,8 @@ def register(app: AsyncApp, store: Store) -> None:
         await ack()
         team, user = context.team_id, body["user"]["id"]
         try:
-            interview = await store.run(interviews.changeable, team, int(action["value"]), user)
+            interview_id = ids.number(action.get("value")) or 0
+            interview = await store.run(interviews.changeable, team, interview_id, user)
         except (interviews.NotAllowed, LookupError) as e:
             await refuse(respond, e)
             return
@@ -243,7 +244,7 @@ def register(app: AsyncApp, store: Store) -> None:
         user = body["user"]["id"]
         try:
             interview = await store.run(
-                interviews.delete, context.team_id, int(action["value"]), user
+                interviews.delete, context.team_id, ids.number(action.get("value")) or 0, user
             )
         except (interviews.NotAllowed, LookupError) as e:
             await refuse(respond, e)

@@ -12,7 +12,7 @@ from bot.app import Store
 from bot.blocks import metadata, section, state_values
 from bot.listeners.shared import modal_errors, overviews_for, publish_home
 from bot.views import questions as surfaces
-from cadence import questions, saturation
+from cadence import ids, questions, saturation
 from cadence.models import Status
 
 
@@ -64,7 +64,7 @@ def register(app: AsyncApp, store: Store) -> None:
             question = await store.run(
                 questions.close,
                 context.team_id,
-                int(metadata(view)["question_id"]),
+                ids.number(metadata(view).get("question_id")) or 0,
                 user,
                 Status(values["outcome"]),
                 values.get("conclusion", ""),
@@ -72,6 +72,9 @@ def register(app: AsyncApp, store: Store) -> None:
             )
         except questions.NotOwner:
             await ack(response_action="errors", errors=modal_errors({"outcome": "not_owner"}))
+            return
+        except LookupError:
+            await ack(response_action="errors", errors=modal_errors({"outcome": "gone"}))
             return
         except questions.NotOpen:
             await ack(response_action="errors", errors=modal_errors({"outcome": "not_open"}))
@@ -95,10 +98,8 @@ def register(app: AsyncApp, store: Store) -> None:
         if rule is None:
             await ack(response_action="errors", errors=modal_errors(problems))
             return
-        question_id = metadata(view).get("question_id")
+        question_id = ids.number(metadata(view).get("question_id")) or 0
         try:
-            if not isinstance(question_id, int):
-                raise LookupError(question_id)
             question = await store.run(
                 questions.set_rule, context.team_id, question_id, user, rule, datetime.now(UTC)
             )
@@ -118,7 +119,8 @@ def register(app: AsyncApp, store: Store) -> None:
         ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()
-        question = await store.run(questions.get, context.team_id, int(action["value"]))
+        question_id = ids.number(action.get("value")) or 0
+        question = await store.run(questions.get, context.team_id, question_id)
         if question is not None:
             view = surfaces.guide_modal(question)
             await client.views_open(trigger_id=body["trigger_id"], view=view)

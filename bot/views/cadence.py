@@ -22,6 +22,7 @@ from bot.blocks import (
     section,
 )
 from bot.views.questions import GUIDE_BUTTON, LOG_BUTTON, MESSAGE_BLOCKS
+from cadence import ids
 from cadence.members import Prefs
 from cadence.models import Question
 from cadence.questions import Overview
@@ -98,9 +99,10 @@ def skip_value(value: str) -> tuple[int, date] | None:
     """(question id, week) from a Skip button's value, None when it is not one."""
     qid, _, week = value.partition(":")
     try:
-        return int(qid), date.fromisoformat(week)
+        monday = date.fromisoformat(week)
     except ValueError:
         return None
+    return (ids.number(qid), monday) if ids.number(qid) else None
 
 
 # -- the digest --------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from bot.blocks import (
     text_element,
 )
 from bot.views.questions import segment_options
+from cadence import ids
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
 from cadence.models import JTBD_PARTS, Insight, Interview, Question
 
@@ -168,11 +169,8 @@ def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
 
 
 def read_choices(values: dict[str, str]) -> dict[int, str]:
-    return {
-        int(block.removeprefix("insight_")): choice
-        for block, choice in values.items()
-        if block.startswith("insight_")
-    }
+    found = {ids.number(block.removeprefix("insight_")): c for block, c in values.items()}
+    return {insight: choice for insight, choice in found.items() if insight is not None}
 
 
 def plan_modal(open_questions: Sequence[Question], question_id: int | None) -> dict[str, Any]:
