@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -110,6 +111,16 @@ def state_values(view: dict[str, Any]) -> dict[str, str]:
         )
         found[block_id] = str(value) if isinstance(value, str | int) else ""
     return found
+
+
+def submission_key(view: dict[str, Any]) -> str | None:
+    """The same modal submitted twice (Slack's view id, the same values) gives the same key:
+    a Save pressed again after a slow answer stores nothing new."""
+    view_id = view.get("id")
+    if not isinstance(view_id, str) or not view_id:
+        return None
+    values = json.dumps(state_values(view), sort_keys=True)
+    return hashlib.sha256(f"{view_id}\n{values}".encode()).hexdigest()[:40]
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:

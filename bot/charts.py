@@ -25,7 +25,7 @@ def learning_curve_png(sat: Saturation, title: str) -> bytes:
     themes.set_ylabel("unique themes so far")
     themes.set_xlim(0.5, max(len(sat.curve), sat.needed) + 0.5)
     themes.set_ylim(0, max(sat.curve, default=0) * 1.15 + 1)
-    themes.set_title(title, loc="left", fontsize=11)
+    themes.set_title(title, loc="left", fontsize=11, parse_math=False)  # "$50" is money
     shares = themes.twinx()
     if sat.runs:
         ends = [r.start + sat.rule.run for r in sat.runs]

@@ -78,7 +78,7 @@ async def _send_once(
         if e.response.get("error") not in PERMANENT:
             return await _failed(store, key, claimed_at, e)
         log.warning("%s to %s refused (%s); not retried", key[1], key[2], _reason(e))
-        await store.run(deliveries.sent, key, clock())
+        await store.run(_settle, key, clock(), after)
         return False
     except Exception as e:  # whatever the network did, a later tick retries
         return await _failed(store, key, claimed_at, e)

@@ -133,11 +133,14 @@ def save(
     user_id: str,
     now: datetime,
     interview_id: int | None = None,
+    submission: str | None = None,
 ) -> Interview:
     """Store a checked summary: a new interview, or one planned or logged before."""
     question = _question(s, team_id, ids.number(summary.question_id) or 0)
     if interview_id is None:
-        interview = Interview(team_id=team_id, interviewer_id=user_id, created_at=now)
+        interview = Interview(
+            team_id=team_id, interviewer_id=user_id, created_at=now, submission=submission
+        )
     else:
         interview = changeable(s, team_id, interview_id, user_id)
     interview.question_id = question.id
@@ -149,8 +152,15 @@ def save(
     interview.quote = summary.quote.strip()
     interview.updated_at = now
     s.add(interview)
-    s.commit()
+    s.flush()
     return interview
+
+
+def submitted(s: Session, team_id: str, submission: str) -> Interview | None:
+    """The interview a modal submission stored already, if Slack sent it before."""
+    return s.exec(
+        select(Interview).where(Interview.team_id == team_id, Interview.submission == submission)
+    ).first()
 
 
 def plan(
@@ -161,8 +171,12 @@ def plan(
     planned_at: datetime,
     user_id: str,
     now: datetime,
-) -> Interview:
+    submission: str | None = None,
+) -> tuple[Interview, Question]:
+    """Plan an interview; the same modal submitted again gives back the one it planned."""
     question = _question(s, team_id, question_id)
+    if submission and (seen := submitted(s, team_id, submission)) is not None:
+        return seen, question
     interview = Interview(
         team_id=team_id,
         question_id=question.id,
@@ -172,10 +186,11 @@ def plan(
         planned_at=planned_at,
         created_at=now,
         updated_at=now,
+        submission=submission,
     )
     s.add(interview)
-    s.commit()
-    return interview
+    s.flush()
+    return interview, question
 
 
 def insights_of(s: Session, team_id: str, interview_id: int) -> list[Insight]:
@@ -245,7 +260,7 @@ def code_insights(
         reference.append((theme_id, line))
     s.flush()
     _drop_orphan_themes(s, team_id, interview.question_id)
-    s.commit()
+    s.flush()
     alive = {t.id for t in themes_of(s, team_id, interview.question_id)}
     return Coding(stored, [t for t in themes if t.id in alive])
 
@@ -282,7 +297,7 @@ def recode(
         s.add(insight)
     s.flush()
     _drop_orphan_themes(s, team_id, interview.question_id)
-    s.commit()
+    s.flush()
 
 
 def _only_this_insight(s: Session, insight: Insight) -> bool:
@@ -329,7 +344,7 @@ def delete(s: Session, team_id: str, interview_id: int, user_id: str) -> Intervi
     s.delete(interview)
     s.flush()
     _drop_orphan_themes(s, team_id, interview.question_id)
-    s.commit()
+    s.flush()
     return interview
 
 

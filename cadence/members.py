@@ -25,6 +25,12 @@ def zones(
     return {m.user_id: (m.tz, now - m.fetched_at < FRESH_FOR) for m in rows if m.fetched_at > NEVER}
 
 
+def cached_zone(s: Session, team_id: str, user_id: str) -> str:
+    """The user's zone as last looked up, however old; UTC for one never looked up."""
+    member = s.get(Member, (team_id, user_id))
+    return member.tz if member is not None and member.fetched_at > NEVER else "UTC"
+
+
 def remember(s: Session, team_id: str, found: dict[str, str], now: datetime) -> None:
     for user_id, tz in found.items():
         for _attempt in range(2):  # a concurrent request may insert the same member first

@@ -61,7 +61,10 @@ JTBD_PARTS = (
 
 
 class Question(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("team_id", "number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "number"),
+        sa.UniqueConstraint("team_id", "submission"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)
@@ -86,9 +89,12 @@ class Question(SQLModel, table=True):
     sat_threshold: float = 0.05
     saturated: bool = False
     flags: int = 0
+    submission: str | None = Field(default=None, max_length=64)  # the modal that stored it
 
 
 class Interview(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("team_id", "submission"),)
+
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)
     question_id: int = Field(foreign_key="question.id", index=True)
@@ -106,6 +112,7 @@ class Interview(SQLModel, table=True):
     quote: str = Field(default="", max_length=3000)
     created_at: datetime = _when()
     updated_at: datetime = _when()
+    submission: str | None = Field(default=None, max_length=64)  # the modal that stored it
 
 
 class Theme(SQLModel, table=True):

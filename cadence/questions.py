@@ -70,40 +70,51 @@ def check_draft(draft: Draft) -> dict[str, str]:
     return errors
 
 
-def create(s: Session, team_id: str, draft: Draft, created_by: str, now: datetime) -> Question:
-    """Store a checked draft under the workspace's next number."""
+def create(
+    s: Session,
+    team_id: str,
+    draft: Draft,
+    created_by: str,
+    now: datetime,
+    submission: str | None = None,
+) -> Question:
+    """Store a checked draft under the workspace's next number. A `submission` seen before
+    (Slack's retry of the same modal) gives back the question it stored."""
+    if submission:
+        seen = s.exec(
+            select(Question).where(Question.team_id == team_id, Question.submission == submission)
+        ).first()
+        if seen is not None:
+            return seen
+    if s.get_bind().dialect.name == "postgresql":
+        # Numbers are per workspace: one creation at a time in each (released at commit).
+        s.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:team))"), {"team": team_id})
     rule, _ = saturation.check_rule(draft.preset, draft.base, draft.run, draft.threshold)
     rule = rule or saturation.DEFAULT
-    for attempt in range(3):
-        number = (
-            s.exec(select(sa.func.max(Question.number)).where(Question.team_id == team_id)).one()
-            or 0
-        ) + 1
-        question = Question(
-            team_id=team_id,
-            number=number,
-            text=draft.text.strip(),
-            hypothesis=draft.hypothesis.strip(),
-            segment=draft.segment,
-            owner_id=draft.owner_id,
-            channel_id=draft.channel_id,
-            weekly_target=ids.number(draft.weekly_target) or DEFAULT_TARGET,
-            sat_base=rule.base,
-            sat_run=rule.run,
-            sat_threshold=rule.threshold,
-            created_by=created_by,
-            created_at=now,
-            updated_at=now,
-        )
-        s.add(question)
-        try:
-            s.commit()
-            return question
-        except sa.exc.IntegrityError:  # another request took the number first
-            s.rollback()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    question = Question(
+        team_id=team_id,
+        # Counted by the INSERT itself: on SQLite it holds the write lock while it counts.
+        number=select(sa.func.coalesce(sa.func.max(Question.number), 0) + 1)
+        .where(Question.team_id == team_id)
+        .scalar_subquery(),
+        text=draft.text.strip(),
+        hypothesis=draft.hypothesis.strip(),
+        segment=draft.segment,
+        owner_id=draft.owner_id,
+        channel_id=draft.channel_id,
+        weekly_target=ids.number(draft.weekly_target) or DEFAULT_TARGET,
+        sat_base=rule.base,
+        sat_run=rule.run,
+        sat_threshold=rule.threshold,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+        submission=submission,
+    )
+    s.add(question)
+    s.flush()
+    s.refresh(question, ["number"])
+    return question
 
 
 def get(s: Session, team_id: str, question_id: int) -> Question | None:
@@ -180,7 +191,7 @@ def close(
     question.conclusion = conclusion.strip()[:MAX_LONG_TEXT]
     question.closed_at = question.updated_at = now
     s.add(question)
-    s.commit()
+    s.flush()
     return question
 
 
@@ -274,7 +285,8 @@ def overviews(
                 question=q,
                 progress=weeks.progress([d for _, d in mine], q.weekly_target, today),
                 themes=theme_counts.get(q.id, 0),
-                saturation=saturation.assess([codes[i] for i, _ in mine], rule_of(q)),
+                # An interview with no insights coded yet tells nothing about new themes.
+                saturation=saturation.assess([codes[i] for i, _ in mine if codes[i]], rule_of(q)),
             )
         )
     return result

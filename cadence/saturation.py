@@ -3,7 +3,8 @@
 The unique themes of the first `base` interviews are the denominator. A run of `run`
 consecutive later interviews slides forward one interview at a time; saturation is reached
 at the first run whose share of new themes is at or below `threshold`, reported as X+Y:
-saturated at interview X, confirmed by the Y interviews after it.
+saturated at interview X, confirmed by the Y interviews after it. Interviews go on after
+it, so a later run that brings new themes back makes the question learning again.
 """
 
 from __future__ import annotations
@@ -111,14 +112,20 @@ def assess(interviews: Sequence[Set[Hashable]], rule: Rule = DEFAULT) -> Saturat
     found = runs(interviews, rule)
     if not found:
         return Saturation(State.NOT_ENOUGH, len(interviews), rule, base_themes, curve=tuple(curve))
-    hit = next((r for r in found if r.share <= rule.threshold), None)
-    last = hit or found[-1]
+    # Saturated while the latest run is within the threshold, since the first run of that
+    # unbroken stretch (X); a run that brings new themes back means learning again.
+    last = found[-1]
+    at = None
+    for r in reversed(found):
+        if r.share > rule.threshold:
+            break
+        at = r.start
     return Saturation(
-        State.LEARNING if hit is None else State.SATURATED,
+        State.LEARNING if at is None else State.SATURATED,
         len(interviews),
         rule,
         base_themes,
-        None if hit is None else hit.start,
+        at,
         last.new,
         last.share,
         tuple(curve),
@@ -137,7 +144,7 @@ def sparkline(curve: Sequence[int], width: int = 16) -> str:
     if len(curve) > width:  # the value at evenly spaced interviews, the last one included
         curve = [curve[round(i * (len(curve) - 1) / (width - 1))] for i in range(width)]
     top = max(curve) or 1
-    return "".join(SPARKS[min(len(SPARKS) - 1, v * len(SPARKS) // (top + 1))] for v in curve)
+    return "".join(SPARKS[round(v * (len(SPARKS) - 1) / top)] for v in curve)
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,14 @@ def test_equal_dates_keep_the_order_they_were_logged_in() -> None:
     assert a.label == "5+2" and b.label == "6+2"
 
 
+def test_new_themes_after_saturation_make_the_question_learning_again() -> None:
+    saturated = [{1, 2}, {3}, {4}, {5}, {1}, {2}, {3}]
+    assert saturation.assess(saturated).label == "4+3"
+    assert saturation.assess([*saturated, {6}, {7}, {8}]).state is State.LEARNING
+    # ...and saturated again from the first run of the new quiet stretch.
+    assert saturation.assess([*saturated, {6}, {7}, {8}, {1}, {2}, {3}]).label == "10+3"
+
+
 def test_an_edit_that_adds_a_theme_back_into_a_run_undoes_saturation() -> None:
     saturated = [{1, 2}, {3}, {4}, {5}, {1}, {2}, {3}]
     assert saturation.assess(saturated).state is State.SATURATED
@@ -137,7 +145,8 @@ def test_a_rule_from_the_modal_is_checked(preset, typed, rule, errors) -> None:
 
 def test_the_sparkline_shows_the_curve_flattening() -> None:
     assert saturation.sparkline([]) == ""
-    assert saturation.sparkline([1, 2, 4, 8, 8, 8]) == "▁▂▄███"
+    assert saturation.sparkline([1, 2, 4, 8, 8, 8]) == "▂▃▅███"
+    assert saturation.sparkline([3, 3, 3]) == "███"
     assert len(saturation.sparkline(list(range(1000)))) == 16
 
 

@@ -78,7 +78,7 @@ def test_only_interviewer_or_owner_change_and_delete_follows_through(db) -> None
 
 def test_follow_up_window(db) -> None:
     q = create(db, "T", Draft("Why?", "", "other", "U1", "C1", "3"), "U1", NOW)
-    planned = interviews.plan(db, "T", q.id, "Ada", NOW, "U1", NOW - timedelta(days=1))
+    planned, _ = interviews.plan(db, "T", q.id, "Ada", NOW, "U1", NOW - timedelta(days=1))
     due = lambda at: [i.id for i, _ in interviews.awaiting_follow_up(db, at)]  # noqa: E731
     assert due(NOW + timedelta(minutes=59)) == []
     assert due(NOW + timedelta(hours=1)) == [planned.id]

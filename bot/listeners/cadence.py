@@ -15,10 +15,10 @@ from bot.app import Store
 from bot.blocks import section, state_values
 from bot.channels import post_to_channel
 from bot.listeners.interviews import open_plan
-from bot.listeners.shared import modal_errors, overviews_for, time_zone
+from bot.listeners.shared import modal_errors, time_zone
 from bot.views import cadence as views
 from bot.views import questions as surfaces
-from cadence import ids, members, questions, schedule, weeks
+from cadence import ids, members, questions, saturation, schedule, weeks
 from cadence.models import Status
 
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{6,})$")
@@ -139,8 +139,11 @@ async def flag_pressed(
     elif question.status != Status.OPEN.value:
         await respond(text=words.say("questions.not_open", q=question), response_type="ephemeral")
     elif kind == views.CLOSE_ANSWERED:
-        (overview,) = await overviews_for(client, store, team_id, [question])
-        conclusion = words.plain("cadence.saturated_conclusion", o=overview)
+        # Saturation does not depend on time zones: no users.info before the trigger expires.
+        now = datetime.now(UTC)
+        (overview,) = await store.run(questions.overviews, team_id, [question], now, {})
+        saturated = overview.saturation.state is saturation.State.SATURATED
+        conclusion = words.plain("cadence.saturated_conclusion", o=overview) if saturated else ""
         view = surfaces.close_modal(question, conclusion, Status.ANSWERED)
         await client.views_open(trigger_id=trigger, view=view)
     else:  # keep interviewing: nothing to store, the next flag needs a new saturation

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import words
 from bot.app import Store
-from bot.blocks import metadata, section, state_values
-from bot.listeners.shared import modal_errors, overviews_for, publish_home, time_zone
+from bot.blocks import metadata, section, state_values, submission_key
+from bot.listeners.shared import each, modal_errors, overviews_for, publish_home, time_zone
 from bot.views import interviews as ui
 from bot.views import questions as surfaces
-from cadence import ids, interviews, questions, weeks
+from cadence import ids, interviews, members, questions, weeks
 from cadence.matching import default_matcher
 from cadence.models import Interview
 
@@ -73,15 +74,15 @@ async def _confirm(
     if found is None:
         return
     question, new, count = found
-    # The owner's Home tab shows the progress that moved; a closed question is not on it.
-    home = await publish_home(client, store, team_id, question.owner_id)
-    overview = next((o for o in home if o.question.id == question.id), None)
-    if overview is None:
-        (overview,) = await overviews_for(client, store, team_id, [question])
+    (overview,) = await overviews_for(client, store, team_id, [question])
     text = words.say(
         "interviews.logged", q=question, progress=overview.progress, new_themes=new, insights=count
     )
-    await client.chat_postMessage(channel=user_id, text=text, blocks=[section(text)])
+    # The owner's Home tab shows the progress that moved; a closed question is not on it.
+    await each(
+        publish_home(client, store, team_id, question.owner_id),
+        client.chat_postMessage(channel=user_id, text=text, blocks=[section(text)]),
+    )
 
 
 async def open_plan(
@@ -98,29 +99,38 @@ def register(app: AsyncApp, store: Store) -> None:
     ) -> None:
         team, user, now = context.team_id, body["user"]["id"], datetime.now(UTC)
         summary = ui.read_summary(state_values(view))
-        today = weeks.local_today(now, await time_zone(client, store, team, user))
-        problems = interviews.check_summary(summary, today)
-        if problems:
-            await ack(response_action="errors", errors=modal_errors(problems))
-            return
-        lines = interviews.insight_lines(summary.insights)
+        editing = ids.number(metadata(view).get("interview_id"))
+        key = None if editing else submission_key(view)
 
-        def store_and_code(s: Session) -> tuple[Interview, interviews.Coding]:
-            interview = interviews.save(
-                s, team, summary, user, now, ids.number(metadata(view).get("interview_id"))
-            )
+        def store_and_code(s: Session) -> dict[str, str] | tuple[Interview, interviews.Coding]:
+            # No Slack call before the answer: "today" in the cached zone, else UTC.
+            today = weeks.local_today(now, members.cached_zone(s, team, user))
+            problems = interviews.check_summary(summary, today)
+            if problems:
+                return problems
+            if key and (seen := interviews.submitted(s, team, key)) is not None:
+                return seen, interviews.Coding([], [])  # Save pressed again: stored once
+            interview = interviews.save(s, team, summary, user, now, editing, key)
+            lines = interviews.insight_lines(summary.insights)
             return interview, interviews.code_insights(
                 s, team, interview, lines, default_matcher(), now
             )
 
         try:
-            interview, coding = await store.run(store_and_code)
+            stored = await store.run(store_and_code)
         except interviews.NotAllowed:
             await ack(response_action="errors", errors=modal_errors({"question": "not_allowed"}))
             return
         except LookupError:
             await ack(response_action="errors", errors=modal_errors({"question": "gone"}))
             return
+        except sa.exc.IntegrityError:  # the same modal, submitted twice at once: stored once
+            await ack()
+            return
+        if isinstance(stored, dict):
+            await ack(response_action="errors", errors=modal_errors(stored))
+            return
+        interview, coding = stored
         if coding.themes and coding.insights:
             # Already stored with the suggested coding; the next step only confirms it.
             await ack(response_action="update", view=ui.coding_modal(coding, interview.id))
@@ -163,7 +173,7 @@ def register(app: AsyncApp, store: Store) -> None:
         user = body["user"]["id"]
         planned_at = datetime.fromtimestamp(ids.number(values["when"]) or 0, UTC)
         try:
-            interview = await store.run(
+            interview, question = await store.run(
                 interviews.plan,
                 context.team_id,
                 ids.number(values["question"]) or 0,
@@ -171,12 +181,15 @@ def register(app: AsyncApp, store: Store) -> None:
                 planned_at,
                 user,
                 now,
+                submission_key(view),
             )
         except LookupError:
             await ack(response_action="errors", errors=modal_errors({"question": "gone"}))
             return
+        except sa.exc.IntegrityError:  # the same modal, submitted twice at once: stored once
+            await ack()
+            return
         await ack()
-        question = await store.run(questions.get, context.team_id, interview.question_id)
         tz = await time_zone(client, store, context.team_id, user)
         when = planned_at.astimezone(weeks.zone(tz))
         text = words.say("interviews.planned", q=question, interview=interview, when=when)

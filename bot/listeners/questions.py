@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import words
 from bot.app import Store
-from bot.blocks import metadata, section, state_values
-from bot.listeners.shared import modal_errors, overviews_for, publish_home
+from bot.blocks import metadata, section, state_values, submission_key
+from bot.listeners.shared import each, modal_errors, overviews_for, publish_home
 from bot.views import questions as surfaces
 from cadence import ids, questions, saturation
 from cadence.models import Status
@@ -40,14 +41,23 @@ def register(app: AsyncApp, store: Store) -> None:
             return
         creator = body["user"]["id"]
         # Stored before the ack: once the modal closes, nothing typed into it may be lost.
-        question = await store.run(
-            questions.create, context.team_id, draft, creator, datetime.now(UTC)
-        )
+        key = submission_key(view)
+        try:
+            question = await store.run(
+                questions.create, context.team_id, draft, creator, datetime.now(UTC), key
+            )
+        except sa.exc.IntegrityError:  # the same modal, submitted twice at once: stored once
+            await ack()
+            return
         await ack()
         text, blocks = surfaces.created_blocks(question, creator)
-        for user in dict.fromkeys([question.owner_id, creator]):
-            await client.chat_postMessage(channel=user, text=text, blocks=blocks)
-        await publish_home(client, store, context.team_id, question.owner_id)
+        await each(
+            *(
+                client.chat_postMessage(channel=user, text=text, blocks=blocks)
+                for user in dict.fromkeys([question.owner_id, creator])
+            ),
+            publish_home(client, store, context.team_id, question.owner_id),
+        )
 
     @app.view(surfaces.CLOSE_QUESTION)
     async def close_question(
@@ -81,8 +91,10 @@ def register(app: AsyncApp, store: Store) -> None:
             return
         await ack()
         text = words.say("questions.closed", q=question)
-        await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
-        await publish_home(client, store, context.team_id, user)
+        await each(
+            client.chat_postMessage(channel=user, text=text, blocks=[section(text)]),
+            publish_home(client, store, context.team_id, user),
+        )
 
     @app.view(surfaces.SATURATION_RULE)
     async def rule_submitted(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -14,6 +15,8 @@ from bot.views import questions as surfaces
 from cadence import questions
 from cadence.models import Question
 from cadence.questions import Overview
+
+log = logging.getLogger("discovery")
 
 
 async def time_zone(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> str:
@@ -37,6 +40,16 @@ async def publish_home(
     overviews = await overviews_for(client, store, team_id, mine)
     await client.views_publish(user_id=user_id, view=surfaces.home_view(overviews))
     return overviews
+
+
+async def each(*steps: Awaitable[object]) -> None:
+    """Side effects after the answer, each on its own: one that fails (logged once) leaves
+    the others to happen."""
+    for step in steps:
+        try:
+            await step
+        except Exception as e:
+            log.warning("a side effect failed: %s: %s", type(e).__name__, e)
 
 
 def modal_errors(codes: dict[str, str]) -> dict[str, str]:

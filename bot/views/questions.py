@@ -54,7 +54,7 @@ def rule_blocks(rule: Rule | None = None) -> list[Block]:
     if chosen:
         preset["initial_option"] = presets[list(PRESETS).index(chosen)]
 
-    def number(block_id: str, decimal: bool, initial: float | None) -> Block:
+    def number(block_id: str, decimal: bool) -> Block:
         low, high = LIMITS[block_id]
         element = {
             "type": "number_input",
@@ -62,14 +62,11 @@ def rule_blocks(rule: Rule | None = None) -> list[Block]:
             "min_value": str(low),
             "max_value": str(high),
         }
-        if initial is not None:
-            element["initial_value"] = f"{initial:g}"
         label = words.plain(f"modals.{block_id}_label")
         return input_block(block_id, label, element, optional=True)
 
-    custom = rule if rule and not chosen else None
     return [
-        section(words.say("questions.rule_intro")),
+        section(words.say("questions.rule_intro", rule=rule)),
         input_block(
             "preset",
             words.plain("modals.preset_label"),
@@ -77,9 +74,9 @@ def rule_blocks(rule: Rule | None = None) -> list[Block]:
             optional=True,
             hint=words.plain("modals.preset_hint"),
         ),
-        number("base", False, custom.base if custom else None),
-        number("run", False, custom.run if custom else None),
-        number("threshold", True, custom.threshold * 100 if custom else None),
+        number("base", False),
+        number("run", False),
+        number("threshold", True),
     ]
 
 

@@ -1,4 +1,5 @@
-"""the cadence engine: reminder preferences, skipped weeks, saturation rules and flags
+"""the cadence engine: reminder preferences, skipped weeks, saturation rules and flags,
+modal submissions stored once
 
 Revision ID: 0002
 Revises: 0001
@@ -38,11 +39,24 @@ def upgrade() -> None:
             sa.Column("saturated", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(sa.Column("flags", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("submission", sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(
+            "uq_question_team_id_submission", ["team_id", "submission"]
+        )
+    with op.batch_alter_table("interview", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("submission", sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint(
+            "uq_interview_team_id_submission", ["team_id", "submission"]
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("interview", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_interview_team_id_submission", type_="unique")
+        batch_op.drop_column("submission")
     with op.batch_alter_table("question", schema=None) as batch_op:
-        for column in ("flags", "saturated", "sat_threshold", "sat_run", "sat_base"):
+        batch_op.drop_constraint("uq_question_team_id_submission", type_="unique")
+        for column in ("submission", "flags", "saturated", "sat_threshold", "sat_run", "sat_base"):
             batch_op.drop_column(column)
         batch_op.drop_column("skipped_week")
     with op.batch_alter_table("member", schema=None) as batch_op:
