@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import sqlalchemy as sa
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -19,6 +20,7 @@ from bot.config import Settings
 from cadence.db import session
 
 T = TypeVar("T")
+log = logging.getLogger("discovery")
 
 
 class Store:
@@ -38,9 +40,11 @@ class Store:
         return await asyncio.to_thread(work)
 
 
-def web_client(settings: Settings) -> AsyncWebClient:
+def web_client(settings: Settings, token: str | None = "") -> AsyncWebClient:
+    """A client of SLACK_API_URL that retries 429s and connection errors; with the bot
+    token unless told otherwise."""
     return AsyncWebClient(
-        token=settings.bot_token,
+        token=settings.bot_token if token == "" else token,
         base_url=settings.api_url,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
@@ -49,13 +53,49 @@ def web_client(settings: Settings) -> AsyncWebClient:
     )
 
 
-def build_app(settings: Settings, engine: sa.Engine) -> AsyncApp:
+class TokenIdentity:
+    """Bolt's authorization for a single-workspace token, checked once (auth.test at start)
+    instead of on each request, so a Slack that is down does not slow every answer."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.found: dict[str, object] = {}
+
+    async def verify(self, client: AsyncWebClient) -> None:
+        try:
+            self.found = dict((await client.auth_test(token=self.token)).data)
+        except Exception as e:  # Slack unreachable at start: answer anyway, unverified
+            log.warning("auth.test failed (%s); the bot token is used unverified", e)
+
+    def result(
+        self, enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=self.token,
+            bot_id=str(self.found.get("bot_id") or "") or None,
+            bot_user_id=str(self.found.get("user_id") or "") or None,
+            user_id=user_id,
+        )
+
+
+def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIdentity]:
+    """The Bolt app and its token's identity (to verify once, at start)."""
     from bot.listeners import register_all
 
+    identity = TokenIdentity(settings.bot_token)
+
+    async def authorize(
+        enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult:  # Bolt passes arguments by these names
+        return identity.result(enterprise_id, team_id, user_id)
+
     app = AsyncApp(
-        client=web_client(settings),
+        client=web_client(settings, token=None),  # each request's client gets the token
+        authorize=authorize,
         signing_secret=settings.signing_secret or None,
         logger=logging.getLogger("discovery"),
     )
     register_all(app, Store(engine))
-    return app
+    return app, identity

@@ -20,6 +20,20 @@ def mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": text}
 
 
+def long_sections(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Escaped text (up to five times its typed length) in parts that each fit a section,
+    cut at a space or line break where there is one, never inside an entity like &amp;."""
+    parts = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        amp = text.rfind("&", 0, limit)
+        if cut <= 0:
+            cut = amp if amp > limit - 6 else limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip()
+    return [*parts, text] if text else parts
+
+
 def plain_text(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 

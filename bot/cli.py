@@ -49,14 +49,14 @@ def _engine(settings: Settings) -> sa.Engine:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from bot.app import Store, build_app
+    from bot.app import Store, build_app, web_client
     from bot.scheduler import start
     from bot.server import asgi_app
     from cadence.matching import default_matcher
 
     settings = config.load()
     engine = _engine(settings)
-    app = build_app(settings, engine)
+    app, identity = build_app(settings, engine)
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -64,7 +64,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # and the plotting library before the first chart.
         await asyncio.to_thread(default_matcher)
         await asyncio.to_thread(importlib.import_module, "bot.charts")
-        scheduler = None if args.no_scheduler else start(app.client, Store(engine))
+        client = web_client(settings)
+        await identity.verify(client)
+        scheduler = None if args.no_scheduler else start(client, Store(engine))
         try:
             yield
         finally:
@@ -84,16 +86,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_socket(args: argparse.Namespace) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    from bot.app import Store, build_app
+    from bot.app import Store, build_app, web_client
     from bot.scheduler import start
 
     settings = config.load(requests=False, socket=True)
     engine = _engine(settings)
-    app = build_app(settings, engine)
+    app, identity = build_app(settings, engine)
 
     async def run() -> None:
+        client = web_client(settings)
+        await identity.verify(client)
         if not args.no_scheduler:
-            start(app.client, Store(engine))
+            start(client, Store(engine))
         await AsyncSocketModeHandler(app, settings.app_token).start_async()
 
     asyncio.run(run())

@@ -102,6 +102,7 @@ def run(out: TextIO, now: datetime | None = None) -> None:
             say("\n$ /discovery status #1")
             (overview,) = questions.overviews(s, TEAM, [q], now, {OWNER: "UTC"})
             say(_plain(words.say("questions.status", o=overview, segment=segment)))
+            say(_plain(words.say("questions.hypothesis", q=q)))
             say("\n$ /discovery guide #1")
             say(_plain(words.say("guide.questions", segment=q.segment)))
             say("\nConnect a real workspace: see README.md, 'Connect a real workspace'.")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
+from urllib.parse import parse_qs
 
 import sqlalchemy as sa
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -17,6 +19,20 @@ from starlette.routing import Route
 from cadence.db import ping
 
 
+def readable(body: bytes, content_type: str) -> bool:
+    """A body Slack could have sent: UTF-8, and JSON objects where JSON is expected. Bolt
+    fails with a traceback on anything else; we answer 400 first."""
+    try:
+        text = body.decode("utf-8")
+        if content_type.startswith("application/json"):
+            return isinstance(json.loads(text), dict)
+        form = parse_qs(text, keep_blank_values=True)
+        payload = form.get("payload")
+        return payload is None or isinstance(json.loads(payload[0]), dict)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+
+
 def asgi_app(
     app: AsyncApp,
     engine: sa.Engine,
@@ -25,6 +41,8 @@ def asgi_app(
     handler = AsyncSlackRequestHandler(app)
 
     async def events(request: Request) -> Response:
+        if not readable(await request.body(), request.headers.get("content-type", "")):
+            return Response(status_code=400)
         return await handler.handle(request)
 
     async def healthz(_request: Request) -> Response:

@@ -16,10 +16,13 @@ from markupsafe import Markup
 
 import prompts
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Bidi embeddings, overrides and isolates: user text must not reorder the app's words.
+_BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"}) | _BIDI
 
 
 def escape_mrkdwn(text: str) -> str:
+    """&, < and > as entities, so user text cannot ping or link; bidi controls dropped."""
     return text.translate(_ESCAPES)
 
 
@@ -43,7 +46,7 @@ def _environment(finalize: Any) -> jinja2.Environment:
 
 
 _MRKDWN = _environment(_escape_value)
-_PLAIN = _environment(None)
+_PLAIN = _environment(lambda v: v.translate(_BIDI) if isinstance(v, str) else v)
 
 
 @cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,6 +57,7 @@ class FakeSlack:
     default_tz: str = "Europe/London"
     # Channels the bot is not a member of: "public" ones it may join, "private" ones not.
     outside: dict[str, str] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)  # seconds a method stalls
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
@@ -91,6 +93,7 @@ class FakeSlack:
             self.failures.clear()
             self.time_zones.clear()
             self.outside.clear()
+            self.delays.clear()
 
     # -- test controls -------------------------------------------------------------
     def fail(
@@ -119,6 +122,20 @@ class FakeSlack:
         assert ok, f"expected {count} {method} call(s), got {len(found)}: {self.methods()}"
         return found
 
+    def wait_where(
+        self, method: str, where: Callable[[dict[str, Any]], bool], timeout: float = 10.0
+    ) -> Call:
+        """Block until a call of `method` whose args `where` accepts arrived; the first one."""
+
+        def found() -> list[Call]:
+            return [c for c in self.calls if c.method == method and where(c.args)]
+
+        with self._cond:
+            ok = self._cond.wait_for(lambda: bool(found()), timeout)
+            calls = found()
+        assert ok, f"no {method} call as expected: {self.methods()}"
+        return calls[0]
+
     def methods(self) -> list[str]:
         with self._cond:
             return [c.method for c in self.calls]
@@ -134,6 +151,8 @@ class FakeSlack:
             self.violations.append(text)
 
     def answer(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict]:
+        if self.delays.get(method):
+            time.sleep(self.delays[method])  # a slow Slack, on this request's own thread
         failure = self.failures.get(method)
         if failure and failure.times > 0 and (failure.when is None or failure.when(args)):
             failure.times -= 1

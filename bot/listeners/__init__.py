@@ -1,17 +1,30 @@
 """Slack listeners, one module a surface, each with a `register(app, store)`."""
 
 import logging
+from collections.abc import Awaitable, Callable
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot import words
 from bot.app import Store
 from bot.listeners import cadence, commands, interviews, questions
+from cadence import ids
 
 log = logging.getLogger("discovery")
 
 
+async def slack_ids_only(context: AsyncBoltContext, next: Callable[[], Awaitable]) -> object:
+    """A request whose team or user is not a Slack id (forged: too long for its column, or
+    odd characters) goes no further than a 400."""
+    for value in (context.team_id, context.user_id, context.channel_id):
+        if value is not None and not ids.is_slack_id(value):
+            return BoltResponse(status=400, body="")
+    return await next()
+
+
 def register_all(app: AsyncApp, store: Store) -> None:
+    app.use(slack_ids_only)
     commands.register(app, store)
     questions.register(app, store)
     interviews.register(app, store)

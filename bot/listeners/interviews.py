@@ -46,6 +46,9 @@ async def open_summary(
         return open_questions, mine
 
     open_questions, insights = await store.run(load)
+    if not open_questions:
+        await client.views_open(trigger_id=trigger_id, view=ui.no_question_modal())
+        return
     view = ui.summary_modal(
         open_questions,
         interviews.default_held_on(interview, datetime.now(UTC), tz),
@@ -60,11 +63,13 @@ async def open_summary(
 async def _confirm(
     client: AsyncWebClient, store: Store, team_id: str, user_id: str, interview_id: int
 ) -> None:
-    """Tell the interviewer where the question stands: "2/3 this week · 1 new theme"."""
+    """Tell the interviewer where the question stands: "2/3 this week · 1 new theme"; only
+    someone who may change the interview hears about it."""
 
     def load(s: Session):
-        interview = interviews.get(s, team_id, interview_id)
-        if interview is None:
+        try:
+            interview = interviews.changeable(s, team_id, interview_id, user_id)
+        except (LookupError, interviews.NotAllowed):
             return None
         question = questions.get(s, team_id, interview.question_id)
         count = len(interviews.insights_of(s, team_id, interview_id))
@@ -89,7 +94,8 @@ async def open_plan(
     client: AsyncWebClient, store: Store, team_id: str, trigger_id: str, question_id: int | None
 ) -> None:
     open_questions = await store.run(questions.open_questions, team_id)
-    await client.views_open(trigger_id=trigger_id, view=ui.plan_modal(open_questions, question_id))
+    view = ui.plan_modal(open_questions, question_id) if open_questions else ui.no_question_modal()
+    await client.views_open(trigger_id=trigger_id, view=view)
 
 
 def register(app: AsyncApp, store: Store) -> None:

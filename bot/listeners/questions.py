@@ -13,7 +13,7 @@ from bot.app import Store
 from bot.blocks import metadata, section, state_values, submission_key
 from bot.listeners.shared import each, modal_errors, overviews_for, publish_home
 from bot.views import questions as surfaces
-from cadence import ids, questions, saturation
+from cadence import deliveries, ids, questions, saturation
 from cadence.models import Status
 
 
@@ -144,6 +144,12 @@ def register(app: AsyncApp, store: Store) -> None:
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.event("app_home_opened")
-    async def home(event: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
-        if event.get("tab", "home") == "home":
+    async def home(
+        event: dict, body: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        # Slack retries an event it thinks was not answered: each event_id is handled once.
+        key = (context.team_id, "event", str(body.get("event_id", ""))[:64], "")
+        if await store.run(deliveries.claim, key, datetime.now(UTC)):
             await publish_home(client, store, context.team_id, event["user"])

@@ -19,7 +19,7 @@ from bot.blocks import (
     section,
     text_element,
 )
-from bot.views.questions import segment_options
+from bot.views.questions import NEW_BUTTON, segment_options
 from cadence import ids
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
 from cadence.models import JTBD_PARTS, Insight, Interview, Question
@@ -171,6 +171,17 @@ def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
 def read_choices(values: dict[str, str]) -> dict[int, str]:
     found = {ids.number(block.removeprefix("insight_")): c for block, c in values.items()}
     return {insight: choice for insight, choice in found.items() if insight is not None}
+
+
+def no_question_modal() -> dict[str, Any]:
+    """Instead of a question select with no options (which Slack refuses): say so, and
+    offer to open one."""
+    blocks = [
+        section(words.say("interviews.no_open_question")),
+        actions(button(words.plain("modals.new_button"), NEW_BUTTON, style="primary")),
+    ]
+    title, done = words.plain("modals.no_question_title"), words.plain("modals.done")
+    return modal("no_question", title, blocks, None, done)
 
 
 def plan_modal(open_questions: Sequence[Question], question_id: int | None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from bot.blocks import (
     divider,
     header,
     input_block,
+    long_sections,
     modal,
     option,
     plain_text,
@@ -239,6 +240,8 @@ def status_blocks(overviews: Sequence[Overview]) -> list[Block]:
     for o in overviews:
         segment = words.plain("segments.name", segment=o.question.segment)
         blocks.append(section(words.say("questions.status", o=o, segment=segment)))
+        for long in ("questions.hypothesis", "questions.conclusion"):
+            blocks += [section(part) for part in long_sections(words.say(long, q=o.question))]
     return _capped(blocks, MESSAGE_BLOCKS)
 
 
