@@ -62,11 +62,22 @@ class Server:
     def engine(self) -> sa.Engine:
         return sa.create_engine(self.database_url)
 
-    def rows(self) -> dict[str, int]:
-        """Row counts of every table, to prove that a request wrote nothing."""
+    def rows(self, team: str | None = None) -> dict[str, int]:
+        """Row counts of every table (of one workspace's rows, with `team`), to prove that a
+        request wrote nothing."""
         with self.engine.connect() as c:
-            names = sa.inspect(c).get_table_names()
-            return {n: c.execute(sa.text(f"SELECT COUNT(*) FROM {n}")).scalar_one() for n in names}
+            inspector = sa.inspect(c)
+            counts = {}
+            for name in inspector.get_table_names():
+                columns = {col["name"] for col in inspector.get_columns(name)}
+                if team is None:
+                    sql, params = f"SELECT COUNT(*) FROM {name}", {}
+                elif "team_id" in columns:
+                    sql, params = f"SELECT COUNT(*) FROM {name} WHERE team_id=:t", {"t": team}
+                else:
+                    continue
+                counts[name] = c.execute(sa.text(sql), params).scalar_one()
+            return counts
 
     def tick(self, at: str) -> subprocess.CompletedProcess[str]:
         result = run_cli("tick", "--at", at, env=self.env)

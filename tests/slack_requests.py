@@ -27,8 +27,9 @@ class Reply:
         return json.loads(self.body)
 
 
-def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
-    base = f"v0:{timestamp}:{body}".encode()
+def sign(body: str | bytes, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+    raw = body if isinstance(body, bytes) else body.encode()
+    base = f"v0:{timestamp}:".encode() + raw
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
@@ -41,7 +42,7 @@ class SlackSender:
 
     def post(
         self,
-        body: str,
+        body: str | bytes,
         content_type: str,
         *,
         timestamp: int | None = None,
@@ -51,7 +52,7 @@ class SlackSender:
         ts = int(time.time()) if timestamp is None else timestamp
         request = urllib.request.Request(
             f"{self.app_url}/slack/events",
-            data=body.encode(),
+            data=body if isinstance(body, bytes) else body.encode(),
             method="POST",
             headers={
                 "Content-Type": content_type,
@@ -98,7 +99,14 @@ class SlackSender:
         body = urlencode({"payload": json.dumps(payload)})
         return self.post(body, "application/x-www-form-urlencoded", **kw)
 
-    def event(self, event: dict[str, Any], *, team: str | None = None, **kw: Any) -> Reply:
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        team: str | None = None,
+        event_id: str | None = None,
+        **kw: Any,
+    ) -> Reply:
         team = team or self.team
         envelope = {
             "token": "legacy-verification-token",
@@ -106,7 +114,7 @@ class SlackSender:
             "api_app_id": "A1",
             "event": event,
             "type": "event_callback",
-            "event_id": f"Ev{next(_ids)}",
+            "event_id": event_id or f"Ev{next(_ids)}",
             "event_time": int(time.time()),
             "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
         }

@@ -32,6 +32,8 @@ def register_all(app: AsyncApp, store: Store) -> None:
 
     @app.error
     async def failed(error: Exception, context: AsyncBoltContext) -> None:
-        log.error("listener failed", exc_info=error)
+        # One line; the traceback only when debugging (forged requests would flood the log).
+        log.error("listener failed: %s: %s", type(error).__name__, error)
+        log.debug("listener failed", exc_info=error)
         if context.response_url:  # a command or a message action: tell the user
             await context.respond(text=words.say("help.failed"), response_type="ephemeral")

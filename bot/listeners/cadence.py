@@ -15,7 +15,7 @@ from bot.app import Store
 from bot.blocks import section, state_values
 from bot.channels import post_to_channel
 from bot.listeners.interviews import open_plan
-from bot.listeners.shared import modal_errors, time_zone
+from bot.listeners.shared import answer, modal_errors, time_zone
 from bot.views import cadence as views
 from bot.views import questions as surfaces
 from cadence import ids, members, questions, saturation, schedule, weeks
@@ -42,17 +42,16 @@ async def skip_week(
     try:
         question = await store.run(schedule.skip, team_id, question_id, user, week, today)
     except LookupError:
-        await respond(text=words.say("interviews.gone"), response_type="ephemeral")
+        await answer(respond, words.say("interviews.gone"))
         return
     except questions.NotOwner as e:
-        text = words.say("cadence.not_owner", q=e.question)
-        await respond(text=text, response_type="ephemeral")
+        await answer(respond, words.say("cadence.not_owner", q=e.question))
         return
     except questions.NotOpen as e:
-        await respond(text=words.say("questions.not_open", q=e.question), response_type="ephemeral")
+        await answer(respond, words.say("questions.not_open", q=e.question))
         return
     except schedule.WeekOver:
-        await respond(text=words.say("cadence.week_over"), response_type="ephemeral")
+        await answer(respond, words.say("cadence.week_over"))
         return
     message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
     if message.get("ts") and channel:
@@ -127,7 +126,7 @@ async def flag_pressed(
     """The saturation flag's buttons: close as answered, open a follow-up, keep going."""
     question = await store.run(questions.get, team_id, ids.number(action.get("value")) or 0)
     if question is None:
-        await respond(text=words.say("interviews.gone"), response_type="ephemeral")
+        await answer(respond, words.say("interviews.gone"))
         return
     user, trigger = body["user"]["id"], body["trigger_id"]
     kind = action["action_id"]
@@ -137,7 +136,7 @@ async def flag_pressed(
         view = surfaces.new_question_modal(text, user, question.channel_id, segment)
         await client.views_open(trigger_id=trigger, view=view)
     elif question.status != Status.OPEN.value:
-        await respond(text=words.say("questions.not_open", q=question), response_type="ephemeral")
+        await answer(respond, words.say("questions.not_open", q=question))
     elif kind == views.CLOSE_ANSWERED:
         # Saturation does not depend on time zones: no users.info before the trigger expires.
         now = datetime.now(UTC)

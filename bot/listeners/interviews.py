@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot import words
 from bot.app import Store
 from bot.blocks import metadata, section, state_values, submission_key
-from bot.listeners.shared import each, modal_errors, overviews_for, publish_home, time_zone
+from bot.listeners.shared import answer, each, modal_errors, overviews_for, publish_home, time_zone
 from bot.views import interviews as ui
 from bot.views import questions as surfaces
 from cadence import ids, interviews, members, questions, weeks
@@ -233,7 +233,7 @@ def register(app: AsyncApp, store: Store) -> None:
     async def refuse(respond: AsyncRespond, error: Exception) -> None:
         gone = not isinstance(error, interviews.NotAllowed)
         text = words.say("interviews.gone" if gone else "interviews.not_allowed")
-        await respond(text=text, response_type="ephemeral")
+        await answer(respond, text)
 
     @app.action(ui.LOG_PLANNED)
     @app.action(ui.EDIT)
@@ -268,5 +268,4 @@ def register(app: AsyncApp, store: Store) -> None:
         except (interviews.NotAllowed, LookupError) as e:
             await refuse(respond, e)
             return
-        text = words.say("interviews.deleted", interview=interview)
-        await respond(text=text, blocks=[section(text)], response_type="ephemeral")
+        await answer(respond, words.say("interviews.deleted", interview=interview))

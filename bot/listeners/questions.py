@@ -147,9 +147,10 @@ def register(app: AsyncApp, store: Store) -> None:
     async def home(
         event: dict, body: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        if event.get("tab", "home") != "home":
+        user = event.get("user")
+        if event.get("tab", "home") != "home" or not ids.is_slack_id(user):
             return
         # Slack retries an event it thinks was not answered: each event_id is handled once.
         key = (context.team_id, "event", str(body.get("event_id", ""))[:64], "")
         if await store.run(deliveries.claim, key, datetime.now(UTC)):
-            await publish_home(client, store, context.team_id, event["user"])
+            await publish_home(client, store, context.team_id, user)

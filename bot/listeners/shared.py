@@ -6,10 +6,12 @@ import logging
 from collections.abc import Awaitable, Sequence
 from datetime import UTC, datetime
 
+from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import words
 from bot.app import Store
+from bot.blocks import section
 from bot.members import time_zones
 from bot.views import questions as surfaces
 from cadence import questions
@@ -50,6 +52,13 @@ async def each(*steps: Awaitable[object]) -> None:
             await step
         except Exception as e:
             log.warning("a side effect failed: %s: %s", type(e).__name__, e)
+
+
+async def answer(respond: AsyncRespond, text: str) -> None:
+    """An ephemeral reply to a button where Slack gave a response_url (a message's buttons);
+    the Home tab's have none, and a modal or DM that follows says enough."""
+    if respond is not None and respond.response_url:
+        await respond(text=text, blocks=[section(text)], response_type="ephemeral")
 
 
 def modal_errors(codes: dict[str, str]) -> dict[str, str]:

@@ -95,8 +95,10 @@ def flag_blocks(overview: Overview) -> tuple[str, list[Block]]:
     return text, [section(text), buttons]
 
 
-def skip_value(value: str) -> tuple[int, date] | None:
+def skip_value(value: object) -> tuple[int, date] | None:
     """(question id, week) from a Skip button's value, None when it is not one."""
+    if not isinstance(value, str):
+        return None
     qid, _, week = value.partition(":")
     try:
         monday = date.fromisoformat(week)

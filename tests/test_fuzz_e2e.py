@@ -1,0 +1,162 @@
+"""Property-based fuzzing of POST /slack/events: correctly signed bodies that are malformed in
+every way a forger or a confused client could make them. No 5xx, no traceback, nothing written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import Server
+from tests.fake_slack import FakeSlack
+from tests.slack_requests import SlackSender
+
+ACTIONS = [
+    "log_interview",
+    "show_guide",
+    "new_question_button",
+    "log_planned",
+    "edit_interview",
+    "delete_interview",
+    "skip_week",
+    "plan_interview_button",
+    "close_as_answered",
+    "open_follow_up",
+    "keep_interviewing",
+]
+CALLBACKS = [
+    "new_question",
+    "close_question",
+    "saturation_rule",
+    "interview_summary",
+    "code_insights",
+    "plan_interview",
+    "reminder_settings",
+]
+BLOCKS = ["question", "text", "segment", "owner", "channel", "target", "held_on", "when"]
+SUBCOMMANDS = ["", "help", "new", "list", "status", "close", "guide", "log", "plan", "settings"]
+CONTENT = ("question", "interview", "theme", "insight")
+
+junk = st.one_of(
+    st.text(max_size=40),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.none(),
+    st.booleans(),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3),
+    st.sampled_from(["²", "9" * 30, "-1", "1e9", "#1", "٣", "\u202e", "<!channel>", "1:x"]),
+)
+state = st.dictionaries(
+    st.sampled_from(BLOCKS) | st.text(max_size=12),
+    st.one_of(
+        junk,
+        st.dictionaries(
+            st.just("value") | st.text(max_size=6),
+            st.one_of(junk, st.dictionaries(st.sampled_from(["value", "type"]), junk)),
+            max_size=2,
+        ),
+    ),
+    max_size=4,
+)
+
+
+def view_payload(draw_kind: str, callback: str, values: Any, metadata: Any) -> dict[str, Any]:
+    return {
+        "type": draw_kind,
+        "user": {"id": "UFUZZ"},
+        "view": {
+            "type": "modal",
+            "id": "VFUZZ",
+            "callback_id": callback,
+            "private_metadata": metadata,
+            "state": {"values": values},
+        },
+    }
+
+
+payloads = st.one_of(
+    st.builds(
+        lambda action, value, extra: {
+            "type": "block_actions",
+            "user": {"id": "UFUZZ"},
+            "trigger_id": "t.1",
+            "actions": [{"action_id": action, "value": value, "block_id": "b"}],
+            **extra,
+        },
+        st.sampled_from(ACTIONS),
+        junk,
+        st.dictionaries(st.sampled_from(["message", "channel", "container"]), junk, max_size=2),
+    ),
+    st.builds(
+        view_payload,
+        st.sampled_from(["view_submission", "view_closed"]),
+        st.sampled_from(CALLBACKS),
+        st.one_of(state, junk),
+        st.one_of(junk, st.builds(json.dumps, st.dictionaries(st.text(max_size=12), junk))),
+    ),
+    st.builds(
+        lambda text: {
+            "type": "message_action",
+            "callback_id": "log_from_message",
+            "user": {"id": "UFUZZ"},
+            "trigger_id": "t.1",
+            "message": {"text": text},
+        },
+        junk,
+    ),
+)
+
+
+@pytest.fixture
+def log(server: Server) -> Path:
+    return Path(server.database_url.removeprefix("sqlite:///")).parent / "server.log"
+
+
+def _written(server: Server, team: str) -> dict[str, int]:
+    rows = server.rows(team)
+    return {t: rows.get(t, 0) for t in CONTENT}
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    kind=st.sampled_from(["interaction", "command", "event"]),
+    payload=payloads,
+    word=st.sampled_from(SUBCOMMANDS),
+    rest=st.text(max_size=30),
+    event=st.dictionaries(st.sampled_from(["type", "user", "tab", "channel"]), junk, max_size=4),
+)
+def test_signed_junk_never_gets_a_5xx_a_traceback_or_a_write(
+    server: Server,
+    sender: SlackSender,
+    slack: FakeSlack,
+    log: Path,
+    kind: str,
+    payload: dict,
+    word: str,
+    rest: str,
+    event: dict,
+) -> None:
+    size = log.stat().st_size if log.exists() else 0
+    team = sender.team
+    if kind == "interaction":
+        payload = {**payload, "team": {"id": team}, "api_app_id": "A1"}
+        body = urlencode({"payload": json.dumps(payload)})
+        reply = sender.post(body, "application/x-www-form-urlencoded")
+    elif kind == "command":
+        reply = sender.command(f"{word} {rest}", user="UFUZZ")
+    else:
+        reply = sender.event({"type": "app_home_opened", **event})
+    assert reply.status < 500, (kind, payload, word, rest, event)
+    if log.exists():
+        assert "Traceback" not in log.read_text()[size:]
+    assert _written(server, team) == dict.fromkeys(CONTENT, 0)
