@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cadence import ids, questions, weeks
@@ -216,10 +217,20 @@ def themes_of(s: Session, team_id: str, question_id: int) -> list[Theme]:
 @dataclass(frozen=True)
 class Coding:
     """An interview's insights as stored, each coded to a theme, and the themes the question
-    had before them (the choices to offer when asking the interviewer to confirm)."""
+    had before them (the choices to offer when asking the interviewer to confirm).
+
+    An insight unlike every earlier theme gets a theme of its own, never another insight's
+    of the same interview: when two look alike, `proposals` names the theme it may share,
+    for the interviewer to confirm. Nothing is merged that nobody saw."""
 
     insights: list[Insight]
     themes: list[Theme]
+    proposals: dict[int, int] = field(default_factory=dict)  # insight id -> theme id
+
+    @property
+    def to_confirm(self) -> bool:
+        """Whether the interviewer should see the coding step."""
+        return bool(self.insights and (self.themes or self.proposals))
 
 
 def code_insights(
@@ -231,11 +242,15 @@ def code_insights(
     now: datetime,
 ) -> Coding:
     """Replace the interview's insights with `lines`, each coded to its best-matching theme
-    (by theme name or by the insights already coded to it) or else to a new theme."""
+    (by theme name or by the insights already coded to it) or else to a theme of its own."""
     old = insights_of(s, team_id, interview.id)
     for insight in old:
         s.delete(insight)
     s.flush()
+    if s.get_bind().dialect.name == "postgresql":
+        # One coding at a time per question, so that two interviews logged at once with the
+        # same new insight find each other's theme instead of founding two.
+        s.execute(sa.text("SELECT pg_advisory_xact_lock(1, :q)"), {"q": interview.question_id})
     themes = themes_of(s, team_id, interview.question_id)
     reference: list[tuple[int, str]] = [(t.id, t.name) for t in themes]
     reference += s.exec(
@@ -243,11 +258,16 @@ def code_insights(
         .join(Interview, col(Insight.interview_id) == Interview.id)
         .where(Insight.team_id == team_id, Interview.question_id == interview.question_id)
     ).all()
-    stored = []
+    stored: list[Insight] = []
+    own: list[tuple[int, str]] = []  # this interview's new themes, and the insight of each
+    look_alike: list[int | None] = []
     for line in lines:
         theme_id = suggest(matcher, line, reference).theme
+        alike = None
         if theme_id is None:
+            alike = suggest(matcher, line, own).theme
             theme_id = _new_theme(s, team_id, interview.question_id, line, now)
+            own.append((theme_id, line))
         insight = Insight(
             team_id=team_id,
             interview_id=interview.id,
@@ -257,12 +277,13 @@ def code_insights(
         )
         s.add(insight)
         stored.append(insight)
-        reference.append((theme_id, line))
+        look_alike.append(alike)
     s.flush()
     _drop_orphan_themes(s, team_id, interview.question_id)
     s.flush()
     alive = {t.id for t in themes_of(s, team_id, interview.question_id)}
-    return Coding(stored, [t for t in themes if t.id in alive])
+    proposals = {i.id: t for i, t in zip(stored, look_alike, strict=True) if t is not None}
+    return Coding(stored, [t for t in themes if t.id in alive], proposals)
 
 
 def _new_theme(s: Session, team_id: str, question_id: int, name: str, now: datetime) -> int:

@@ -220,7 +220,9 @@ class FakeSlack:
             file_id = f"F{next(self._ids)}"
             return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
         if method == "files.completeUploadExternal":
-            return {"ok": True, "files": [{"id": f["id"]} for f in args.get("files") or []]}
+            files = args.get("files") or []
+            files = json.loads(files) if isinstance(files, str) else files
+            return {"ok": True, "files": [{"id": f["id"]} for f in files]}
         return {"ok": True}
 
 

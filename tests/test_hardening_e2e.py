@@ -241,3 +241,15 @@ def test_an_event_slack_retries_is_handled_once(
     sender.command("help", user=owner)
     slack.wait_for("response_url")
     assert len([c for c in slack.of("views.publish") if c.args["user_id"] == owner]) == 1
+
+
+def test_log_and_plan_with_no_open_question_offer_to_open_one(
+    sender: SlackSender, slack: FakeSlack, owner: str
+) -> None:
+    for word in ("log", "plan"):
+        before = len(slack.of("views.open"))
+        sender.command(word, user=owner)
+        view = opened(slack, before)
+        assert view["callback_id"] == "no_question"
+        assert '"options": []' not in json.dumps(view)
+        assert "new_question_button" in json.dumps(view)

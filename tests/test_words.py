@@ -29,3 +29,10 @@ def test_nested_macros_are_not_escaped_twice() -> None:
 
 def test_plain_text_is_not_escaped() -> None:
     assert words.plain("segments.name", segment="superstars") == "Superstars (best customers)"
+
+
+def test_bidi_controls_in_user_text_cannot_reorder_the_apps_words() -> None:
+    from bot import words
+
+    shown = words.say("questions.ref", q=type("Q", (), {"number": 1, "text": "Acme\u202eevil"})())
+    assert "\u202e" not in shown and "Acmeevil" in shown

@@ -137,7 +137,7 @@ def register(app: AsyncApp, store: Store) -> None:
             await ack(response_action="errors", errors=modal_errors(stored))
             return
         interview, coding = stored
-        if coding.themes and coding.insights:
+        if coding.to_confirm:
             # Already stored with the suggested coding; the next step only confirms it.
             await ack(response_action="update", view=ui.coding_modal(coding, interview.id))
             return

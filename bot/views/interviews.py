@@ -142,20 +142,38 @@ def read_summary(values: dict[str, str]) -> Summary:
 
 
 def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
-    """One select per insight: the question's themes plus "New theme", best match chosen."""
+    """One select per insight: "New theme", the themes of this interview's other insights
+    ("Same as: …") and the question's themes; the best earlier theme chosen, a look-alike
+    of the same interview only proposed in the hint."""
     new = option(NEW_THEME, words.plain("modals.new_theme"))
-    themes = [new] + [option(str(t.id), t.name) for t in coding.themes[: MAX_OPTIONS - 1]]
-    known = {o["value"]: o for o in themes}
+    earlier = {t.id for t in coding.themes}
+    own = {i.theme_id: i for i in coding.insights if i.theme_id not in earlier}
     blocks: list[Block] = [
-        section(words.say("interviews.coding_intro", count=len(coding.insights)))
+        section(
+            words.say(
+                "interviews.coding_intro", count=len(coding.insights), earlier=bool(coding.themes)
+            )
+        )
     ]
     for insight in coding.insights:
+        alike = [
+            option(str(theme), words.plain("modals.same_as", text=other.text))
+            for theme, other in own.items()
+            if other.id != insight.id
+        ]
+        choices = [new, *alike, *(option(str(t.id), t.name) for t in coding.themes)]
+        choices = choices[:MAX_OPTIONS]
+        known = {o["value"]: o for o in choices}
         element = {
             "type": "static_select",
-            "options": themes,
+            "options": choices,
             "initial_option": known.get(str(insight.theme_id), new),
         }
-        blocks.append(input_block(f"insight_{insight.id}", insight.text[:2000], element))
+        hint = None
+        if insight.id in coding.proposals and insight.theme_id in own:
+            other = next(i for i in coding.insights if i.theme_id == coding.proposals[insight.id])
+            hint = words.plain("modals.looks_like", text=other.text)
+        blocks.append(input_block(f"insight_{insight.id}", insight.text[:2000], element, hint=hint))
     view = modal(
         CODING,
         words.plain("modals.coding_title"),
