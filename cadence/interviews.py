@@ -279,7 +279,7 @@ def code_insights(
         stored.append(insight)
         look_alike.append(alike)
     s.flush()
-    _drop_orphan_themes(s, team_id, interview.question_id)
+    drop_orphan_themes(s, team_id, interview.question_id)
     s.flush()
     alive = {t.id for t in themes_of(s, team_id, interview.question_id)}
     proposals = {i.id: t for i, t in zip(stored, look_alike, strict=True) if t is not None}
@@ -317,7 +317,7 @@ def recode(
             insight.theme_id = ids.number(choice)
         s.add(insight)
     s.flush()
-    _drop_orphan_themes(s, team_id, interview.question_id)
+    drop_orphan_themes(s, team_id, interview.question_id)
     s.flush()
 
 
@@ -346,13 +346,12 @@ def new_themes(s: Session, team_id: str, interview: Interview) -> int:
     return len(mine - earlier)
 
 
-def _drop_orphan_themes(s: Session, team_id: str, question_id: int) -> None:
-    used = select(Insight.theme_id).where(Insight.team_id == team_id)
+def drop_orphan_themes(s: Session, team_id: str, question_id: int) -> None:
+    """Themes of the question that no insight is coded to any more go."""
+    used = select(Insight.id).where(col(Insight.theme_id) == col(Theme.id))
     for theme in s.exec(
         select(Theme).where(
-            Theme.team_id == team_id,
-            Theme.question_id == question_id,
-            col(Theme.id).not_in(used),
+            Theme.team_id == team_id, Theme.question_id == question_id, ~sa.exists(used)
         )
     ):
         s.delete(theme)
@@ -364,7 +363,7 @@ def delete(s: Session, team_id: str, interview_id: int, user_id: str) -> Intervi
         s.delete(insight)
     s.delete(interview)
     s.flush()
-    _drop_orphan_themes(s, team_id, interview.question_id)
+    drop_orphan_themes(s, team_id, interview.question_id)
     s.flush()
     return interview
 

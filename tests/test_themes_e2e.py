@@ -117,3 +117,73 @@ def test_the_coding_step_shows_the_themes_by_their_labels(
         )["element"]["initial_option"]["value"]
         == "new"
     )
+
+
+def menu(sender: SlackSender, owner: str, value: str) -> dict:
+    """A choice in a theme's overflow menu of the codebook modal, as Slack sends it."""
+    return {
+        "type": "block_actions",
+        "team": {"id": sender.team},
+        "user": {"id": owner, "team_id": sender.team},
+        "api_app_id": "A1",
+        "trigger_id": "trigger.menu",
+        "container": {"type": "view", "view_id": "VROOT"},
+        "view": {"id": "VROOT", "root_view_id": "VROOT", "type": "modal"},
+        "actions": [
+            {
+                "type": "overflow",
+                "action_id": "theme_menu",
+                "block_id": "b",
+                "selected_option": {"value": value},
+            }
+        ],
+    }
+
+
+def test_the_owner_renames_merges_and_moves_and_counts_follow(
+    sender: SlackSender, slack: FakeSlack, server: Server, owner: str
+) -> None:
+    open_question(sender, slack, "Why do trials stall?", user=owner)
+    log_interview(sender, slack, {"insights": "\n".join(DISTINCT[:3])}, user=owner)
+    ids = {
+        r["name"]: r["id"]
+        for r in rows(server, "SELECT id, name FROM theme WHERE team_id=:t", t=sender.team)
+    }
+
+    before = len(slack.of("views.open"))
+    sender.command("themes #1", user=owner)
+    book = opened(slack, before)
+    assert book["callback_id"] == "codebook"
+    assert sum(1 for b in book["blocks"] if b.get("accessory", {}).get("type") == "overflow") == 3
+
+    def change(value: str, answers: dict, user: str = owner) -> dict:
+        pushed = len(slack.of("views.push"))
+        assert sender.interaction(menu(sender, user, value)).status == 200
+        child = slack.wait_for("views.push", pushed + 1)[pushed].args["view"]
+        payload = view_submission(
+            {**child, "root_view_id": "VROOT"}, answers, user=user, team=sender.team
+        )
+        reply = sender.interaction(payload)
+        return json.loads(reply.body) if reply.body else {}
+
+    updated = len(slack.of("views.update"))
+    assert change(f"rename:{ids[DISTINCT[0]]}", {"label": "Slow setup"}) == {}
+    fresh = slack.wait_for("views.update", updated + 1)[updated].args
+    assert fresh["view_id"] == "VROOT" and "Slow setup" in json.dumps(fresh["view"])
+    refused = change(f"rename:{ids[DISTINCT[1]]}", {"label": "x" * 81})
+    assert refused["errors"].keys() == {"label"}
+    stranger = change(f"rename:{ids[DISTINCT[1]]}", {"label": "Hijack"}, user="USTRANGER")
+    assert "Only the question's owner" in stranger["errors"]["label"]
+
+    assert change(f"merge:{ids[DISTINCT[1]]}", {"into": str(ids[DISTINCT[0]])}) == {}
+    assert themes(server, sender.team) == ["Slow setup", DISTINCT[2]]
+    (moved,) = rows(
+        server, "SELECT id FROM insight WHERE team_id=:t AND text=:x", t=sender.team, x=DISTINCT[1]
+    )
+    assert change(f"move:{ids[DISTINCT[0]]}", {"insight": str(moved["id"]), "to": "new"}) == {}
+    assert sorted(themes(server, sender.team)) == sorted(["Slow setup", DISTINCT[2], DISTINCT[1]])
+
+    before = len(slack.of("response_url"))
+    sender.command("status #1", user=owner)
+    reply = slack.wait_for("response_url", before + 1)[before].args
+    assert "*Themes:* 3" in json.dumps(reply["blocks"])

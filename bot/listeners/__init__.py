@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot import words
 from bot.app import Store
-from bot.listeners import cadence, commands, interviews, questions
+from bot.listeners import cadence, codebook, commands, interviews, questions
 from cadence import ids
 
 log = logging.getLogger("discovery")
@@ -29,6 +29,7 @@ def register_all(app: AsyncApp, store: Store) -> None:
     questions.register(app, store)
     interviews.register(app, store)
     cadence.register(app, store)
+    codebook.register(app, store)
 
     @app.error
     async def failed(error: Exception, context: AsyncBoltContext) -> None:

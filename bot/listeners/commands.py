@@ -14,6 +14,7 @@ from bot import charts, words
 from bot.app import Store
 from bot.blocks import section
 from bot.listeners.cadence import digest_channel, post_digest_now
+from bot.listeners.codebook import open_codebook
 from bot.listeners.interviews import open_plan, open_summary
 from bot.listeners.shared import overviews_for
 from bot.views import cadence as cadence_views
@@ -199,6 +200,12 @@ async def _digest(ask: Ask) -> None:
     await post_digest_now(ask.store, ask.client, ask.respond, ask.team_id, ask.user_id, channel)
 
 
+async def _themes(ask: Ask) -> None:
+    question, _ = await _pick(ask, "see the themes of")
+    if question is not None:
+        await open_codebook(ask.client, ask.store, ask.team_id, ask.trigger_id, question.id)
+
+
 SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
     "help": _help,
     "new": _new,
@@ -210,6 +217,7 @@ SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
     "plan": _plan,
     "settings": _settings,
     "digest": _digest,
+    "themes": _themes,
 }
 
 

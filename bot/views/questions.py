@@ -33,6 +33,7 @@ SATURATION_RULE = "saturation_rule"
 GUIDE_BUTTON = "show_guide"
 NEW_BUTTON = "new_question_button"
 LOG_BUTTON = "log_interview"
+THEMES_BUTTON = "show_themes"  # bot/views/codebook.py opens what it shows
 
 
 def segment_options() -> list[dict[str, Any]]:
@@ -235,11 +236,16 @@ def list_blocks(overviews: Sequence[Overview]) -> list[Block]:
     return head + _capped(lines, MESSAGE_BLOCKS - len(head))
 
 
+def _themes_button(question: Question) -> dict[str, Any]:
+    return button(words.plain("modals.themes_button"), THEMES_BUTTON, str(question.id))
+
+
 def status_blocks(overviews: Sequence[Overview]) -> list[Block]:
     blocks = []
     for o in overviews:
         segment = words.plain("segments.name", segment=o.question.segment)
-        blocks.append(section(words.say("questions.status", o=o, segment=segment)))
+        text = words.say("questions.status", o=o, segment=segment)
+        blocks.append(section(text, accessory=_themes_button(o.question)))
         for long in ("questions.hypothesis", "questions.conclusion"):
             blocks += [section(part) for part in long_sections(words.say(long, q=o.question))]
     return _capped(blocks, MESSAGE_BLOCKS)
@@ -260,7 +266,10 @@ def home_view(overviews: Sequence[Overview], command: str = "/discovery") -> dic
             "type": "home",
             "blocks": [*head, section(words.say("questions.none_yours", command=command))],
         }
-    lines = [section(words.say("home.question", o=o)) for o in overviews]
+    lines = [
+        section(words.say("home.question", o=o), accessory=_themes_button(o.question))
+        for o in overviews
+    ]
     return {"type": "home", "blocks": head + _capped(lines, VIEW_BLOCKS - len(head))}
 
 

@@ -1,0 +1,111 @@
+"""A question's codebook: `/discovery themes`, the Themes buttons, and rename, merge and move."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot.app import Store
+from bot.blocks import metadata, state_values
+from bot.listeners.shared import modal_errors
+from bot.views import codebook as views
+from bot.views.questions import THEMES_BUTTON
+from cadence import codebook, ids, interviews, questions
+from cadence.models import Question
+
+
+def _load(s: Session, team_id: str, question_id: int) -> tuple[Question, list] | None:
+    question = questions.get(s, team_id, question_id)
+    if question is None:
+        return None
+    return question, codebook.entries(s, team_id, question_id)
+
+
+async def open_codebook(
+    client: AsyncWebClient, store: Store, team_id: str, trigger_id: str, question_id: int
+) -> None:
+    found = await store.run(_load, team_id, question_id)
+    if found is not None:
+        await client.views_open(trigger_id=trigger_id, view=views.codebook_modal(*found))
+
+
+def _child(s: Session, team_id: str, kind: str, theme_id: int) -> dict[str, Any] | None:
+    """The small modal for one theme's menu choice, or None when the theme is gone."""
+    try:
+        theme = codebook.theme_of(s, team_id, theme_id)
+    except LookupError:
+        return None
+    themes = interviews.themes_of(s, team_id, theme.question_id)
+    if kind == "rename":
+        return views.rename_modal(theme)
+    if kind == "merge":
+        return views.merge_modal(theme, themes)
+    return views.move_modal(theme, codebook.insights_of_theme(s, team_id, theme.id), themes)
+
+
+def _change(s: Session, team_id: str, user: str, callback: str, view: dict) -> tuple:
+    """Apply a child modal's change; returns (errors, refreshed codebook)."""
+    values, meta = state_values(view), metadata(view)
+    theme_id, question_id = ids.number(meta.get("theme_id")), ids.number(meta.get("question_id"))
+    if callback == views.RENAME:
+        problem = codebook.check_label(values.get("label", ""))
+        if problem:
+            return {"label": problem}, None
+        codebook.rename(s, team_id, theme_id or 0, user, values["label"])
+    elif callback == views.MERGE:
+        codebook.merge(s, team_id, theme_id or 0, ids.number(values.get("into")) or 0, user)
+    else:
+        to = values.get("to", "")
+        target = None if to == interviews.NEW_THEME else (ids.number(to) or 0)
+        insight = ids.number(values.get("insight")) or 0
+        codebook.move(s, team_id, insight, target, user, datetime.now(UTC))
+    return {}, _load(s, team_id, question_id or 0)
+
+
+def register(app: AsyncApp, store: Store) -> None:
+    @app.action(THEMES_BUTTON)
+    async def themes_pressed(
+        ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        question_id = ids.number(action.get("value")) or 0
+        await open_codebook(client, store, context.team_id, body["trigger_id"], question_id)
+
+    @app.action(views.THEME_MENU)
+    async def theme_menu(
+        ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        chosen = (action.get("selected_option") or {}).get("value")
+        kind, _, theme = str(chosen).partition(":")
+        if kind not in ("rename", "merge", "move") or ids.number(theme) is None:
+            return
+        view = await store.run(_child, context.team_id, kind, ids.number(theme))
+        if view is not None:
+            await client.views_push(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(views.RENAME)
+    @app.view(views.MERGE)
+    @app.view(views.MOVE)
+    async def changed(
+        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        user, callback = body["user"]["id"], view.get("callback_id", "")
+        block = {views.RENAME: "label", views.MERGE: "into"}.get(callback, "to")
+        try:
+            problems, fresh = await store.run(_change, context.team_id, user, callback, view)
+        except codebook.NotCurator:
+            problems, fresh = {block: "not_curator"}, None
+        except LookupError:
+            problems, fresh = {block: "gone"}, None
+        if problems:
+            await ack(response_action="errors", errors=modal_errors(problems))
+            return
+        await ack()  # back to the codebook, which shows the change
+        root = view.get("root_view_id")
+        if fresh is not None and isinstance(root, str):
+            await client.views_update(view_id=root, view=views.codebook_modal(*fresh))
