@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from bot import config
+from bot import clock, config
 from bot.config import ConfigError, Settings
 
 
@@ -123,7 +123,7 @@ def cmd_tick(args: argparse.Namespace) -> None:
 
     settings = config.load(requests=False)
     engine = _engine(settings)
-    at = args.at or datetime.now(UTC)
+    at = args.at or clock.now()
     sent = asyncio.run(tick(web_client(settings), Store(engine), at))
     counts = "".join(f", {n} {kind}" for kind, n in sorted(sent.items()))
     print(f"tick at {at.isoformat()}: {sent.total()} sent{counts}")

@@ -11,7 +11,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
+from bot import clock
 from bot.app import Store
 from bot.channels import post_to_channel
 from bot.members import time_zones
@@ -186,7 +187,7 @@ def start(client: AsyncWebClient, store: Store) -> AsyncIOScheduler:
 
     async def job() -> None:
         if holding():
-            await tick(client, store, datetime.now(UTC))
+            await tick(client, store, clock.now())
 
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(job, "cron", second=0, coalesce=True, max_instances=1, misfire_grace_time=50)

@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
+from bot.sandbox.requests import SIGNING_SECRET, SlackSender, get
 from cadence.db import make_engine, migrate, normalize_database_url, session
-from tests.fake_slack import BOT_TOKEN, FakeSlack
-from tests.slack_requests import SIGNING_SECRET, SlackSender, get
 
 BIN = Path(sys.executable).parent / "discovery-bot"
 # The suite runs on SQLite, or on this PostgreSQL server when set (CI runs it both ways).

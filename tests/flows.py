@@ -6,9 +6,9 @@ import json
 
 import sqlalchemy as sa
 
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.requests import SlackSender, view_submission
 from tests.conftest import Server
-from tests.fake_slack import FakeSlack
-from tests.slack_requests import SlackSender, view_submission
 
 OWNER = "UOWNER"
 

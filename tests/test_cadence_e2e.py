@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.requests import SlackSender, block_action, view_submission
 from cadence import schedule, weeks
 from tests.conftest import BIN, Server, app_env, fresh_database, run_cli
-from tests.fake_slack import FakeSlack
 from tests.flows import block, log_interview, open_question, opened
-from tests.slack_requests import SlackSender, block_action, view_submission
 
 OPENED = "2026-09-01T12:00:00+00:00"
 NY, BERLIN, TOKYO, KOLKATA = "America/New_York", "Europe/Berlin", "Asia/Tokyo", "Asia/Kolkata"

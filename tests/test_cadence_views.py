@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
+from bot.sandbox.fake_slack import check_payload
 from bot.views import cadence as views
 from cadence import saturation, weeks
 from cadence.models import Question
 from cadence.questions import Overview
 from cadence.schedule import Digest, DigestEntry, OwnerMessage, Quote, ThemeInsights
-from tests.fake_slack import check_payload
 
 MON = date(2026, 11, 23)
 NOW = datetime(2026, 11, 27, 16, tzinfo=UTC)

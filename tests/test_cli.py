@@ -12,9 +12,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from bot.config import ConfigError, load
+from bot.sandbox.fake_slack import FakeSlack
 from cadence.db import is_current, make_engine, migrate
 from tests.conftest import BIN, app_env, run_cli
-from tests.fake_slack import FakeSlack
 
 COMMANDS = ["serve", "socket", "scheduler", "tick", "migrate", "demo"]
 

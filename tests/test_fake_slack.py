@@ -6,7 +6,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
-from tests.fake_slack import BOT_TOKEN, FakeSlack
+from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
 
 
 def client(fake: FakeSlack, token: str = BOT_TOKEN) -> WebClient:

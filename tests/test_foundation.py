@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.requests import SlackSender, get, sign
 from tests.conftest import Server, running_server
-from tests.fake_slack import FakeSlack
-from tests.slack_requests import SlackSender, get, sign
 
 
 def test_healthz_answers_when_the_database_does(server: Server) -> None:

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.requests import SlackSender
 from tests.conftest import Server
-from tests.fake_slack import FakeSlack
-from tests.slack_requests import SlackSender
 
 ACTIONS = [
     "log_interview",

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.requests import SlackSender, block_action, view_submission
 from tests.conftest import Server, running_server
-from tests.fake_slack import FakeSlack
 from tests.flows import ephemeral, open_question, opened, questions_of, rows
-from tests.slack_requests import SlackSender, block_action, view_submission
 
 
 @pytest.fixture

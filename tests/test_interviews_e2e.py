@@ -6,15 +6,15 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.conftest import Server
-from tests.fake_slack import FakeSlack
-from tests.flows import OWNER, block, ephemeral, log_interview, open_question, opened, rows
-from tests.slack_requests import (
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.requests import (
     SlackSender,
     block_action,
     message_shortcut,
     view_submission,
 )
+from tests.conftest import Server
+from tests.flows import OWNER, block, ephemeral, log_interview, open_question, opened, rows
 
 TZ = "Pacific/Kiritimati"  # UTC+14: "today" there is often not today in UTC
 

@@ -7,10 +7,10 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.requests import SlackSender, block_action, view_submission
 from tests.conftest import Server
-from tests.fake_slack import FakeSlack
 from tests.flows import OWNER, ephemeral, open_question, questions_of
-from tests.slack_requests import SlackSender, block_action, view_submission
 
 
 def test_new_opens_a_prefilled_modal_with_defaults(sender: SlackSender, slack: FakeSlack) -> None:

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.requests import SlackSender, block_action, view_submission
 from tests.conftest import Server
-from tests.fake_slack import FakeSlack
 from tests.flows import block, ephemeral, log_interview, open_question, opened
-from tests.slack_requests import SlackSender, block_action, view_submission
 
 # Four interviews with distinct themes, then bursts that only repeat them.
 BASE = [

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.requests import SlackSender, view_submission
 from tests.conftest import Server
-from tests.fake_slack import FakeSlack
 from tests.flows import block, log_interview, open_question, opened, rows
-from tests.slack_requests import SlackSender, view_submission
 
 
 @pytest.fixture

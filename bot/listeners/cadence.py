@@ -4,13 +4,12 @@ and the digest on demand."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import words
+from bot import clock, words
 from bot.app import Store
 from bot.blocks import section, state_values
 from bot.channels import post_to_channel
@@ -38,7 +37,7 @@ async def skip_week(
         return
     question_id, week = parsed
     user = body["user"]["id"]
-    today = weeks.local_today(datetime.now(UTC), await time_zone(client, store, team_id, user))
+    today = weeks.local_today(clock.now(), await time_zone(client, store, team_id, user))
     try:
         question = await store.run(schedule.skip, team_id, question_id, user, week, today)
     except LookupError:
@@ -103,7 +102,7 @@ async def post_digest_now(
     channel: str,
 ) -> None:
     tz = await time_zone(client, store, team_id, user)
-    digest = await store.run(schedule.digest_now, team_id, channel, datetime.now(UTC), tz)
+    digest = await store.run(schedule.digest_now, team_id, channel, clock.now(), tz)
     if digest is None:
         reply = words.say("cadence.digest_none", channel=channel)
         await respond(text=reply, blocks=[section(reply)], response_type="ephemeral")
@@ -139,7 +138,7 @@ async def flag_pressed(
         await answer(respond, words.say("questions.not_open", q=question))
     elif kind == views.CLOSE_ANSWERED:
         # Saturation does not depend on time zones: no users.info before the trigger expires.
-        now = datetime.now(UTC)
+        now = clock.now()
         (overview,) = await store.run(questions.overviews, team_id, [question], now, {})
         saturated = overview.saturation.state is saturation.State.SATURATED
         conclusion = words.plain("cadence.saturated_conclusion", o=overview) if saturated else ""

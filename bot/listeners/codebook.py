@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
+from bot import clock
 from bot.app import Store
 from bot.blocks import metadata, state_values
 from bot.listeners.shared import modal_errors
@@ -62,7 +62,7 @@ def _change(s: Session, team_id: str, user: str, callback: str, view: dict) -> t
         to = values.get("to", "")
         target = None if to == interviews.NEW_THEME else (ids.number(to) or 0)
         insight = ids.number(values.get("insight")) or 0
-        codebook.move(s, team_id, insight, target, user, datetime.now(UTC))
+        codebook.move(s, team_id, insight, target, user, clock.now())
     return {}, _load(s, team_id, question_id or 0)
 
 

@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot import words
+from bot import clock, words
 from bot.app import Store
 from bot.blocks import metadata, section, state_values, submission_key
 from bot.listeners.shared import answer, each, modal_errors, overviews_for, publish_home, time_zone
@@ -51,7 +51,7 @@ async def open_summary(
         return
     view = ui.summary_modal(
         open_questions,
-        interviews.default_held_on(interview, datetime.now(UTC), tz),
+        interviews.default_held_on(interview, clock.now(), tz),
         question_id=question_id,
         interview=interview,
         insights=insights,
@@ -103,7 +103,7 @@ def register(app: AsyncApp, store: Store) -> None:
     async def summary_submitted(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        team, user, now = context.team_id, body["user"]["id"], datetime.now(UTC)
+        team, user, now = context.team_id, body["user"]["id"], clock.now()
         summary = ui.read_summary(state_values(view))
         editing = ids.number(metadata(view).get("interview_id"))
         key = None if editing else submission_key(view)
@@ -152,7 +152,7 @@ def register(app: AsyncApp, store: Store) -> None:
         interview_id = ids.number(metadata(view).get("interview_id")) or 0
         choices = ui.read_choices(state_values(view))
         try:
-            await store.run(interviews.recode, team, interview_id, choices, user, datetime.now(UTC))
+            await store.run(interviews.recode, team, interview_id, choices, user, clock.now())
         except (interviews.NotAllowed, LookupError):
             await ack()
             return
@@ -171,7 +171,7 @@ def register(app: AsyncApp, store: Store) -> None:
     async def plan_submitted(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        values, now = state_values(view), datetime.now(UTC)
+        values, now = state_values(view), clock.now()
         problems = interviews.check_plan(values.get("question", ""), values.get("when", ""), now)
         if problems:
             await ack(response_action="errors", errors=modal_errors(problems))

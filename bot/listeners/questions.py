@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import words
+from bot import clock, words
 from bot.app import Store
 from bot.blocks import metadata, section, state_values, submission_key
 from bot.listeners.shared import each, modal_errors, overviews_for, publish_home
@@ -44,7 +42,7 @@ def register(app: AsyncApp, store: Store) -> None:
         key = submission_key(view)
         try:
             question = await store.run(
-                questions.create, context.team_id, draft, creator, datetime.now(UTC), key
+                questions.create, context.team_id, draft, creator, clock.now(), key
             )
         except sa.exc.IntegrityError:  # the same modal, submitted twice at once: stored once
             await ack()
@@ -78,7 +76,7 @@ def register(app: AsyncApp, store: Store) -> None:
                 user,
                 Status(values["outcome"]),
                 values.get("conclusion", ""),
-                datetime.now(UTC),
+                clock.now(),
             )
         except questions.NotOwner:
             await ack(response_action="errors", errors=modal_errors({"outcome": "not_owner"}))
@@ -113,7 +111,7 @@ def register(app: AsyncApp, store: Store) -> None:
         question_id = ids.number(metadata(view).get("question_id")) or 0
         try:
             question = await store.run(
-                questions.set_rule, context.team_id, question_id, user, rule, datetime.now(UTC)
+                questions.set_rule, context.team_id, question_id, user, rule, clock.now()
             )
         except LookupError:
             await ack(response_action="errors", errors=modal_errors({"preset": "gone"}))
@@ -152,5 +150,5 @@ def register(app: AsyncApp, store: Store) -> None:
             return
         # Slack retries an event it thinks was not answered: each event_id is handled once.
         key = (context.team_id, "event", str(body.get("event_id", ""))[:64], "")
-        if await store.run(deliveries.claim, key, datetime.now(UTC)):
+        if await store.run(deliveries.claim, key, clock.now()):
             await publish_home(client, store, context.team_id, user)

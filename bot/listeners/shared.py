@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Sequence
-from datetime import UTC, datetime
 
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import words
+from bot import clock, words
 from bot.app import Store
 from bot.blocks import section
 from bot.members import time_zones
@@ -22,14 +21,14 @@ log = logging.getLogger("discovery")
 
 
 async def time_zone(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> str:
-    return (await time_zones(client, store, team_id, [user_id], datetime.now(UTC)))[user_id]
+    return (await time_zones(client, store, team_id, [user_id], clock.now()))[user_id]
 
 
 async def overviews_for(
     client: AsyncWebClient, store: Store, team_id: str, chosen: Sequence[Question]
 ) -> list[Overview]:
     """Progress of questions, each counted in its owner's week."""
-    now = datetime.now(UTC)
+    now = clock.now()
     zones = await time_zones(client, store, team_id, {q.owner_id for q in chosen}, now)
     return await store.run(questions.overviews, team_id, chosen, now, zones)
 
