@@ -140,10 +140,11 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
     print("database schema is up to date")
 
 
-def cmd_demo(_args: argparse.Namespace) -> None:
+def cmd_demo(args: argparse.Namespace) -> None:
     from bot.demo import run
 
-    run(sys.stdout)
+    database = config.load(bot=False, requests=False).database_url if args.database else None
+    run(sys.stdout, database)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -199,11 +200,19 @@ def parser() -> argparse.ArgumentParser:
         description="Apply the Alembic migrations to $DATABASE_URL.",
     ).set_defaults(func=cmd_migrate)
 
-    sub.add_parser(
+    demo = sub.add_parser(
         "demo",
         help="try the app in the terminal, no Slack needed",
-        description="Walk through a week of discovery against a throwaway database.",
-    ).set_defaults(func=cmd_demo)
+        description="Play three weeks of a sample team through the real app against a Slack "
+        "fake on a virtual clock: questions, interviews, reminders, nudges, digests, a "
+        "follow-up and a saturation flag, printed as each person would see them.",
+    )
+    demo.add_argument(
+        "--database",
+        action="store_true",
+        help="play into $DATABASE_URL instead of a throwaway SQLite file",
+    )
+    demo.set_defaults(func=cmd_demo)
     return p
 
 

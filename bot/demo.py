@@ -1,108 +1,322 @@
-"""`discovery-bot demo`: three weeks of discovery on one question, in a throwaway database,
-printed as the app would say it in Slack. The same core and templates; no Slack needed."""
+"""`discovery-bot demo`: three weeks of a sample team, played on a virtual clock through the
+real server, the real handlers and the real `tick`, against the app's own Slack fake. Every
+message is printed as the person who gets it would see it, at their local time.
+
+Two owners in different zones: Maya (Berlin) runs a burst of three interviews a week on why
+trials stall until the question saturates; Dev (New York) falls behind on his and plans one.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import tempfile
-from datetime import UTC, datetime, timedelta
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from bot import words
-from cadence import interviews, questions
-from cadence.db import make_engine, migrate, session
-from cadence.matching import default_matcher
-from cadence.weeks import week_start
+import sqlalchemy as sa
+from rich.console import Console
+from rich.markup import escape
 
-TEAM, OWNER = "TDEMO", "UDEMO"
-NAMES = {OWNER: "@maya"}
-# Nine interviews (three bursts of three), oldest first: new themes early, the same later.
-SCRIPT = [
-    [
-        "Setup takes more than a week before the team sees value",
-        "Admins don't know which integrations to connect first",
-    ],
-    [
-        "Importing our old spreadsheets was the hardest part",
-        "Setup takes more than a week before the team sees any value",
-    ],
-    [
-        "The trial died when our internal champion was on holiday",
-        "Per-seat pricing stops them from inviting colleagues",
-    ],
-    [
-        "Security won't approve it without single sign-on",
-        "Importing old spreadsheets was the hardest part",
-    ],
-    [
-        "Admins don't know which integrations to connect first",
-        "Per-seat pricing stops them inviting colleagues",
-    ],
-    [
-        "Setup takes more than a week before the team sees value",
-        "Nobody watches the onboarding video",
-    ],
+from bot import clock, words
+from bot.app import Store, build_app, web_client
+from bot.config import Settings
+from bot.sandbox.fake_slack import BOT_TOKEN, Call, FakeSlack
+from bot.sandbox.requests import SIGNING_SECRET, SlackSender, view_submission
+from bot.scheduler import tick
+from bot.server import asgi_app
+from cadence.db import make_engine, migrate
+from cadence.weeks import week_start, zone
+
+TEAM = "TDEMO"
+MAYA, DEV = "UMAYA", "UDEV"
+PEOPLE = {MAYA: ("@maya", "Europe/Berlin"), DEV: ("@dev", "America/New_York")}
+CHANNEL, CHANNEL_NAME = "CPRODUCT", "#product-discovery"
+WEEKS = 3
+
+# Maya's nine interviews (Tuesday to Thursday, three weeks): new themes early, then the same.
+MAYA_INTERVIEWS = [
+    ["Setup takes more than a week before the team sees value",
+     "Admins don't know which integrations to connect first"],
+    ["Importing our old spreadsheets was the hardest part",
+     "Setup takes more than a week before the team sees any value"],
+    ["The trial died when our internal champion was on holiday",
+     "Per-seat pricing stops them from inviting colleagues"],
+    ["Security won't approve it without single sign-on",
+     "Importing old spreadsheets was the hardest part"],
+    ["Admins don't know which integrations to connect first",
+     "Per-seat pricing stops them inviting colleagues"],
+    ["Setup takes more than a week before the team sees value",
+     "Nobody watches the onboarding video"],
     ["The trial died when the internal champion was on holiday"],
-    [
-        "Security won't approve it without single sign-on",
-        "Importing old spreadsheets was the hardest part",
-    ],
-    [
-        "Setup takes more than a week before the team sees value",
-        "Per-seat pricing stops them from inviting colleagues",
-    ],
+    ["Security won't approve it without single sign-on",
+     "Importing old spreadsheets was the hardest part"],
+    ["Setup takes more than a week before the team sees value",
+     "Per-seat pricing stops them from inviting colleagues"],
+]  # fmt: skip
+DEV_INTERVIEWS = [
+    "Finance closes the books in a spreadsheet the ERP can't read",
+    "Switching tools is blocked by the annual contract",
+    "They want approvals in Slack, not in another inbox",
+]
+QUOTES = [
+    "I gave up on day three <!channel>",
+    "",
+    "We'd pay double for SSO",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
 ]
 
 
-def _plain(mrkdwn: str) -> str:
-    """Slack's markup as a terminal shows it."""
-    text = re.sub(r"<@(\w+)>", lambda m: NAMES.get(m.group(1), "@" + m.group(1)), mrkdwn)
-    text = re.sub(r"<#\w+>", "#product-discovery", text)
+@dataclass
+class Demo:
+    out: Console
+    fake: FakeSlack
+    sender: SlackSender
+    store: Store
+    settings: Settings
+    now: datetime
+    shown: int = 0
+    homes: set[str] = field(default_factory=set)
+    used: set[str] = field(default_factory=set)  # modals already filled
+    png: Path | None = None
+
+    # -- acting as people in Slack ----------------------------------------------------------
+    def command(self, user: str, text: str) -> None:
+        self.out.print(f"[dim]{self._when(user)}[/] [bold]{PEOPLE[user][0]}[/] types "
+                       f"[cyan]/discovery {escape(text)}[/]")  # fmt: skip
+        self.sender.command(text, user=user, channel=CHANNEL)
+
+    def modal(self, user: str, answers: dict[str, Any], callback: str) -> dict:
+        """Fill the modal `callback` last opened for `user` and submit it."""
+        call = self.fake.wait_where(
+            "views.open",
+            lambda a: a["view"]["callback_id"] == callback and a["trigger_id"] not in self.used,
+        )
+        self.used.add(call.args["trigger_id"])
+        view = {**call.args["view"], "id": f"V{len(self.used)}"}
+        reply = self.sender.interaction(view_submission(view, answers, user=user, team=TEAM))
+        answer = reply.json() if reply.body else {}
+        if answer.get("response_action") == "update":  # the coding step: keep the suggestions
+            step = {**answer["view"], "id": f"VC{len(self.used)}"}
+            self._print(Call("views.update", {"view": step}))
+            self.sender.interaction(view_submission(step, {}, user=user, team=TEAM))
+        return answer
+
+    def press(self, user: str, button: dict, message: dict | None = None) -> None:
+        self.out.print(f"[dim]{self._when(user)}[/] [bold]{PEOPLE[user][0]}[/] presses "
+                       f"[reverse] {escape(button['text']['text'])} [/]")  # fmt: skip
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A1",
+            "trigger_id": f"trigger.press.{len(self.used)}.{time.monotonic_ns()}",
+            "actions": [{**button, "block_id": "b"}],
+            **({"message": message, "channel": {"id": message["channel"]}} if message else {}),
+        }
+        self.sender.interaction(payload)
+
+    def settle(self, method: str, user: str, words_: str = "") -> None:
+        """Wait for the call that ends what the last request started (`method` for `user`,
+        with `words_` in its text), then print everything that came."""
+
+        def ended(args: dict[str, Any]) -> bool:
+            target = args.get("channel") or args.get("user_id") or args.get("channel_id")
+            return target in (user, "D" + user) and words_ in str(args.get("text", ""))
+
+        with contextlib.suppress(AssertionError):
+            self.fake.wait_where(method, ended, timeout=10, after=self.shown)
+        self.show()
+
+    async def tick(self) -> None:
+        await tick(web_client(self.settings), self.store, self.now)
+        self.show()
+
+    # -- printing what Slack would show -------------------------------------------------------
+    def show(self) -> None:
+        calls = self.fake.calls[self.shown :]
+        self.shown += len(calls)
+        for call in calls:
+            self._print(call)
+
+    def _when(self, user: str | None) -> str:
+        tz = PEOPLE.get(user or "", ("", "UTC"))[1]
+        local = self.now.astimezone(zone(tz))
+        return local.strftime("%a %b %-d %H:%M ") + (tz.split("/")[-1].replace("_", " "))
+
+    def _print(self, call: Call) -> None:
+        args = call.args
+        if call.method == "chat.postMessage":
+            to = args["channel"]
+            who = PEOPLE[to][0] if to in PEOPLE else CHANNEL_NAME
+            self._message(f"→ {who}", to if to in PEOPLE else MAYA, args)
+        elif call.method == "chat.update":
+            self._message("✎ the message changes", None, args)
+        elif call.method == "response_url":
+            self._message("↳ only you can see this", None, args)
+        elif call.method == "views.publish" and args["user_id"] not in self.homes:
+            self.homes.add(args["user_id"])
+            self._message(
+                f"⌂ Home tab of {PEOPLE[args['user_id']][0]}", args["user_id"], args["view"]
+            )
+        elif call.method in ("views.open", "views.push", "views.update"):
+            view = args["view"]
+            fields = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+            self.out.print(f"   [magenta]⧉ modal “{escape(view['title']['text'])}”[/] "
+                           f"[dim]{escape(' · '.join(fields[:8]))}[/]")  # fmt: skip
+        elif call.method == "upload":
+            self.png = Path.cwd() / "discovery-demo-learning-curve.png"
+            self.png.write_bytes(args["data"])
+        elif call.method == "files.completeUploadExternal":
+            self.out.print(f"   [magenta]📎 learning-curve.png[/] in the DM, saved as {self.png}")
+
+    def _message(self, title: str, user: str | None, args: dict[str, Any]) -> None:
+        self.out.print(f"\n[dim]{self._when(user)}[/] [bold green]{escape(title)}[/]")
+        for block in args.get("blocks") or [{"type": "section", "text": {"text": args["text"]}}]:
+            self.out.print(_block(block), soft_wrap=True)
+
+
+def _mrkdwn(text: str) -> str:
+    """Slack's mrkdwn as rich markup: bold, italics, code, mentions, links."""
+    text = escape(text)
+    text = re.sub(r"<@(\w+)>", lambda m: PEOPLE.get(m.group(1), ("@" + m.group(1),))[0], text)
+    text = re.sub(r"<#\w+>", CHANNEL_NAME, text)
+    text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"[underline]\2[/]", text)
+    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"[bold]\1[/bold]", text)
+    text = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"[italic]\1[/italic]", text)
+    text = re.sub(r"`([^`\n]+)`", r"[cyan]\1[/cyan]", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def run(out: TextIO, now: datetime | None = None) -> None:
-    now = now or datetime.now(UTC)
-    say = lambda line="": out.write(line + "\n")  # noqa: E731
+def _block(block: dict[str, Any]) -> str:
+    kind = block.get("type")
+    if kind == "header":
+        return f"   [bold underline]{escape(block['text']['text'])}[/]"
+    if kind == "divider":
+        return "   [dim]" + "─" * 40 + "[/]"
+    if kind == "context":
+        text = " ".join(_mrkdwn(e.get("text", "")) for e in block["elements"])
+        return "   [dim]" + text.replace("\n", "\n   ") + "[/]"
+    if kind == "actions":
+        return "   " + " ".join(
+            f"[reverse] {escape(e['text']['text'])} [/]" for e in block["elements"] if "text" in e
+        )
+    text = "   " + _mrkdwn(block.get("text", {}).get("text", "")).replace("\n", "\n   ")
+    accessory = block.get("accessory") or {}
+    return text + (
+        f"  [reverse] {escape(accessory['text']['text'])} [/]" if "text" in accessory else ""
+    )
+
+
+@contextlib.contextmanager
+def _server(settings: Settings, engine: sa.Engine) -> Iterator[str]:
+    """The real ASGI app on a loopback port, in a thread of this process."""
+    import uvicorn
+
+    app, _identity = build_app(settings, engine)
+    config = uvicorn.Config(
+        asgi_app(app, engine), host="127.0.0.1", port=0, log_level="error", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)  # waiting for the socket, not for a schedule
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def run(out: TextIO, database: str | None = None, today: date | None = None) -> None:
+    console = Console(file=out, highlight=False, width=100)
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'demo.db'}")
+        url = database or f"sqlite:///{Path(tmp) / 'demo.db'}"
+        engine = make_engine(url)
         migrate(engine)
-        with session(engine) as s:
-            say("Discovery Cadence demo: a throwaway workspace, no Slack.\n")
-            say("$ /discovery new Why do trials stall before the team sees value?")
-            draft = questions.Draft(
-                "Why do trials stall before the team sees value?",
-                "Setup is too slow for a busy admin.",
-                "recent_signups",
-                OWNER,
-                "CDEMO",
-            )
-            q = questions.create(s, TEAM, draft, OWNER, now)
-            segment = words.plain("segments.name", segment=q.segment)
-            say(_plain(words.say("questions.created", q=q, segment=segment)) + "\n")
+        fake = FakeSlack().start()
+        fake.time_zones.update({user: tz for user, (_, tz) in PEOPLE.items()})
+        settings = Settings(BOT_TOKEN, SIGNING_SECRET, "", fake.api_url, url, 0)
+        # Three full weeks that ended before today: every date is in the simulated past.
+        monday = week_start(today or datetime.now(UTC).date()) - timedelta(weeks=WEEKS)
+        start = datetime.combine(monday, datetime.min.time(), UTC) - timedelta(hours=6)
+        try:
+            with _server(settings, engine) as app_url:
+                sender = SlackSender(app_url, fake.response_url, team=TEAM)
+                demo = Demo(console, fake, sender, Store(engine), settings, start)
+                clock.use(lambda: demo.now)
+                console.print(words.plain("demo.intro"), highlight=False)
+                asyncio.run(_play(demo))
+        finally:
+            clock.use(lambda: datetime.now(UTC))
+            fake.stop()
+            engine.dispose()
+    console.print(words.plain("demo.outro"))
 
-            monday = week_start(now.date()) - timedelta(weeks=2)
-            matcher = default_matcher()
-            for n, lines in enumerate(SCRIPT):
-                held = monday + timedelta(weeks=n // 3, days=n % 3)
-                summary = interviews.Summary(str(q.id), held.isoformat(), f"Customer {n + 1}")
-                interview = interviews.save(s, TEAM, summary, OWNER, now)
-                coding = interviews.code_insights(s, TEAM, interview, lines, matcher, now)
-                new = interviews.new_themes(s, TEAM, interview)
-                line = words.say(
-                    "interviews.demo_line",
-                    held=held,
-                    number=n + 1,
-                    insights=len(coding.insights),
-                    new_themes=new,
-                )
-                say(_plain(line))
 
-            say("\n$ /discovery status #1")
-            (overview,) = questions.overviews(s, TEAM, [q], now, {OWNER: "UTC"})
-            say(_plain(words.say("questions.status", o=overview, segment=segment)))
-            say(_plain(words.say("questions.hypothesis", q=q)))
-            say("\n$ /discovery guide #1")
-            say(_plain(words.say("guide.questions", segment=q.segment)))
-            say("\nConnect a real workspace: see README.md, 'Connect a real workspace'.")
+async def _play(demo: Demo) -> None:
+    maya = iter(zip(MAYA_INTERVIEWS, QUOTES, strict=True))
+    dev = iter(DEV_INTERVIEWS)
+    # Sunday evening before the first week: the two questions are opened.
+    demo.command(MAYA, "new Why do trials stall before the team sees value?")
+    demo.modal(
+        MAYA, {"segment": "recent_signups", "hypothesis": "Setup is too slow."}, "new_question"
+    )
+    demo.settle("views.publish", MAYA)
+    demo.command(DEV, "new What makes finance teams switch invoicing tools?")
+    demo.modal(DEV, {"segment": "competitor_advocates"}, "new_question")
+    demo.settle("views.publish", DEV)
+    first = demo.now.date() + timedelta(days=1)
+    end = datetime.combine(first + timedelta(weeks=WEEKS), datetime.min.time(), UTC)
+    while demo.now < end - timedelta(hours=4):  # until Sunday evening of the third week
+        demo.now = demo.now.replace(minute=0) + timedelta(hours=1)
+        day, hour, today = (demo.now.date() - first).days, demo.now.hour, demo.now.date()
+        if hour == 0:
+            demo.out.rule(f"[bold]{demo.now.strftime('%A %b %-d')}[/]", style="dim")
+        if today.weekday() in (1, 2, 3) and hour == 13:  # Maya logs one a day, after lunch
+            lines, quote = next(maya)
+            demo.command(MAYA, "log #1")
+            answers = {"insights": "\n".join(lines), "quote": quote, "held_on": today.isoformat()}
+            demo.modal(MAYA, answers, "interview_summary")
+            demo.settle("chat.postMessage", MAYA, "Interview logged")
+        if today.weekday() == 1 and hour == 16 and day < 14:  # Dev logs one on Tuesdays
+            demo.command(DEV, "log #2")
+            answers = {"insights": next(dev), "held_on": today.isoformat()}
+            demo.modal(DEV, answers, "interview_summary")
+            demo.settle("chat.postMessage", DEV, "Interview logged")
+        if day == 1 and hour == 15:  # and plans one for Wednesday, 14:00 his time
+            demo.command(DEV, "plan #2")
+            when = datetime.combine(today + timedelta(days=1), datetime.min.time())
+            when = when.replace(hour=14, tzinfo=zone("America/New_York"))
+            answers = {"interviewee": "Ana at Acme", "when": int(when.timestamp())}
+            demo.modal(DEV, answers, "plan_interview")
+            demo.settle("chat.postMessage", DEV, "Planned")
+        await demo.tick()
+        follow_up = next(
+            (
+                c
+                for c in demo.fake.of("chat.postMessage")
+                if "How did it go?" in c.args["text"] and not c.args.get("_done")
+            ),
+            None,
+        )
+        if follow_up is not None:
+            follow_up.args["_done"] = True
+            demo.press(DEV, follow_up.args["blocks"][1]["elements"][0])
+            demo.modal(DEV, {"insights": next(dev)}, "interview_summary")
+            demo.settle("chat.postMessage", DEV, "Interview logged")
+    demo.command(MAYA, "status #1")
+    demo.settle("files.completeUploadExternal", MAYA)

@@ -120,6 +120,25 @@ def test_demo_runs_without_slack_or_settings(tmp_path) -> None:
         [str(BIN), "demo"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    assert "Question *#1* is open" in result.stdout
-    assert "saturated at 6+3" in result.stdout
-    assert list(tmp_path.iterdir()) == []  # it leaves nothing behind
+    out = result.stdout
+    for kind in (
+        "Question #1 is open",  # the question, opened through the modal
+        "⌂ Home tab of @maya",
+        "A new week of discovery",  # Monday's reminder
+        "Halfway through the week",  # Thursday's nudge
+        "modal “Interview summary”",
+        "modal “Code the insights”",  # the coding step
+        "Interview logged",
+        "Planned: an interview with Ana",
+        "How did it go?",  # the follow-up
+        "→ #product-discovery",  # Friday's digest
+        "Discovery digest · week of",
+        "is saturated at 6+3",  # the flag
+        "Close as answered",
+        "only you can see this",  # the status
+    ):
+        assert kind in out, kind
+    assert "*#1*" not in out and "<@U" not in out  # rendered, not raw mrkdwn
+    # Only the learning curve is left behind, as a PNG.
+    (png,) = tmp_path.iterdir()
+    assert png.read_bytes().startswith(b"\x89PNG")

@@ -123,12 +123,17 @@ class FakeSlack:
         return found
 
     def wait_where(
-        self, method: str, where: Callable[[dict[str, Any]], bool], timeout: float = 10.0
+        self,
+        method: str,
+        where: Callable[[dict[str, Any]], bool],
+        timeout: float = 10.0,
+        after: int = 0,
     ) -> Call:
-        """Block until a call of `method` whose args `where` accepts arrived; the first one."""
+        """Block until a call of `method` whose args `where` accepts arrived (the `after`-th
+        call or later); the first one."""
 
         def found() -> list[Call]:
-            return [c for c in self.calls if c.method == method and where(c.args)]
+            return [c for c in self.calls[after:] if c.method == method and where(c.args)]
 
         with self._cond:
             ok = self._cond.wait_for(lambda: bool(found()), timeout)
@@ -315,7 +320,7 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
             if self.path.startswith("/upload/"):
-                fake._record(Call("upload", {"path": self.path, "bytes": len(body)}))
+                fake._record(Call("upload", {"path": self.path, "bytes": len(body), "data": body}))
                 return self._send(200, {"ok": True})
             path, _, query = self.path.partition("?")
             args = {**dict(parse_qsl(query)), **_decode(self.headers.get("Content-Type", ""), body)}
