@@ -46,6 +46,14 @@ def questions_of(server: Server, team: str) -> list[dict]:
         return [dict(r._mapping) for r in rows]
 
 
+def dm(slack: FakeSlack, user: str, containing: str) -> dict:
+    """The DM to `user` with `containing` in its text, waited for: work of earlier tests may
+    still be arriving, so an assertion names the message it means, never "the last one"."""
+    return slack.wait_where(
+        "chat.postMessage", lambda a: a["channel"] == user and containing in a["text"]
+    ).args
+
+
 def ephemeral(slack: FakeSlack, count: int = 1) -> str:
     call = slack.wait_for("response_url", count)[count - 1]
     assert call.args["response_type"] == "ephemeral"

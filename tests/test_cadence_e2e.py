@@ -231,11 +231,11 @@ def test_settings_move_the_reminder_and_turn_the_nudge_off(
     bad = view_submission(view, {"time": "25:00"}, user=owner, team=sender.team)
     assert sender.interaction(bad).json()["errors"].keys() == {"time"}
     answers = {"day": "2", "time": "07:30", "nudge": "off"}
-    posted = len(slack.of("chat.postMessage"))
     reply = sender.interaction(view_submission(view, answers, user=owner, team=sender.team))
     assert reply.status == 200 and not reply.body
-    saved = slack.wait_for("chat.postMessage", posted + 1)[posted]
-    assert saved.args["channel"] == owner
+    saved = slack.wait_where(
+        "chat.postMessage", lambda a: a["channel"] == owner and "Saved" in a["text"]
+    )
     assert (
         "*Wednesdays at 07:30*" in saved.args["text"] and "no mid-week nudge" in saved.args["text"]
     )

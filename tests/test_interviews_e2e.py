@@ -14,7 +14,7 @@ from bot.sandbox.requests import (
     view_submission,
 )
 from tests.conftest import Server
-from tests.flows import OWNER, block, ephemeral, log_interview, open_question, opened, rows
+from tests.flows import OWNER, block, dm, ephemeral, log_interview, open_question, opened, rows
 
 TZ = "Pacific/Kiritimati"  # UTC+14: "today" there is often not today in UTC
 
@@ -77,9 +77,7 @@ def test_first_interview_makes_each_insight_a_theme_without_a_second_step(
     assert interview["interviewee"] == "Acme Corp"
     assert interview["segment"] == "recent_signups"  # the question's
     assert interview["quote"] == "It feels like I wasted an hour"
-    dm = slack.wait_for("chat.postMessage", 2)[-1].args
-    assert dm["channel"] == OWNER
-    assert "*1/3* this week · 2 insights · 2 new themes" in dm["text"]
+    dm(slack, OWNER, "*1/3* this week · 2 insights · 2 new themes")
     # The owner's Home tab follows (after the one published when the question opened, which
     # may arrive last: both are sent after their modal closed).
     homes = [json.dumps(c.args["view"]) for c in slack.wait_for("views.publish", 2)]
@@ -139,8 +137,7 @@ def test_second_interview_asks_to_code_with_the_near_duplicate_preselected(
         "text": "Finance needs an invoice, not a credit card",
         "name": "Per-seat pricing stops them from inviting colleagues",
     }
-    dm = slack.wait_for("chat.postMessage", 3)[-1].args
-    assert "*2/3* this week · 2 insights · 0 new themes" in dm["text"]
+    dm(slack, OWNER, "*2/3* this week · 2 insights · 0 new themes")
 
 
 def test_closing_the_coding_step_keeps_the_suggestions(
@@ -159,7 +156,7 @@ def test_closing_the_coding_step_keeps_the_suggestions(
     }
     assert sender.interaction(closed).status == 200
     assert themes_of(server, sender.team) == ["Setup is slow", "SSO is required"]
-    assert "1 new theme" in slack.wait_for("chat.postMessage", 3)[-1].args["text"]
+    dm(slack, OWNER, "insights · 1 new theme")
 
 
 def test_summary_validation_names_the_block_to_fix(
@@ -236,9 +233,7 @@ def test_planned_interview_gets_one_follow_up_through_tick(
         view, {"when": int(planned.timestamp()), "interviewee": "Ada"}, user=OWNER, team=sender.team
     )
     assert sender.interaction(payload).status == 200
-    assert (
-        "Planned: an interview with Ada" in slack.wait_for("chat.postMessage", 2)[-1].args["text"]
-    )
+    dm(slack, OWNER, "Planned: an interview with Ada")
 
     def follow_ups() -> list:
         return [c for c in slack.of("chat.postMessage") if "How did it go?" in c.args["text"]]
@@ -252,9 +247,9 @@ def test_planned_interview_gets_one_follow_up_through_tick(
     assert follow_ups() == []
     server.tick((planned + timedelta(minutes=62)).isoformat())
     server.tick((planned + timedelta(minutes=63)).isoformat())
-    (dm,) = follow_ups()
-    assert dm.args["channel"] == OWNER and "*Ada*" in dm.args["text"]
-    button = dm.args["blocks"][1]["elements"][0]
+    (follow_up,) = follow_ups()
+    assert follow_up.args["channel"] == OWNER and "*Ada*" in follow_up.args["text"]
+    button = follow_up.args["blocks"][1]["elements"][0]
 
     before = len(slack.of("views.open"))
     sender.interaction(

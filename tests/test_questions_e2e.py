@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import SlackSender, block_action, view_submission
 from tests.conftest import Server
-from tests.flows import OWNER, ephemeral, open_question, questions_of
+from tests.flows import OWNER, dm, ephemeral, open_question, questions_of
 
 
 def test_new_opens_a_prefilled_modal_with_defaults(sender: SlackSender, slack: FakeSlack) -> None:
@@ -46,10 +46,8 @@ def test_new_question_is_stored_and_confirmed_to_the_owner(
         "CPRODUCT",
     )
     assert (q["segment"], q["weekly_target"], q["status"]) == ("recent_signups", 3, "open")
-    dm = slack.wait_for("chat.postMessage")[0].args
-    assert dm["channel"] == OWNER
-    assert "#1" in dm["text"]
-    buttons = [e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    created = dm(slack, OWNER, "Question *#1* is open")
+    buttons = [e for b in created["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert buttons[0]["action_id"] == "show_guide"
     assert buttons[0]["value"] == str(q["id"])
     slack.wait_for("views.publish")  # the owner's Home tab follows
@@ -84,8 +82,8 @@ def test_someone_else_can_be_made_owner(
     open_question(sender, slack, "Who churns in month two?", user="UPM", answers={"owner": "UDEV"})
     (q,) = questions_of(server, sender.team)
     assert (q["owner_id"], q["created_by"]) == ("UDEV", "UPM")
-    dms = slack.wait_for("chat.postMessage", 2)
-    assert {c.args["channel"] for c in dms} == {"UDEV", "UPM"}
+    for user in ("UDEV", "UPM"):
+        dm(slack, user, "Question *#1* is open")
 
 
 def test_list_shows_every_open_question_with_progress(
@@ -291,8 +289,7 @@ def test_a_rate_limited_send_is_retried_after_retry_after(
 ) -> None:
     slack.fail("chat.postMessage", status=429, retry_after=1)
     open_question(sender, slack, "Why do trials stall?")
-    dm = slack.wait_for("chat.postMessage")[0]
-    assert "#1" in dm.args["text"]
+    dm(slack, OWNER, "Question *#1* is open")
     assert "chat.postMessage:failed" in slack.methods()
 
 

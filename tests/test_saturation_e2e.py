@@ -139,8 +139,10 @@ def test_changing_the_rule_recomputes_and_flags_only_a_new_saturation(
     answers = {"preset": "burst", "threshold": "30"}
     reply = sender.interaction(view_submission(view, answers, user=owner, team=sender.team))
     assert reply.status == 200 and not reply.body
-    saved = [c for c in slack.wait_for("chat.postMessage") if "Saturation rule" in c.args["text"]]
-    assert saved and "saturated at 4+3" in saved[-1].args["text"]
+    saved = slack.wait_where(
+        "chat.postMessage", lambda a: a["channel"] == owner and "Saturation rule" in a["text"]
+    )
+    assert "saturated at 4+3" in saved.args["text"]
 
     server.tick("2026-11-20T12:01:00Z")
     server.tick("2026-11-20T12:02:00Z")
