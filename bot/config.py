@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from cadence.db import normalize_database_url
@@ -59,6 +60,26 @@ def _database_url(env: Mapping[str, str]) -> str:
         raise ConfigError(f"DATABASE_URL is malformed: {e}") from None
 
 
+def dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file (comments, blank lines and `export ` allowed; a value
+    may be quoted); {} when there is no such file."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (FileNotFoundError, IsADirectoryError):
+        return {}
+    found = {}
+    for line in lines:
+        line = line.strip().removeprefix("export ").strip()
+        key, sep, value = line.partition("=")
+        if not sep or line.startswith("#") or not key.strip():
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        found[key.strip()] = value
+    return found
+
+
 def load(
     env: Mapping[str, str] | None = None,
     *,
@@ -67,8 +88,9 @@ def load(
     socket: bool = False,
 ) -> Settings:
     """Read settings. `bot` needs the bot token (anything that calls Slack), `requests` the
-    signing secret (anything that takes Slack's requests), `socket` the app-level token."""
-    env = os.environ if env is None else env
+    signing secret (anything that takes Slack's requests), `socket` the app-level token.
+    Without `env`: the environment, over a `.env` file in the working directory if any."""
+    env = {**dotenv(Path(".env")), **os.environ} if env is None else env
     return Settings(
         bot_token=_required(env, "SLACK_BOT_TOKEN", "xoxb-") if bot else "",
         signing_secret=_required(env, "SLACK_SIGNING_SECRET") if requests else "",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -142,3 +144,37 @@ def test_demo_runs_without_slack_or_settings(tmp_path) -> None:
     # Only the learning curve is left behind, as a PNG.
     (png,) = tmp_path.iterdir()
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_settings_come_from_a_dotenv_file_under_the_environment(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "# from .env.example\nexport SLACK_BOT_TOKEN=xoxb-from-dotenv\n"
+        "SLACK_SIGNING_SECRET='quoted secret'\nPORT=4001\nnot a setting\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PORT"))}
+    code = (
+        "from bot import config; s = config.load(); "
+        "print(s.bot_token, s.signing_secret, s.port, sep='|')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "PORT": "4002"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "xoxb-from-dotenv|quoted secret|4002"  # the environment wins
+
+
+def test_weeks_work_without_the_systems_zone_database() -> None:
+    # Slim images ship no /usr/share/zoneinfo: the tzdata package must serve.
+    code = (
+        "import zoneinfo; zoneinfo.reset_tzpath([]);"
+        "from datetime import date; from cadence import schedule;"
+        "print(schedule.moment(date(2026, 11, 2), 0, 540, 'America/New_York').hour)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "14"
