@@ -1,0 +1,59 @@
+"""slack-manifest.json asks for exactly the scopes the code's Web API calls need, and names
+every command, shortcut and event the code registers."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from bot.listeners.commands import SUBCOMMANDS
+
+ROOT = Path(__file__).resolve().parents[1]
+MANIFEST = json.loads((ROOT / "slack-manifest.json").read_text())
+CODE = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py") if "sandbox" not in p.parts)
+
+# The bot scope each Web API method needs (Slack's method reference); None: no scope.
+SCOPE = {
+    "auth_test": None,
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "conversations_join": "channels:join",
+    "conversations_open": "im:write",
+    "files_upload_v2": "files:write",
+    "users_info": "users:read",
+    "views_open": None,
+    "views_publish": None,
+    "views_push": None,
+    "views_update": None,
+}
+
+
+def test_the_scopes_are_exactly_those_the_code_needs() -> None:
+    called = set(re.findall(r"client\.([A-Za-z_0-9]+)\(", CODE))
+    assert called <= SCOPE.keys(), f"a Web API method with no known scope: {called - SCOPE.keys()}"
+    needed = {SCOPE[m] for m in called} - {None}
+    if "@app.command(" in CODE:
+        needed.add("commands")
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_every_command_shortcut_and_event_is_declared() -> None:
+    features, settings = MANIFEST["features"], MANIFEST["settings"]
+    commands = set(re.findall(r'@app\.command\("([^"]+)"\)', CODE))
+    assert {c["command"] for c in features["slash_commands"]} == commands
+    shortcuts = set(re.findall(r'@app\.shortcut\("([^"]+)"\)', CODE))
+    assert {s["callback_id"] for s in features["shortcuts"]} == shortcuts
+    events = set(re.findall(r'@app\.event\("([^"]+)"\)', CODE))
+    assert set(settings["event_subscriptions"]["bot_events"]) == events
+    assert settings["interactivity"]["is_enabled"]
+
+
+def test_the_usage_hint_lists_every_subcommand() -> None:
+    (command,) = MANIFEST["features"]["slash_commands"]
+    assert set(command["usage_hint"].split(" | ")) == set(SUBCOMMANDS)
+    assert len(command["command"]) <= 32
+    assert all(len(s["description"]) <= 150 for s in MANIFEST["features"]["shortcuts"])
+    name = MANIFEST["features"]["bot_user"]["display_name"]
+    assert re.fullmatch(r"[A-Za-z0-9._-]{1,80}", name), name
+    assert len(MANIFEST["display_information"]["name"]) <= 35
