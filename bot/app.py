@@ -80,6 +80,15 @@ class TokenIdentity:
         )
 
 
+class _Without(logging.Filter):
+    def __init__(self, words: str) -> None:
+        super().__init__()
+        self.words = words
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.words not in record.getMessage()
+
+
 def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIdentity]:
     """The Bolt app and its token's identity (to verify once, at start)."""
     from bot.listeners import register_all
@@ -91,11 +100,19 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
     ) -> AuthorizeResult:  # Bolt passes arguments by these names
         return identity.result(enterprise_id, team_id, user_id)
 
-    app = AsyncApp(
-        client=web_client(settings, token=None),  # each request's client gets the token
-        authorize=authorize,
-        signing_secret=settings.signing_secret or None,
-        logger=logging.getLogger("discovery"),
-    )
+    logger = logging.getLogger("discovery")
+    # Bolt also finds SLACK_BOT_TOKEN in the environment and warns that `authorize` wins over
+    # it; that is this design, not news for the log.
+    quiet = _Without("will be unused")
+    logger.addFilter(quiet)
+    try:
+        app = AsyncApp(
+            client=web_client(settings, token=None),  # each request's client gets the token
+            authorize=authorize,
+            signing_secret=settings.signing_secret or None,
+            logger=logger,
+        )
+    finally:
+        logger.removeFilter(quiet)
     register_all(app, Store(engine))
     return app, identity

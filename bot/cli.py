@@ -83,22 +83,46 @@ def cmd_serve(args: argparse.Namespace) -> None:
     )
 
 
+SOCKET_ATTEMPTS = 3
+
+
 def cmd_socket(args: argparse.Namespace) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
     from bot.app import Store, build_app, web_client
     from bot.scheduler import start
+    from cadence.matching import default_matcher
 
     settings = config.load(requests=False, socket=True)
     engine = _engine(settings)
     app, identity = build_app(settings, engine)
 
     async def run() -> None:
+        handler = AsyncSocketModeHandler(app, settings.app_token)
+        # Reach Slack first, a bounded number of times with one line each: the SDK alone
+        # would retry forever, a traceback a time.
+        for attempt in range(1, SOCKET_ATTEMPTS + 1):
+            try:
+                handler.client.wss_uri = await handler.client.issue_new_wss_url()
+                break
+            except SlackApiError as e:
+                raise ConfigError(
+                    f"Slack refused the app-level token ({e.response.get('error')}); "
+                    "check SLACK_APP_TOKEN and that Socket Mode is on"
+                ) from None
+            except Exception as e:
+                print(f"discovery-bot: Socket Mode: cannot reach Slack ({_first_line(e)}); "
+                      f"attempt {attempt} of {SOCKET_ATTEMPTS}", file=sys.stderr)  # fmt: skip
+                if attempt == SOCKET_ATTEMPTS:
+                    raise ConfigError("Slack cannot be reached; giving up") from None
+                await asyncio.sleep(2 ** (attempt - 1))
+        await asyncio.to_thread(default_matcher)  # before the first modal needs it
         client = web_client(settings)
         await identity.verify(client)
         if not args.no_scheduler:
             start(client, Store(engine))
-        await AsyncSocketModeHandler(app, settings.app_token).start_async()
+        await handler.start_async()
 
     asyncio.run(run())
 

@@ -57,6 +57,7 @@ class Server:
     database_url: str
     env: dict[str, str]
     process: subprocess.Popen
+    log: Path  # what the process wrote to stdout and stderr
 
     @property
     def engine(self) -> sa.Engine:
@@ -149,7 +150,7 @@ def running_server(
                 pytest.fail("server did not start:\n" + log_path.read_text())
             time.sleep(0.1)  # waiting for the process to listen, not for a schedule
         try:
-            yield Server(url, database_url, env, process)
+            yield Server(url, database_url, env, process, log_path)
         finally:
             process.terminate()
             process.wait(timeout=10)

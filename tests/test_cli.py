@@ -178,3 +178,15 @@ def test_weeks_work_without_the_systems_zone_database() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "14"
+
+
+def test_socket_mode_fails_cleanly_without_slack(fake: FakeSlack, tmp_path: Path) -> None:
+    env = app_env(fake, f"sqlite:///{tmp_path}/x.db", SLACK_APP_TOKEN="xapp-not-known")
+    refused = run_cli("socket", "--no-scheduler", env=env)  # the fake refuses the token
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "refused the app-level token (invalid_auth)" in refused.stderr
+    env["SLACK_API_URL"] = "http://127.0.0.1:9/api/"
+    unreachable = run_cli("socket", "--no-scheduler", env=env)
+    assert unreachable.returncode == 2 and "Traceback" not in unreachable.stderr
+    assert unreachable.stderr.count("cannot reach Slack") == 3
+    assert "giving up" in unreachable.stderr

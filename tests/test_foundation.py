@@ -13,6 +13,11 @@ from bot.sandbox.requests import SlackSender, get, sign
 from tests.conftest import Server, running_server
 
 
+def test_the_server_starts_without_warnings(server: Server) -> None:
+    # e.g. Bolt's "`token` will be unused": noise that would hide what matters.
+    assert " WARNING " not in server.log.read_text().split("Application startup complete")[0]
+
+
 def test_healthz_answers_when_the_database_does(server: Server) -> None:
     reply = get(server.url + "/healthz")
     assert reply.status == 200

@@ -175,12 +175,10 @@ def test_ids_that_are_not_slack_ids_are_refused(sender: SlackSender, server: Ser
 def test_bodies_slack_never_sends_get_a_400_and_no_traceback(
     server: Server, sender: SlackSender, body: bytes, content_type: str
 ) -> None:
-    log = Path(server.database_url.removeprefix("sqlite:///")).parent / "server.log"
-    size = log.stat().st_size if log.exists() else 0
+    size = server.log.stat().st_size
     reply = sender.post(body, content_type)
     assert reply.status == 400
-    if log.exists():
-        assert "Traceback" not in log.read_text()[size:]
+    assert "Traceback" not in server.log.read_text()[size:]
 
 
 class Unreachable:
