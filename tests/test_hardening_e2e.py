@@ -13,8 +13,9 @@ import sqlalchemy as sa
 
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import SlackSender, block_action, view_submission
+from bot.server import readable
 from tests.conftest import Server, running_server
-from tests.flows import ephemeral, open_question, opened, questions_of, rows
+from tests.flows import dm, ephemeral, open_question, opened, questions_of, rows
 
 
 @pytest.fixture
@@ -73,9 +74,16 @@ def test_twenty_new_questions_at_once_each_get_their_own_number(
 def test_a_failed_side_effect_does_not_skip_the_others(
     sender: SlackSender, slack: FakeSlack, owner: str
 ) -> None:
+    # The "created" DM fails: the owner's Home is still published.
     slack.fail("chat.postMessage", status=500, retry_after=None)
     open_question(sender, slack, "Why do trials stall?", user=owner)
     slack.wait_where("views.publish", lambda a: a["user_id"] == owner)
+    # The Home publish fails after an interview: the "Interview logged" DM still comes.
+    slack.fail("views.publish", status=500, retry_after=None, when=lambda a: a["user_id"] == owner)
+    view = summary_view(sender, slack, owner)
+    sender.interaction(view_submission(view, {"insights": "Setup"}, user=owner, team=sender.team))
+    slack.wait_where("views.publish:failed", lambda a: a["user_id"] == owner)
+    dm(slack, owner, "Interview logged")
 
 
 FORGED = [
@@ -119,13 +127,13 @@ def test_forged_modal_submissions_get_an_answer_not_a_500(
     ]
     for payload in odd:
         assert sender.interaction(payload).status == 200, payload["view"]["callback_id"]
-    far = int((datetime.now(UTC) + timedelta(days=365 * 3000)).timestamp())
+    far = int((datetime.now(UTC) + timedelta(days=400)).timestamp())  # fits the column
     sender.command("plan #1", user=owner)
     plan = slack.wait_where("views.open", lambda a: a["view"]["callback_id"] == "plan_interview")
     reply = sender.interaction(
         view_submission(plan.args["view"], {"when": far}, user=owner, team=sender.team)
     )
-    assert reply.json()["errors"].keys() == {"when"}
+    assert reply.json()["errors"] == {"when": "Pick a time within the next year."}
     long = {part: "x" * 5000 for part in ("motivations", "quote")}
     reply = sender.interaction(view_submission(view, long, user=owner, team=sender.team))
     assert reply.json()["errors"].keys() == {"motivations", "quote"}
@@ -175,6 +183,7 @@ def test_ids_that_are_not_slack_ids_are_refused(sender: SlackSender, server: Ser
 def test_bodies_slack_never_sends_get_a_400_and_no_traceback(
     server: Server, sender: SlackSender, body: bytes, content_type: str
 ) -> None:
+    assert not readable(body, content_type)  # refused before Bolt parses it
     size = server.log.stat().st_size
     reply = sender.post(body, content_type)
     assert reply.status == 400
