@@ -119,19 +119,14 @@ def move(
         raise LookupError(insight_id)
     _curated(s, team_id, interview.question_id, user_id)
     if to is None:
-        theme = Theme(
-            team_id=team_id,
-            question_id=interview.question_id,
-            name=insight.text[:300],
-            created_at=now,
+        insight.theme_id = interviews.found_theme(
+            s, team_id, interview.question_id, insight.text, now
         )
-        s.add(theme)
-        s.flush()
     else:
         theme = theme_of(s, team_id, to)
         if theme.question_id != interview.question_id:
             raise LookupError(to)
-    insight.theme_id = theme.id
+        insight.theme_id = theme.id
     s.add(insight)
     s.flush()
     interviews.drop_orphan_themes(s, team_id, interview.question_id)

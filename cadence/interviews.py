@@ -266,7 +266,7 @@ def code_insights(
         alike = None
         if theme_id is None:
             alike = suggest(matcher, line, own).theme
-            theme_id = _new_theme(s, team_id, interview.question_id, line, now)
+            theme_id = found_theme(s, team_id, interview.question_id, line, now)
             own.append((theme_id, line))
         insight = Insight(
             team_id=team_id,
@@ -286,7 +286,8 @@ def code_insights(
     return Coding(stored, [t for t in themes if t.id in alive], proposals)
 
 
-def _new_theme(s: Session, team_id: str, question_id: int, name: str, now: datetime) -> int:
+def found_theme(s: Session, team_id: str, question_id: int, name: str, now: datetime) -> int:
+    """A new theme of the question, named after the insight that founds it."""
     theme = Theme(team_id=team_id, question_id=question_id, name=name[:300], created_at=now)
     s.add(theme)
     s.flush()
@@ -312,7 +313,7 @@ def recode(
         choice = choices.get(insight.id)
         if choice == NEW_THEME:
             if not _only_this_insight(s, insight):
-                insight.theme_id = _new_theme(s, team_id, interview.question_id, insight.text, now)
+                insight.theme_id = found_theme(s, team_id, interview.question_id, insight.text, now)
         elif ids.number(choice) in valid:
             insight.theme_id = ids.number(choice)
         s.add(insight)
