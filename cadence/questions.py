@@ -11,7 +11,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence import ids, saturation, weeks
+from cadence import ids, members, saturation, weeks
 from cadence.models import Insight, Interview, Question, Segment, Status, Theme
 
 MAX_TEXT = 300
@@ -199,6 +199,19 @@ def other_segment(segment: str) -> str:
     """The next segment to hear from when a question is answered for this one."""
     order = [s.value for s in Segment if s is not Segment.OTHER]
     return order[(order.index(segment) + 1) % len(order)] if segment in order else order[0]
+
+
+def overviews_of(
+    s: Session, team_id: str, chosen: Sequence[Question] | None, now: datetime, owner: str = ""
+) -> list[Overview]:
+    """`overviews` of the chosen questions (None: the open ones, of `owner` if given), each
+    counted in its owner's zone as cached (the scheduler keeps owners' zones fresh; one never
+    looked up counts in UTC). One transaction, no call to Slack."""
+    if chosen is None:
+        chosen = open_questions(s, team_id, owner or None)
+    owners = {q.owner_id for q in chosen}
+    zones = {user: tz for user, (tz, _fresh) in members.zones(s, team_id, owners, now).items()}
+    return overviews(s, team_id, chosen, now, zones)
 
 
 def rule_of(question: Question) -> saturation.Rule:

@@ -55,12 +55,11 @@ async def _new(ask: Ask) -> None:
 
 
 async def _list(ask: Ask) -> None:
-    found = await ask.store.run(questions.open_questions, ask.team_id)
-    if not found:
+    overviews = await overviews_for(ask.store, ask.team_id, None)
+    if not overviews:
         await ask.say(words.say("questions.none_open", command=ask.command))
         return
-    overviews = await overviews_for(ask.client, ask.store, ask.team_id, found)
-    text = words.say("questions.list_header", count=len(found))
+    text = words.say("questions.list_header", count=len(overviews))
     await ask.respond(text=text, blocks=surfaces.list_blocks(overviews), response_type="ephemeral")
 
 
@@ -95,16 +94,15 @@ async def _status(ask: Ask) -> None:
         question, _ = await _pick(ask, "see")
         if question is None:
             return
-        chosen = [question]
+        overviews = await overviews_for(ask.store, ask.team_id, [question])
     else:
-        chosen = await ask.store.run(questions.open_questions, ask.team_id, ask.user_id)
-        if not chosen:
+        overviews = await overviews_for(ask.store, ask.team_id, None, ask.user_id)
+        if not overviews:
             await ask.say(words.say("questions.none_yours", command=ask.command))
             return
-    overviews = await overviews_for(ask.client, ask.store, ask.team_id, chosen)
     blocks = surfaces.status_blocks(overviews)
     if ask.rest:  # one question: its latest interviews, to edit or delete
-        latest = await ask.store.run(_latest, ask.team_id, chosen[0].id)
+        latest = await ask.store.run(_latest, ask.team_id, overviews[0].question.id)
         blocks = (blocks + interview_ui.recent_blocks(latest))[: surfaces.MESSAGE_BLOCKS]
     await ask.respond(text=blocks[0]["text"]["text"], blocks=blocks, response_type="ephemeral")
     if ask.rest and overviews[0].saturation.curve:

@@ -79,7 +79,7 @@ async def _confirm(
     if found is None:
         return
     question, new, count = found
-    (overview,) = await overviews_for(client, store, team_id, [question])
+    (overview,) = await overviews_for(store, team_id, [question])
     text = words.say(
         "interviews.logged", q=question, progress=overview.progress, new_themes=new, insights=count
     )

@@ -120,7 +120,7 @@ def register(app: AsyncApp, store: Store) -> None:
             await ack(response_action="errors", errors=modal_errors({"preset": "not_owner_rule"}))
             return
         await ack()
-        (overview,) = await overviews_for(client, store, context.team_id, [question])
+        (overview,) = await overviews_for(store, context.team_id, [question])
         text = words.say("cadence.rule_saved", o=overview)
         await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
 

@@ -25,22 +25,17 @@ async def time_zone(client: AsyncWebClient, store: Store, team_id: str, user_id:
 
 
 async def overviews_for(
-    client: AsyncWebClient, store: Store, team_id: str, chosen: Sequence[Question]
+    store: Store, team_id: str, chosen: Sequence[Question] | None, owner: str = ""
 ) -> list[Overview]:
-    """Progress of questions, each counted in its owner's week."""
-    now = clock.now()
-    zones = await time_zones(client, store, team_id, {q.owner_id for q in chosen}, now)
-    return await store.run(questions.overviews, team_id, chosen, now, zones)
+    """Progress of questions (None: the open ones, of `owner` if given), each counted in its
+    owner's week: one trip to the store."""
+    return await store.run(questions.overviews_of, team_id, chosen, clock.now(), owner)
 
 
-async def publish_home(
-    client: AsyncWebClient, store: Store, team_id: str, user_id: str
-) -> list[Overview]:
-    """Publish the user's Home tab; returns the overviews it shows, for callers to reuse."""
-    mine = await store.run(questions.open_questions, team_id, user_id)
-    overviews = await overviews_for(client, store, team_id, mine)
-    await client.views_publish(user_id=user_id, view=surfaces.home_view(overviews))
-    return overviews
+async def publish_home(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> None:
+    """Publish the user's Home tab: their open questions."""
+    mine = await overviews_for(store, team_id, None, user_id)
+    await client.views_publish(user_id=user_id, view=surfaces.home_view(mine))
 
 
 async def each(*steps: Awaitable[object]) -> None:
