@@ -21,6 +21,7 @@ SCOPE = {
     "conversations_join": "channels:join",
     "conversations_open": "im:write",
     "files_upload_v2": "files:write",
+    "issue_new_wss_url": None,  # apps.connections.open: the app-level token's connections:write
     "users_info": "users:read",
     "views_open": None,
     "views_publish": None,
