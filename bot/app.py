@@ -62,6 +62,8 @@ class TokenIdentity:
         self.found: dict[str, object] = {}
 
     async def verify(self, client: AsyncWebClient) -> None:
+        if not self.token:  # OAuth installs: each workspace's token is checked by Bolt
+            return
         try:
             self.found = dict((await client.auth_test(token=self.token)).data)
         except Exception as e:  # Slack unreachable at start: answer anyway, unverified
@@ -90,7 +92,9 @@ class _Without(logging.Filter):
 
 
 def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIdentity]:
-    """The Bolt app and its token's identity (to verify once, at start)."""
+    """The Bolt app and its token's identity (to verify once, at start). With OAuth settings,
+    the app installs in any workspace and authorizes each request with its workspace's token
+    from the installation store instead."""
     from bot.listeners import register_all
 
     identity = TokenIdentity(settings.bot_token)
@@ -100,6 +104,15 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
     ) -> AuthorizeResult:  # Bolt passes arguments by these names
         return identity.result(enterprise_id, team_id, user_id)
 
+    # Each request's client gets the token; the OAuth flow's oauth.v2.access goes through
+    # this client too, so to SLACK_API_URL.
+    client = web_client(settings, token=None)
+    if settings.oauth:
+        from bot.oauth import oauth_mode
+
+        mode = oauth_mode(settings, engine, client)
+    else:
+        mode = {"authorize": authorize}
     logger = logging.getLogger("discovery")
     # Bolt also finds SLACK_BOT_TOKEN in the environment and warns that `authorize` wins over
     # it; that is this design, not news for the log.
@@ -107,12 +120,17 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
     logger.addFilter(quiet)
     try:
         app = AsyncApp(
-            client=web_client(settings, token=None),  # each request's client gets the token
-            authorize=authorize,
+            client=client,
             signing_secret=settings.signing_secret or None,
             logger=logger,
+            **mode,  # type: ignore[arg-type]
         )
     finally:
         logger.removeFilter(quiet)
+    if settings.oauth:
+        from bot.oauth import listen_for_uninstalls
+
+        assert app.installation_store is not None
+        listen_for_uninstalls(app, app.installation_store, engine)
     register_all(app, Store(engine))
     return app, identity

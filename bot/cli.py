@@ -9,12 +9,16 @@ import importlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from bot import clock, config
 from bot.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from bot.scheduler import Clients
 
 
 def _parse_instant(value: str) -> datetime:
@@ -46,6 +50,23 @@ def _engine(settings: Settings) -> sa.Engine:
     return engine
 
 
+def _clients(settings: Settings, engine: sa.Engine) -> Clients:
+    """What the scheduler sends with: the bot token's client, or with OAuth installs each
+    workspace's client from the installation store."""
+    from bot.app import web_client
+
+    if not settings.oauth:
+        return web_client(settings)
+    from bot.oauth import InstallationStore, team_clients
+
+    store = InstallationStore(settings.client_id, engine)
+    return team_clients(store, lambda token: web_client(settings, token))
+
+
+def _retention(settings: Settings) -> timedelta:
+    return timedelta(days=settings.retention_days)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -64,9 +85,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # and the plotting library before the first chart.
         await asyncio.to_thread(default_matcher)
         await asyncio.to_thread(importlib.import_module, "bot.charts")
-        client = web_client(settings)
-        await identity.verify(client)
-        scheduler = None if args.no_scheduler else start(client, Store(engine))
+        await identity.verify(web_client(settings))
+        scheduler = (
+            None
+            if args.no_scheduler
+            else start(_clients(settings, engine), Store(engine), _retention(settings))
+        )
         try:
             yield
         finally:
@@ -118,37 +142,36 @@ def cmd_socket(args: argparse.Namespace) -> None:
                     raise ConfigError("Slack cannot be reached; giving up") from None
                 await asyncio.sleep(2 ** (attempt - 1))
         await asyncio.to_thread(default_matcher)  # before the first modal needs it
-        client = web_client(settings)
-        await identity.verify(client)
+        await identity.verify(web_client(settings))
         if not args.no_scheduler:
-            start(client, Store(engine))
+            start(_clients(settings, engine), Store(engine), _retention(settings))
         await handler.start_async()
 
     asyncio.run(run())
 
 
 def cmd_scheduler(_args: argparse.Namespace) -> None:
-    from bot.app import Store, web_client
+    from bot.app import Store
     from bot.scheduler import start
 
     settings = config.load(requests=False)
     engine = _engine(settings)
 
     async def run() -> None:
-        start(web_client(settings), Store(engine))
+        start(_clients(settings, engine), Store(engine), _retention(settings))
         await asyncio.Event().wait()
 
     asyncio.run(run())
 
 
 def cmd_tick(args: argparse.Namespace) -> None:
-    from bot.app import Store, web_client
+    from bot.app import Store
     from bot.scheduler import tick
 
     settings = config.load(requests=False)
     engine = _engine(settings)
     at = args.at or clock.now()
-    sent = asyncio.run(tick(web_client(settings), Store(engine), at))
+    sent = asyncio.run(tick(_clients(settings, engine), Store(engine), at, _retention(settings)))
     counts = "".join(f", {n} {kind}" for kind, n in sorted(sent.items()))
     print(f"tick at {at.isoformat()}: {sent.total()} sent{counts}")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cadence.db import normalize_database_url
+from cadence.workspaces import RETENTION_DAYS
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
@@ -25,6 +26,16 @@ class Settings:
     api_url: str
     database_url: str
     port: int
+    # Multi-workspace distribution (OAuth): all three or none; none is single-workspace mode.
+    client_id: str = ""
+    client_secret: str = ""
+    state_secret: str = ""
+    retention_days: int = RETENTION_DAYS  # days a workspace's data outlives its uninstall
+
+    @property
+    def oauth(self) -> bool:
+        """Installed in many workspaces through OAuth, each with its own bot token."""
+        return bool(self.client_id)
 
 
 def _required(env: Mapping[str, str], name: str, prefix: str = "") -> str:
@@ -60,6 +71,26 @@ def _database_url(env: Mapping[str, str]) -> str:
         raise ConfigError(f"DATABASE_URL is malformed: {e}") from None
 
 
+OAUTH = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
+
+
+def _oauth(env: Mapping[str, str]) -> tuple[str, str, str]:
+    values = tuple(env.get(name, "").strip() for name in OAUTH)
+    missing = [name for name, value in zip(OAUTH, values, strict=True) if not value]
+    if missing and len(missing) < len(OAUTH):
+        raise ConfigError(
+            f"{missing[0]} is not set; OAuth installs need all of {', '.join(OAUTH)} (or none)"
+        )
+    return values  # type: ignore[return-value]
+
+
+def _retention(env: Mapping[str, str]) -> int:
+    raw = env.get("DATA_RETENTION_DAYS", "").strip() or str(RETENTION_DAYS)
+    if not raw.isdigit():
+        raise ConfigError(f"DATA_RETENTION_DAYS is malformed: {raw!r} is not a number of days")
+    return int(raw)
+
+
 def dotenv(path: Path) -> dict[str, str]:
     """KEY=VALUE lines of a .env file (comments, blank lines and `export ` allowed; a value
     may be quoted); {} when there is no such file."""
@@ -89,8 +120,12 @@ def load(
 ) -> Settings:
     """Read settings. `bot` needs the bot token (anything that calls Slack), `requests` the
     signing secret (anything that takes Slack's requests), `socket` the app-level token.
+    With SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET (OAuth installs) each
+    workspace's bot token comes from the database instead, and SLACK_BOT_TOKEN is unused.
     Without `env`: the environment, over a `.env` file in the working directory if any."""
     env = {**dotenv(Path(".env")), **os.environ} if env is None else env
+    client_id, client_secret, state_secret = _oauth(env)
+    bot = bot and not client_id
     return Settings(
         bot_token=_required(env, "SLACK_BOT_TOKEN", "xoxb-") if bot else "",
         signing_secret=_required(env, "SLACK_SIGNING_SECRET") if requests else "",
@@ -98,4 +133,8 @@ def load(
         api_url=_api_url(env),
         database_url=_database_url(env),
         port=_port(env),
+        client_id=client_id,
+        client_secret=client_secret,
+        state_secret=state_secret,
+        retention_days=_retention(env),
     )

@@ -3,6 +3,11 @@
 A send first claims its (team, kind, target, period) row in the Delivery ledger; a second
 process, a retry or a restart that finds the row taken sends nothing. A send that fails for
 any reason gives its claim back for a later tick and never stops the other sends.
+
+With one bot token (single-workspace mode) every send goes through one client; with OAuth
+installs each workspace's sends go with its own token, and a workspace without one (it
+uninstalled the app) gets nothing. Each tick also deletes the data of workspaces uninstalled
+more than DATA_RETENTION_DAYS ago.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from bot.channels import post_to_channel
 from bot.members import time_zones
 from bot.views.cadence import digest_blocks, flag_blocks, invite_blocks, owner_message_blocks
 from bot.views.interviews import follow_up_blocks
-from cadence import deliveries, interviews, schedule
+from cadence import deliveries, interviews, schedule, workspaces
 from cadence.db import SchedulerLock
 from cadence.deliveries import Key
 from cadence.schedule import Digest
@@ -52,6 +57,10 @@ PERMANENT = {
     "user_not_found",
 }
 Clock = Callable[[], datetime]
+# A client for every workspace (single-workspace mode), or a workspace's client by its team
+# id, None when it has no token (OAuth installs: bot.oauth.team_clients).
+Clients = AsyncWebClient | Callable[[str], Awaitable[AsyncWebClient | None]]
+RETENTION = timedelta(days=workspaces.RETENTION_DAYS)
 
 
 def _settle(s: Session, key: Key, now: datetime, after: Callable[[Session], None] | None) -> None:
@@ -92,7 +101,7 @@ async def _failed(store: Store, key: Key, claimed_at: datetime, error: Exception
     await store.run(deliveries.release, key, claimed_at)
 
 
-async def _post_digest(client: AsyncWebClient, store: Store, digest: Digest, clock: Clock):
+async def _post_digest(client: AsyncWebClient, *, store: Store, digest: Digest, clock: Clock):
     """Post in the digest's channel; when the bot cannot get in, each owner hears once that
     it needs an invitation. A failed invitation fails the digest, so both are tried again."""
     text, blocks = digest_blocks(digest)
@@ -112,27 +121,62 @@ async def _post_digest(client: AsyncWebClient, store: Store, digest: Digest, clo
             raise RuntimeError(f"the invitation to {owner} did not go out")
 
 
-async def _zones(client: AsyncWebClient, store: Store, now: datetime) -> dict:
+async def _zones(clients: dict[str, AsyncWebClient | None], store: Store, now: datetime) -> dict:
     zones: dict[tuple[str, str], str] = {}
     for team_id, owners in (await store.run(schedule.owners)).items():
+        client = clients.get(team_id)
+        if client is None:
+            continue
         found = await time_zones(client, store, team_id, owners, now)
         zones.update({(team_id, u): tz for u, tz in found.items()})
     return zones
 
 
-async def tick(client: AsyncWebClient, store: Store, now: datetime) -> Counter[str]:
-    """Send everything due at `now`; returns how many messages of each kind went out."""
+async def _clients(
+    clients: Clients, store: Store, teams: list[str] | None = None
+) -> dict[str, AsyncWebClient | None]:
+    """Each of `teams` (default: each workspace with an owner): its client."""
+    teams = list(await store.run(schedule.owners)) if teams is None else teams
+    if isinstance(clients, AsyncWebClient):
+        return dict.fromkeys(teams, clients)
+    found: dict[str, AsyncWebClient | None] = {}
+    for team_id in teams:
+        try:
+            found[team_id] = await clients(team_id)
+        except Exception:  # the installation store: this workspace waits, the others go on
+            log.exception("no token for workspace %s", team_id)
+            found[team_id] = None
+    return found
+
+
+async def _purge(store: Store, now: datetime, retention: timedelta) -> None:
+    try:
+        for team_id in await store.run(workspaces.purge, now, retention):
+            log.info("deleted the data of workspace %s, uninstalled %s ago", team_id, retention)
+    except Exception:  # the database, most likely: a later tick tries again
+        log.exception("the data of uninstalled workspaces could not be deleted")
+
+
+async def tick(
+    clients: Clients, store: Store, now: datetime, retention: timedelta = RETENTION
+) -> Counter[str]:
+    """Send everything due at `now`, each workspace's with its client; delete the data of
+    workspaces uninstalled `retention` before. Returns how many messages of each kind went
+    out."""
     started = time.monotonic()
 
     def clock() -> datetime:  # `now` as the tick goes on: --at plus the time it takes
         return now + timedelta(seconds=time.monotonic() - started)
 
-    zones = await _zones(client, store, now)
+    await _purge(store, now, retention)
+    by_team = await _clients(clients, store)
+    zones = await _zones(by_team, store, now)
     due = await store.run(schedule.due, now, zones)
-    jobs: list[tuple[Key, Callable[[], Awaitable[object]], Callable | None]] = []
+    Send = Callable[[AsyncWebClient], Awaitable[object]]
+    jobs: list[tuple[Key, Send, Callable | None]] = []  # a key's first item is its team
 
-    def dm(user: str, text: str, blocks: list) -> Callable[[], Awaitable[object]]:
-        return lambda: client.chat_postMessage(channel=user, text=text, blocks=blocks)
+    def dm(user: str, text: str, blocks: list) -> Send:
+        return lambda client: client.chat_postMessage(channel=user, text=text, blocks=blocks)
 
     for message in due.reminders + due.nudges:
         text, blocks = owner_message_blocks(message, reminder=message.kind == schedule.REMINDER)
@@ -148,7 +192,8 @@ async def tick(client: AsyncWebClient, store: Store, now: datetime) -> Counter[s
             (key, dm(interview.interviewer_id, *follow_up_blocks(question, interview)), None)
         )
     for digest in due.digests:
-        jobs.append((digest.key, partial(_post_digest, client, store, digest, clock), None))
+        post = partial(_post_digest, store=store, digest=digest, clock=clock)
+        jobs.append((digest.key, post, None))
     for overview in due.flags:
         q = overview.question
         key = schedule.flag_key(q)
@@ -157,8 +202,13 @@ async def tick(client: AsyncWebClient, store: Store, now: datetime) -> Counter[s
 
     sent: Counter[str] = Counter()
     for key, send, after in jobs:
+        if key[0] not in by_team:
+            by_team.update(await _clients(clients, store, [key[0]]))
+        client = by_team[key[0]]
+        if client is None:  # an uninstalled workspace: nothing to send with
+            continue
         try:
-            sent[key[1]] += bool(await _send_once(store, key, clock, send, after))
+            sent[key[1]] += bool(await _send_once(store, key, clock, partial(send, client), after))
         except Exception:  # the database, most likely: this send waits, the others go on
             log.exception("%s to %s could not be claimed", key[1], key[2])
     sent = +sent
@@ -168,7 +218,7 @@ async def tick(client: AsyncWebClient, store: Store, now: datetime) -> Counter[s
     return sent
 
 
-def start(client: AsyncWebClient, store: Store) -> AsyncIOScheduler:
+def start(clients: Clients, store: Store, retention: timedelta = RETENTION) -> AsyncIOScheduler:
     """Tick at the top of every minute in the running event loop, while this process holds
     the deployment's scheduler lock; a second scheduler waits for it instead of ticking."""
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no line per idle minute
@@ -187,7 +237,7 @@ def start(client: AsyncWebClient, store: Store) -> AsyncIOScheduler:
 
     async def job() -> None:
         if holding():
-            await tick(client, store, clock.now())
+            await tick(clients, store, clock.now(), retention)
 
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(job, "cron", second=0, coalesce=True, max_instances=1, misfire_grace_time=50)

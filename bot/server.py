@@ -1,4 +1,5 @@
-"""The HTTP surface: Slack's requests on POST /slack/events, a health check on GET /healthz."""
+"""The HTTP surface: Slack's requests on POST /slack/events, a health check on GET /healthz,
+and with OAuth installs Bolt's GET /slack/install and GET /slack/oauth_redirect."""
 
 from __future__ import annotations
 
@@ -56,6 +57,20 @@ def asgi_app(
         ok = await asyncio.to_thread(ping, engine)
         return JSONResponse({"ok": ok, "database": "up" if ok else "down"}, 200 if ok else 503)
 
+    async def oauth(request: Request) -> Response:  # the install page and Slack's redirect
+        return await handler.handle(request)
+
+    routes = [
+        Route("/slack/events", events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    flow = app.oauth_flow
+    if flow is not None:
+        routes += [
+            Route(flow.install_path, oauth, methods=["GET"]),
+            Route(flow.redirect_uri_path, oauth, methods=["GET"]),
+        ]
+
     @contextlib.asynccontextmanager
     async def run_lifespan(_app: Starlette) -> AsyncIterator[None]:
         if lifespan is None:
@@ -64,10 +79,4 @@ def asgi_app(
         async with lifespan():
             yield
 
-    return Starlette(
-        routes=[
-            Route("/slack/events", events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ],
-        lifespan=run_lifespan,
-    )
+    return Starlette(routes=routes, lifespan=run_lifespan)

@@ -11,8 +11,11 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlmodel import SQLModel
 
+from bot import oauth
 from bot.config import ConfigError, load
 from bot.sandbox.fake_slack import FakeSlack
 from cadence.db import is_current, make_engine, migrate
@@ -84,9 +87,16 @@ def test_database_urls_are_mapped_to_psycopg() -> None:
 
 
 def _schema_matches_models(engine: sa.Engine) -> list:
+    """Differences between the migrated schema and the models plus slack-sdk's OAuth tables."""
+    expected = sa.MetaData()
+    for table in SQLModel.metadata.tables.values():
+        table.to_metadata(expected)
+    SQLAlchemyInstallationStore.build_installations_table(expected, oauth.INSTALLATIONS)
+    SQLAlchemyInstallationStore.build_bots_table(expected, oauth.BOTS)
+    SQLAlchemyOAuthStateStore.build_oauth_states_table(expected, oauth.STATES)
     with engine.connect() as c:
         context = MigrationContext.configure(c, opts={"compare_type": True})
-        return compare_metadata(context, SQLModel.metadata)
+        return compare_metadata(context, expected)
 
 
 def test_migrations_build_the_models_schema_on_sqlite(tmp_path) -> None:

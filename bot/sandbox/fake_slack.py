@@ -58,6 +58,10 @@ class FakeSlack:
     # Channels the bot is not a member of: "public" ones it may join, "private" ones not.
     outside: dict[str, str] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)  # seconds a method stalls
+    # OAuth installs: a code oauth.v2.access exchanges for a workspace's token, and the bot
+    # tokens it gave out (`xoxb-<team>`), by token: the fake accepts them for that team.
+    oauth_codes: dict[str, str] = field(default_factory=dict)
+    installed: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
@@ -94,6 +98,8 @@ class FakeSlack:
             self.time_zones.clear()
             self.outside.clear()
             self.delays.clear()
+            self.oauth_codes.clear()
+            self.installed.clear()
 
     # -- test controls -------------------------------------------------------------
     def fail(
@@ -164,7 +170,9 @@ class FakeSlack:
             self._record(Call(method + ":failed", args, token))
             error = "ratelimited" if failure.status == 429 else "internal_error"
             return failure.status, {"ok": False, "error": error, "_retry": failure}
-        if method != "response_url" and token != BOT_TOKEN:
+        if method == "oauth.v2.access":
+            return self._oauth_access(args, token)
+        if method != "response_url" and token != BOT_TOKEN and token not in self.installed:
             self._record(Call(method + ":refused", args, token))
             return 200, {"ok": False, "error": "invalid_auth"}
         refused = self._membership(method, args)
@@ -178,7 +186,47 @@ class FakeSlack:
             self._record(Call(method + ":invalid", args, token))
             return 200, {"ok": False, "error": "invalid_blocks", "errors": problems}
         self._record(Call(method, args, token))
-        return 200, self._result(method, args)
+        return 200, self._result(method, args, token)
+
+    def grant(self, code: str, team: str) -> None:
+        """Let oauth.v2.access exchange `code` for a bot token of `team`, once."""
+        with self._cond:
+            self.oauth_codes[code] = team
+
+    def _oauth_access(self, args: dict[str, Any], auth: str | None) -> tuple[int, dict]:
+        """Slack's oauth.v2.access: a granted code, with the app's client id and secret (in
+        the form or as HTTP Basic credentials), gives the workspace's bot token."""
+        credentials = args.get("client_id") and args.get("client_secret")
+        if not credentials and not (auth or "").startswith("Basic "):
+            self._record(Call("oauth.v2.access:refused", args, auth))
+            return 200, {"ok": False, "error": "invalid_client_id"}
+        with self._cond:
+            team = self.oauth_codes.pop(str(args.get("code")), None)
+        if team is None:
+            self._record(Call("oauth.v2.access:refused", args, auth))
+            return 200, {"ok": False, "error": "invalid_code"}
+        token = f"xoxb-{team}"
+        with self._cond:
+            self.installed[token] = team
+        self._record(Call("oauth.v2.access", args, auth))
+        return 200, {
+            "ok": True,
+            "app_id": "A1",
+            "authed_user": {"id": "U1"},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": BOT_USER,
+            "team": {"id": team, "name": f"Team {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def revoke(self, team: str) -> None:
+        """The workspace uninstalled the app: its tokens stop working."""
+        with self._cond:
+            for token in [t for t, owner in self.installed.items() if owner == team]:
+                del self.installed[token]
 
     def _membership(self, method: str, args: dict[str, Any]) -> str | None:
         """Slack's answer when the bot posts in, or joins, a channel it is not in."""
@@ -194,16 +242,19 @@ class FakeSlack:
                 del self.outside[str(args.get("channel"))]
         return None
 
-    def _result(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _result(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         ts = f"{1_700_000_000 + next(self._ids)}.000100"
         if method == "auth.test":
+            team = self.installed.get(token or "", "T1")
             return {
                 "ok": True,
-                "team_id": "T1",
+                "team_id": team,
                 "user_id": BOT_USER,
                 "bot_id": "B1",
                 "team": "Test",
             }
+        if method == "apps.uninstall":
+            self.revoke(self.installed.get(token or "", ""))
         if method in ("chat.postMessage", "chat.update"):
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts", ts)}
         if method == "chat.postEphemeral":
