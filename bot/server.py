@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 import sqlalchemy as sa
@@ -23,18 +25,48 @@ from cadence.db import ping
 log = logging.getLogger("discovery.server")
 
 
-def readable(body: bytes, content_type: str) -> bool:
-    """A body Slack could have sent: UTF-8, and JSON objects where JSON is expected. Bolt
-    fails with a traceback on anything else; we answer 400 first."""
+def parsed(body: bytes, content_type: str) -> dict[str, Any] | None:
+    """The body as Slack sends it (a JSON object, a form, or a form's JSON `payload`); None
+    for anything else, which Bolt would fail on with a traceback: we answer 400 first."""
     try:
         text = body.decode("utf-8")
         if content_type.startswith("application/json"):
-            return isinstance(json.loads(text), dict)
-        form = parse_qs(text, keep_blank_values=True)
-        payload = form.get("payload")
-        return payload is None or isinstance(json.loads(payload[0]), dict)
+            found = json.loads(text)
+            return found if isinstance(found, dict) else None
+        form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+        if "payload" not in form:
+            return form
+        found = json.loads(form["payload"])
+        return found if isinstance(found, dict) else None
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return False
+        return None
+
+
+def readable(body: bytes, content_type: str) -> bool:
+    return parsed(body, content_type) is not None
+
+
+def _id(value: Any) -> str:
+    return str(value.get("id") if isinstance(value, dict) else value or "-")[:40]
+
+
+def summary(body: dict[str, Any]) -> str:
+    """team, user and kind of a request, with no user content: "/discovery list", an action
+    id, a view's callback id, an event type."""
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    team = body.get("team_id") or body.get("team") or event.get("team")
+    user = body.get("user_id") or body.get("user") or event.get("user")
+    if "command" in body:
+        kind = f"{body['command']}_{str(body.get('text', '')).strip().partition(' ')[0]}"
+    elif body.get("type") == "block_actions" and isinstance(body.get("actions"), list):
+        kind = "action:" + ",".join(str(a.get("action_id")) for a in body["actions"] if a)
+    elif isinstance(body.get("view"), dict):
+        kind = f"{body.get('type')}:{body['view'].get('callback_id')}"
+    elif event:
+        kind = f"event:{event.get('type')}"
+    else:
+        kind = str(body.get("type") or "other")
+    return f"team={_id(team)} user={_id(user)} kind={kind[:60].replace(' ', '_')}"
 
 
 def asgi_app(
@@ -45,13 +77,19 @@ def asgi_app(
     handler = AsyncSlackRequestHandler(app)
 
     async def events(request: Request) -> Response:
-        if not readable(await request.body(), request.headers.get("content-type", "")):
+        started = time.perf_counter()
+        body = parsed(await request.body(), request.headers.get("content-type", ""))
+        if body is None:
             return Response(status_code=400)
         try:
-            return await handler.handle(request)
+            response = await handler.handle(request)
         except Exception as e:  # a shape Bolt cannot route (a forged body): no 500, one line
             log.warning("request refused: %s: %s", type(e).__name__, e)
-            return Response(status_code=400)
+            response = Response(status_code=400)
+        # One line a request: who, what, how it ended, how long the answer took.
+        ms = (time.perf_counter() - started) * 1000
+        log.info("request %s outcome=%s ms=%.0f", summary(body), response.status_code, ms)
+        return response
 
     async def healthz(_request: Request) -> Response:
         ok = await asyncio.to_thread(ping, engine)

@@ -81,3 +81,20 @@ def test_stale_timestamp_is_refused_without_side_effects(
     assert reply.status == 401
     assert slack.calls == []
     assert server.rows() == before
+
+
+def test_each_request_logs_one_line_without_tokens_or_what_people_typed(
+    sender: SlackSender, slack: FakeSlack, server: Server
+) -> None:
+    size = server.log.stat().st_size
+    sender.command("new Why do our champions quit?", user="UWRITER")
+    slack.wait_for("views.open")
+    logged = ""
+    for _ in range(50):  # the line is written once the answer went out
+        logged = server.log.read_text()[size:]
+        if "UWRITER" in logged:
+            break
+        time.sleep(0.05)
+    (line,) = [x for x in logged.splitlines() if "UWRITER" in x and " request " in x]
+    assert f"team={sender.team} user=UWRITER kind=/discovery_new outcome=200 ms=" in line
+    assert "champions" not in logged and "xoxb-" not in logged
