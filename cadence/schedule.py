@@ -196,10 +196,15 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
     unsettled = _unsettled(s, (key(t, k, target, w) for k, t, target, w in wanted), now)
     wanted = {k: qs for k, qs in wanted.items() if key(k[1], k[0], k[2], k[3]) in unsettled}
     # Every open question's state, for the saturation flag; the sends above reuse it.
+    by_team: dict[str, list[Question]] = defaultdict(list)
+    for q in open_qs:
+        by_team[q.team_id].append(q)
+    team_zones: dict[str, dict[str, str]] = defaultdict(dict)
+    for (team_id, user), zone_name in zones.items():
+        team_zones[team_id][user] = zone_name
     overview: dict[int, Overview] = {}
-    for team_id in teams:
-        mine = [q for q in open_qs if q.team_id == team_id]
-        for o in questions.overviews(s, team_id, mine, now, _team_zones(zones, team_id)):
+    for team_id, mine in by_team.items():
+        for o in questions.overviews(s, team_id, mine, now, team_zones[team_id]):
             overview[o.question.id] = o
 
     result = Due()
@@ -207,7 +212,7 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
         views = [overview[q.id] for q in qs]
         if kind == DIGEST:  # as of its own week, however late it goes out
             sunday = week + timedelta(days=DAYS - 1)
-            views = questions.overviews(s, team_id, qs, now, _team_zones(zones, team_id), sunday)
+            views = questions.overviews(s, team_id, qs, now, team_zones[team_id], sunday)
             result.digests.append(digest(s, team_id, target, week, views))
         elif kind == REMINDER:
             result.reminders.append(OwnerMessage(team_id, target, kind, week, tuple(views)))
@@ -217,10 +222,6 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
                 result.nudges.append(OwnerMessage(team_id, target, kind, week, behind))
     result.flags = _flags(s, [overview[q.id] for q in open_qs], now)
     return result
-
-
-def _team_zones(zones: dict[tuple[str, str], str], team_id: str) -> dict[str, str]:
-    return {user: tz for (team, user), tz in zones.items() if team == team_id}
 
 
 def flag_key(question: Question) -> deliveries.Key:
