@@ -93,7 +93,16 @@ class Question(SQLModel, table=True):
 
 
 class Interview(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("team_id", "submission"),)
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "submission"),
+        # The scheduler's "planned, not yet summarised" scan, every minute.
+        sa.Index(
+            "ix_interview_awaiting_summary",
+            "planned_at",
+            sqlite_where=sa.text("held_on IS NULL"),
+            postgresql_where=sa.text("held_on IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)

@@ -48,9 +48,17 @@ def upgrade() -> None:
         batch_op.create_unique_constraint(
             "uq_interview_team_id_submission", ["team_id", "submission"]
         )
+    op.create_index(
+        "ix_interview_awaiting_summary",
+        "interview",
+        ["planned_at"],
+        sqlite_where=sa.text("held_on IS NULL"),
+        postgresql_where=sa.text("held_on IS NULL"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_interview_awaiting_summary", table_name="interview")
     with op.batch_alter_table("interview", schema=None) as batch_op:
         batch_op.drop_constraint("uq_interview_team_id_submission", type_="unique")
         batch_op.drop_column("submission")
