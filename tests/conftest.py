@@ -127,13 +127,22 @@ def fresh_database(workdir: Path) -> Iterator[str]:
 
 @contextmanager
 def running_server(
-    fake: FakeSlack, workdir: Path, *args: str, database_url: str | None = None
+    fake: FakeSlack,
+    workdir: Path,
+    *args: str,
+    database_url: str | None = None,
+    settings: dict[str, str | None] | None = None,
 ) -> Iterator[Server]:
     """The real `discovery-bot serve` process on a free port, on `database_url` (default: an
-    SQLite file in `workdir`)."""
+    SQLite file in `workdir`), with `settings` added to its environment (None: removed)."""
     database_url = database_url or f"sqlite:///{workdir / 'discovery.db'}"
     port = free_port()
     env = app_env(fake, database_url, PORT=str(port))
+    for name, value in (settings or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     log_path = workdir / "server.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -27,7 +26,7 @@ from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import Reply, SlackSender
 from cadence import workspaces
 from cadence.models import Member
-from tests.conftest import BIN, Server, app_env, free_port, fresh_database, get_or_none, run_cli
+from tests.conftest import Server, app_env, fresh_database, get_or_none, run_cli, running_server
 from tests.flows import open_question
 
 CLIENT_ID = "1111.2222"
@@ -40,30 +39,13 @@ OAUTH = {
 
 @contextmanager
 def oauth_server(fake: FakeSlack, workdir: Path, database_url: str) -> Iterator[Server]:
-    """`discovery-bot serve` with OAuth settings and no bot token."""
-    port = free_port()
-    env = app_env(fake, database_url, PORT=str(port), **OAUTH)
-    del env["SLACK_BOT_TOKEN"]  # each workspace's token comes from the installation store
-    log_path = workdir / "server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [str(BIN), "serve", "--host", "127.0.0.1", "--no-scheduler"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while get_or_none(url + "/healthz") != 200:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("server did not start:\n" + log_path.read_text())
-            time.sleep(0.1)  # waiting for the process to listen, not for a schedule
-        try:
-            yield Server(url, database_url, env, process, log_path)
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    """`discovery-bot serve` with OAuth settings and no bot token: each workspace's token
+    comes from the installation store."""
+    settings: dict[str, str | None] = {**OAUTH, "SLACK_BOT_TOKEN": None}
+    with running_server(
+        fake, workdir, "--no-scheduler", database_url=database_url, settings=settings
+    ) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
