@@ -121,9 +121,14 @@ async def _post_digest(client: AsyncWebClient, *, store: Store, digest: Digest, 
             raise RuntimeError(f"the invitation to {owner} did not go out")
 
 
-async def _zones(clients: dict[str, AsyncWebClient | None], store: Store, now: datetime) -> dict:
+async def _zones(
+    owners_by_team: dict[str, set[str]],
+    clients: dict[str, AsyncWebClient | None],
+    store: Store,
+    now: datetime,
+) -> dict:
     zones: dict[tuple[str, str], str] = {}
-    for team_id, owners in (await store.run(schedule.owners)).items():
+    for team_id, owners in owners_by_team.items():
         client = clients.get(team_id)
         if client is None:
             continue
@@ -132,11 +137,8 @@ async def _zones(clients: dict[str, AsyncWebClient | None], store: Store, now: d
     return zones
 
 
-async def _clients(
-    clients: Clients, store: Store, teams: list[str] | None = None
-) -> dict[str, AsyncWebClient | None]:
-    """Each of `teams` (default: each workspace with an owner): its client."""
-    teams = list(await store.run(schedule.owners)) if teams is None else teams
+async def _clients(clients: Clients, teams: list[str]) -> dict[str, AsyncWebClient | None]:
+    """Each of `teams`: its client."""
     if isinstance(clients, AsyncWebClient):
         return dict.fromkeys(teams, clients)
     found: dict[str, AsyncWebClient | None] = {}
@@ -169,8 +171,9 @@ async def tick(
         return now + timedelta(seconds=time.monotonic() - started)
 
     await _purge(store, now, retention)
-    by_team = await _clients(clients, store)
-    zones = await _zones(by_team, store, now)
+    owners = await store.run(schedule.owners)
+    by_team = await _clients(clients, list(owners))
+    zones = await _zones(owners, by_team, store, now)
     due = await store.run(schedule.due, now, zones)
     Send = Callable[[AsyncWebClient], Awaitable[object]]
     jobs: list[tuple[Key, Send, Callable | None]] = []  # a key's first item is its team
@@ -203,7 +206,7 @@ async def tick(
     sent: Counter[str] = Counter()
     for key, send, after in jobs:
         if key[0] not in by_team:
-            by_team.update(await _clients(clients, store, [key[0]]))
+            by_team.update(await _clients(clients, [key[0]]))
         client = by_team[key[0]]
         if client is None:  # an uninstalled workspace: nothing to send with
             continue

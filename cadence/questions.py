@@ -171,6 +171,21 @@ def find(s: Session, team_id: str, ref: str) -> Lookup:
     return Lookup(None, tuple(hits))
 
 
+def owned(
+    s: Session, team_id: str, question_id: int, user_id: str, open_only: bool = True
+) -> Question:
+    """The question, if `user_id` owns it (and, with `open_only`, it is still open): the one
+    check before closing it, skipping its week or changing its rule."""
+    question = get(s, team_id, question_id)
+    if question is None:
+        raise LookupError(question_id)
+    if question.owner_id != user_id:
+        raise NotOwner(question)
+    if open_only and question.status != Status.OPEN.value:
+        raise NotOpen(question)
+    return question
+
+
 def close(
     s: Session,
     team_id: str,
@@ -180,13 +195,7 @@ def close(
     conclusion: str,
     now: datetime,
 ) -> Question:
-    question = get(s, team_id, question_id)
-    if question is None:
-        raise LookupError(question_id)
-    if question.owner_id != user_id:
-        raise NotOwner(question)
-    if question.status != Status.OPEN.value:
-        raise NotOpen(question)
+    question = owned(s, team_id, question_id, user_id)
     question.status = status.value
     question.conclusion = conclusion.strip()[:MAX_LONG_TEXT]
     question.closed_at = question.updated_at = now
@@ -222,11 +231,7 @@ def set_rule(
     s: Session, team_id: str, question_id: int, user_id: str, rule: saturation.Rule, now: datetime
 ) -> Question:
     """A question's owner changes its saturation rule; its state follows at once."""
-    question = get(s, team_id, question_id)
-    if question is None:
-        raise LookupError(question_id)
-    if question.owner_id != user_id:
-        raise NotOwner(question)
+    question = owned(s, team_id, question_id, user_id, open_only=False)
     question.sat_base, question.sat_run, question.sat_threshold = (
         rule.base,
         rule.run,

@@ -347,13 +347,7 @@ class WeekOver(Exception):
 
 def skip(s: Session, team_id: str, question_id: int, user_id: str, week: date, today: date):
     """Mute a question's reminder and nudge for the rest of `week`; only its owner may."""
-    question = questions.get(s, team_id, question_id)
-    if question is None:
-        raise LookupError(question_id)
-    if question.owner_id != user_id:
-        raise questions.NotOwner(question)
-    if question.status != Status.OPEN.value:
-        raise questions.NotOpen(question)
+    question = questions.owned(s, team_id, question_id, user_id)
     if week != weeks.week_start(today):
         raise WeekOver(week)
     question.skipped_week = week
