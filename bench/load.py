@@ -531,8 +531,8 @@ def cmd_tick(args) -> None:
 
     from bot.app import Store, web_client
     from bot.config import load
-    from bot.scheduler import tick
-    from cadence import interviews, members, schedule
+    from bot.scheduler import RETENTION, tick
+    from cadence import interviews, members, schedule, workspaces
     from cadence.db import make_engine, normalize_database_url, session
 
     at = idle_instant(datetime.now(UTC))
@@ -574,7 +574,7 @@ def cmd_tick(args) -> None:
                 return out
 
             for _ in range(args.repeat):
-                owners = timed("schedule.owners", schedule.owners)
+                owners = timed("schedule.owners", schedule.owners, at)
                 zones = {}
 
                 def zones_of(s, owners=owners):
@@ -587,10 +587,14 @@ def cmd_tick(args) -> None:
                 zones = timed("members.zones x teams", zones_of)
                 due = timed("schedule.due", schedule.due, at, zones)
                 follow = timed("awaiting_follow_up", interviews.awaiting_follow_up, at)
+                timed("workspaces.purge", workspaces.purge, at, RETENTION)
             n_due = len(due.reminders) + len(due.nudges) + len(due.digests) + len(due.flags)
             for label, ts in timings.items():
                 print(f"{kind}:   in-process {label:<22} {' '.join(f'{t * 1e3:.1f}' for t in ts)}"
                       f" ms")  # fmt: skip
+            total = [sum(run) for run in zip(*timings.values(), strict=True)]
+            print(f"{kind}:   in-process, all of the tick's queries: "
+                  f"{' '.join(f'{t * 1e3:.1f}' for t in total)} ms")  # fmt: skip
             print(
                 f"{kind}:   due: {n_due} sends, {len(follow)} follow-ups; "
                 f"{len(owners)} teams, {sum(map(len, owners.values()))} owners"

@@ -10,8 +10,10 @@ The small team (`TBENCH`): 30 open questions, each with 12 held interviews over 
 workspaces of 20 open questions each (20,000), 10 interviews a question (200,000), 2
 insights an interview (400,000) and 5 themes a question (100,000). Every question's owner has a
 cached time zone (UTC) that stays fresh, so no request waits on users.info; the
-saturation flag of each question is set to what `saturation.assess` says of its history, as
-after the owner was told, so an idle `tick` finds nothing due.
+saturation curve, state and flag of each question are what `questions.recount` would keep,
+as after the owner was told, so an idle `tick` finds nothing due. `next_check` is left at
+the epoch: the first tick looks at every question once (as after a deploy of 0004), the
+ticks after it only at what falls due.
 """
 
 from __future__ import annotations
@@ -141,7 +143,8 @@ def seed_shape(engine: sa.Engine, shape: Shape, now: datetime, rng: random.Rando
                                  text=f"Insight {k} of interview {j}: they retype invoices.")
                         )  # fmt: skip
                     history.append(coded)
-                state = saturation.assess(history, saturation.DEFAULT).state
+                curve = saturation.curve_of(history)
+                state = saturation.assess(curve, saturation.DEFAULT).state
                 told = state is saturation.State.SATURATED
                 buffers[q_t].append(
                     dict(id=qid, team_id=team, number=n,
@@ -152,7 +155,8 @@ def seed_shape(engine: sa.Engine, shape: Shape, now: datetime, rng: random.Rando
                          status="open", conclusion="", created_by=owners[n % 3],
                          created_at=created, updated_at=created, closed_at=None,
                          skipped_week=None, sat_base=4, sat_run=3, sat_threshold=0.05,
-                         saturated=told, flags=int(told), submission=None)
+                         saturated=told, flags=int(told), submission=None,
+                         curve=",".join(map(str, curve)), sat_state=state.value)
                 )  # fmt: skip
                 counts["questions"] += 1
                 counts["interviews"] += shape.interviews

@@ -171,7 +171,7 @@ async def tick(
         return now + timedelta(seconds=time.monotonic() - started)
 
     await _purge(store, now, retention)
-    owners = await store.run(schedule.owners)
+    owners = await store.run(schedule.owners, now)
     by_team = await _clients(clients, list(owners))
     zones = await _zones(owners, by_team, store, now)
     due = await store.run(schedule.due, now, zones)

@@ -103,6 +103,7 @@ def merge(s: Session, team_id: str, theme_id: int, into_id: int, user_id: str) -
     )
     s.delete(theme)
     s.flush()
+    questions.recount(s, team_id, into.question_id)
     return into
 
 
@@ -129,8 +130,7 @@ def move(
         insight.theme_id = theme.id
     s.add(insight)
     s.flush()
-    interviews.drop_orphan_themes(s, team_id, interview.question_id)
-    s.flush()
+    interviews.settle(s, team_id, interview.question_id)
     return insight
 
 

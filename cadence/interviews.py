@@ -144,6 +144,7 @@ def save(
         )
     else:
         interview = changeable(s, team_id, interview_id, user_id)
+    moved_from = interview.question_id if interview.question_id != question.id else None
     interview.question_id = question.id
     interview.interviewee = summary.interviewee.strip()[:MAX_INTERVIEWEE]
     interview.segment = summary.segment or question.segment
@@ -154,6 +155,8 @@ def save(
     interview.updated_at = now
     s.add(interview)
     s.flush()
+    if moved_from is not None:
+        settle(s, team_id, moved_from)
     return interview
 
 
@@ -279,8 +282,7 @@ def code_insights(
         stored.append(insight)
         look_alike.append(alike)
     s.flush()
-    drop_orphan_themes(s, team_id, interview.question_id)
-    s.flush()
+    settle(s, team_id, interview.question_id)
     alive = {t.id for t in themes_of(s, team_id, interview.question_id)}
     proposals = {i.id: t for i, t in zip(stored, look_alike, strict=True) if t is not None}
     return Coding(stored, [t for t in themes if t.id in alive], proposals)
@@ -318,8 +320,7 @@ def recode(
             insight.theme_id = ids.number(choice)
         s.add(insight)
     s.flush()
-    drop_orphan_themes(s, team_id, interview.question_id)
-    s.flush()
+    settle(s, team_id, interview.question_id)
 
 
 def _only_this_insight(s: Session, insight: Insight) -> bool:
@@ -347,8 +348,9 @@ def new_themes(s: Session, team_id: str, interview: Interview) -> int:
     return len(mine - earlier)
 
 
-def drop_orphan_themes(s: Session, team_id: str, question_id: int) -> None:
-    """Themes of the question that no insight is coded to any more go."""
+def settle(s: Session, team_id: str, question_id: int) -> None:
+    """After a change to the question's coding: themes that no insight is coded to any more
+    go, and its curve and saturation state are recounted."""
     used = select(Insight.id).where(col(Insight.theme_id) == col(Theme.id))
     for theme in s.exec(
         select(Theme).where(
@@ -356,6 +358,8 @@ def drop_orphan_themes(s: Session, team_id: str, question_id: int) -> None:
         )
     ):
         s.delete(theme)
+    s.flush()
+    questions.recount(s, team_id, question_id)
 
 
 def delete(s: Session, team_id: str, interview_id: int, user_id: str) -> Interview:
@@ -364,8 +368,7 @@ def delete(s: Session, team_id: str, interview_id: int, user_id: str) -> Intervi
         s.delete(insight)
     s.delete(interview)
     s.flush()
-    drop_orphan_themes(s, team_id, interview.question_id)
-    s.flush()
+    settle(s, team_id, interview.question_id)
     return interview
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence.models import Member
+from cadence.models import EPOCH, Member, Question, Status
 
 FRESH_FOR = timedelta(days=1)  # people travel; look their zone up again daily
-NEVER = datetime(1970, 1, 1, tzinfo=UTC)  # a cached zone never fetched: stale at once
 
 
 def zones(
@@ -22,19 +21,21 @@ def zones(
     rows = s.exec(
         select(Member).where(Member.team_id == team_id, col(Member.user_id).in_(set(user_ids)))
     )
-    return {m.user_id: (m.tz, now - m.fetched_at < FRESH_FOR) for m in rows if m.fetched_at > NEVER}
+    return {m.user_id: (m.tz, now - m.fetched_at < FRESH_FOR) for m in rows if m.fetched_at > EPOCH}
 
 
 def cached_zone(s: Session, team_id: str, user_id: str) -> str:
     """The user's zone as last looked up, however old; UTC for one never looked up."""
     member = s.get(Member, (team_id, user_id))
-    return member.tz if member is not None and member.fetched_at > NEVER else "UTC"
+    return member.tz if member is not None and member.fetched_at > EPOCH else "UTC"
 
 
 def remember(s: Session, team_id: str, found: dict[str, str], now: datetime) -> None:
     for user_id, tz in found.items():
         for _attempt in range(2):  # a concurrent request may insert the same member first
             member = s.get(Member, (team_id, user_id)) or Member(team_id=team_id, user_id=user_id)
+            if member.tz != tz:
+                recheck(s, team_id, user_id)
             member.tz, member.fetched_at = tz, now
             s.add(member)
             try:
@@ -99,12 +100,27 @@ def prefs(s: Session, team_id: str, user_id: str) -> Prefs:
 def save_prefs(s: Session, team_id: str, user_id: str, draft: PrefsDraft) -> Prefs:
     """Store checked settings; a member new to the cache gets its zone looked up later."""
     member = s.get(Member, (team_id, user_id)) or Member(
-        team_id=team_id, user_id=user_id, fetched_at=NEVER
+        team_id=team_id, user_id=user_id, fetched_at=EPOCH
     )
     member.reminders = draft.reminders == "on"
     member.reminder_day = int(draft.day)
     member.reminder_minute = _minutes(draft.time) or 0
     member.nudge = draft.nudge == "on"
     s.add(member)
+    recheck(s, team_id, user_id)
     s.flush()
     return Prefs.of(member)
+
+
+def recheck(s: Session, team_id: str, user_id: str) -> None:
+    """The scheduler looks at the user's open questions again at its next tick: their
+    zone or settings changed, so the moments it worked out for them may have."""
+    s.execute(
+        sa.update(Question)
+        .where(
+            Question.team_id == team_id,
+            Question.owner_id == user_id,
+            Question.status == Status.OPEN.value,
+        )
+        .values(next_check=EPOCH)
+    )

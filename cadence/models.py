@@ -60,10 +60,28 @@ JTBD_PARTS = (
 )
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FLAG_PENDING = "status = 'open' AND sat_state = 'saturated' AND NOT saturated"
+
+
 class Question(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("team_id", "number"),
         sa.UniqueConstraint("team_id", "submission"),
+        # The scheduler's "saturated, owner not told yet" scan, every minute.
+        # The scheduler's "what may be due now" scan, every minute.
+        sa.Index(
+            "ix_question_next_check",
+            "next_check",
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+        sa.Index(
+            "ix_question_to_flag",
+            "id",
+            sqlite_where=sa.text(FLAG_PENDING),
+            postgresql_where=sa.text(FLAG_PENDING),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -89,6 +107,17 @@ class Question(SQLModel, table=True):
     sat_threshold: float = 0.05
     saturated: bool = False
     flags: int = 0
+    # Kept by questions.recount whenever its coding changes, so that no read recomputes it
+    # from the whole history: unique themes so far after each coded interview, in the order
+    # held ("3,5,6"), and the saturation state its rule gives.
+    curve: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, server_default=""))
+    sat_state: str = Field(default="not_enough", max_length=16)
+    # The scheduler looks at the question again at this instant (cadence.schedule.due sets
+    # it to the next moment anything can fall due; the epoch: at the next tick).
+    next_check: datetime = Field(
+        default=EPOCH,
+        sa_column=sa.Column(UTCDateTime(), nullable=False, server_default="1970-01-01 00:00:00"),
+    )
     submission: str | None = Field(default=None, max_length=64)  # the modal that stored it
 
 
@@ -102,6 +131,8 @@ class Interview(SQLModel, table=True):
             sqlite_where=sa.text("held_on IS NULL"),
             postgresql_where=sa.text("held_on IS NULL"),
         ),
+        # Progress counts a question's interviews by the day they were held.
+        sa.Index("ix_interview_question_held", "question_id", "held_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

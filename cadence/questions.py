@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -238,6 +238,7 @@ def set_rule(
         rule.threshold,
     )
     question.updated_at = now
+    _restate(question)
     s.add(question)
     s.flush()
     return question
@@ -261,50 +262,80 @@ def overviews(
     time_zones: dict[str, str],
     until: date | None = None,
 ) -> list[Overview]:
-    """Progress, themes and saturation of many questions in three queries.
+    """Progress, themes and saturation of many questions in two queries, none of which
+    reads a question's whole history: interviews counted by day in SQL over the weeks a
+    streak can span, themes counted in SQL, saturation from each question's kept curve.
 
     `time_zones` maps owners to their zone: each question's week is its owner's. With
     `until`, progress is as of that day at the latest (a late digest shows its own week).
     """
+    if not questions:
+        return []
+    todays = {}
+    for q in questions:
+        today = weeks.local_today(now, time_zones.get(q.owner_id, "UTC"))
+        todays[q.id] = min(today, until) if until else today
+    since = weeks.week_start(min(todays.values())) - timedelta(weeks=weeks.STREAK_LOOKBACK_WEEKS)
     ids = [q.id for q in questions]
-    held = (
-        Interview.team_id == team_id,
-        col(Interview.question_id).in_(ids),
-        col(Interview.held_on).is_not(None),
-    )
-    interviews: dict[int, list[tuple[int, date]]] = defaultdict(list)
-    for question_id, interview_id, held_on in s.exec(
-        select(Interview.question_id, Interview.id, Interview.held_on)
-        .where(*held)
-        .order_by(col(Interview.held_on), col(Interview.id))
+    days: dict[int, list[date]] = defaultdict(list)
+    for question_id, held_on, count in s.execute(
+        sa.select(Interview.question_id, Interview.held_on, sa.func.count())
+        .where(
+            Interview.team_id == team_id,
+            col(Interview.question_id).in_(ids),
+            col(Interview.held_on) >= since,
+        )
+        .group_by(Interview.question_id, Interview.held_on)
     ):
-        interviews[question_id].append((interview_id, held_on))
-    codes: dict[int, set[int]] = defaultdict(set)
-    for interview_id, theme_id in s.exec(
-        select(Insight.interview_id, Insight.theme_id)
-        .join(Interview, col(Insight.interview_id) == Interview.id)
-        .where(*held)
-    ):
-        codes[interview_id].add(theme_id)
+        days[question_id] += [held_on] * count
     theme_counts: dict[int, int] = dict(
-        s.exec(
-            select(Theme.question_id, sa.func.count())
+        s.execute(
+            sa.select(Theme.question_id, sa.func.count())
             .where(Theme.team_id == team_id, col(Theme.question_id).in_(ids))
             .group_by(Theme.question_id)
         ).all()
     )
-    result = []
-    for q in questions:
-        today = weeks.local_today(now, time_zones.get(q.owner_id, "UTC"))
-        today = min(today, until) if until else today
-        mine = interviews[q.id]
-        result.append(
-            Overview(
-                question=q,
-                progress=weeks.progress([d for _, d in mine], q.weekly_target, today),
-                themes=theme_counts.get(q.id, 0),
-                # An interview with no insights coded yet tells nothing about new themes.
-                saturation=saturation.assess([codes[i] for i, _ in mine if codes[i]], rule_of(q)),
-            )
+    return [
+        Overview(
+            question=q,
+            progress=weeks.progress(days[q.id], q.weekly_target, todays[q.id]),
+            themes=theme_counts.get(q.id, 0),
+            saturation=saturation.assess(curve(q), rule_of(q)),
         )
-    return result
+        for q in questions
+    ]
+
+
+def curve(question: Question) -> tuple[int, ...]:
+    return tuple(int(n) for n in question.curve.split(",")) if question.curve else ()
+
+
+def recount(s: Session, team_id: str, question_id: int) -> None:
+    """Keep the question's curve and saturation state in step with its coding: called by
+    every change to its interviews, insights or themes, in the same transaction. A question
+    no longer saturated is noted, so that getting there again is news again."""
+    question = get(s, team_id, question_id)
+    if question is None:
+        return
+    coded: dict[int, set[int]] = {}
+    for interview_id, theme_id in s.execute(
+        sa.select(Insight.interview_id, Insight.theme_id)
+        .join(Interview, col(Insight.interview_id) == Interview.id)
+        .where(
+            Interview.team_id == team_id,
+            Interview.question_id == question_id,
+            col(Interview.held_on).is_not(None),
+        )
+        .order_by(col(Interview.held_on), col(Interview.id))
+    ):
+        coded.setdefault(interview_id, set()).add(theme_id)
+    question.curve = ",".join(map(str, saturation.curve_of(coded.values())))
+    _restate(question)
+    s.add(question)
+    s.flush()
+
+
+def _restate(question: Question) -> None:
+    question.sat_state = saturation.assess(curve(question), rule_of(question)).state.value
+    if question.sat_state != saturation.State.SATURATED.value:
+        question.saturated = False

@@ -9,7 +9,7 @@ it, so a later run that brings new themes back makes the question learning again
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence, Set
+from collections.abc import Hashable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -101,17 +101,24 @@ class Saturation:
         return ""
 
 
-def assess(interviews: Sequence[Set[Hashable]], rule: Rule = DEFAULT) -> Saturation:
-    """`interviews` holds each interview's themes, in the order the interviews were held."""
+def curve_of(interviews: Iterable[Set[Hashable]]) -> tuple[int, ...]:
+    """Unique themes so far after each interview, from each interview's themes in the order
+    they were held: all that saturation depends on."""
     seen: set[Hashable] = set()
     curve = []
     for themes in interviews:
         seen |= themes
         curve.append(len(seen))
-    base_themes = curve[rule.base - 1] if len(curve) >= rule.base else (curve or [0])[-1]
-    found = runs(interviews, rule)
+    return tuple(curve)
+
+
+def assess(curve: Sequence[int], rule: Rule = DEFAULT) -> Saturation:
+    """`curve` holds the unique themes so far after each interview, in the order held."""
+    curve = tuple(curve)
+    base_themes = curve[rule.base - 1] if len(curve) >= rule.base else (curve or (0,))[-1]
+    found = runs(curve, rule)
     if not found:
-        return Saturation(State.NOT_ENOUGH, len(interviews), rule, base_themes, curve=tuple(curve))
+        return Saturation(State.NOT_ENOUGH, len(curve), rule, base_themes, curve=curve)
     # Saturated while the latest run is within the threshold, since the first run of that
     # unbroken stretch (X); a run that brings new themes back means learning again.
     last = found[-1]
@@ -122,13 +129,13 @@ def assess(interviews: Sequence[Set[Hashable]], rule: Rule = DEFAULT) -> Saturat
         at = r.start
     return Saturation(
         State.LEARNING if at is None else State.SATURATED,
-        len(interviews),
+        len(curve),
         rule,
         base_themes,
         at,
         last.new,
         last.share,
-        tuple(curve),
+        curve,
         tuple(found),
     )
 
@@ -156,18 +163,15 @@ class Run:
     share: float  # new / the base's unique themes
 
 
-def runs(interviews: Sequence[Set[Hashable]], rule: Rule) -> list[Run]:
+def runs(curve: Sequence[int], rule: Rule) -> list[Run]:
     """Every run, sliding one interview at a time; none while the base has no themes or the
-    first run is incomplete."""
-    base_themes: set[Hashable] = set().union(*interviews[: rule.base])
-    if not base_themes:
+    first run is incomplete. A run's new themes are those first seen in it: the rise of the
+    curve across it."""
+    if len(curve) < rule.base or not curve[rule.base - 1]:
         return []
-    seen = set(base_themes)
+    base_themes = curve[rule.base - 1]
     found = []
-    for start in range(rule.base, len(interviews) - rule.run + 1):
-        if start > rule.base:
-            seen |= interviews[start - 1]
-        window: set[Hashable] = set().union(*interviews[start : start + rule.run])
-        new = len(window - seen)
-        found.append(Run(start, new, new / len(base_themes)))
+    for start in range(rule.base, len(curve) - rule.run + 1):
+        new = curve[start + rule.run - 1] - curve[start - 1]
+        found.append(Run(start, new, new / base_themes))
     return found

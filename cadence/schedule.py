@@ -12,11 +12,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
-from cadence import deliveries, members, questions, saturation, weeks
+from cadence import deliveries, members, questions, weeks
 from cadence.members import Prefs
-from cadence.models import Delivery, Insight, Interview, Member, Question, Status, Theme
+from cadence.models import (
+    FLAG_PENDING,
+    Delivery,
+    Insight,
+    Interview,
+    Member,
+    Question,
+    Status,
+    Theme,
+)
 from cadence.questions import Overview
 
 REMINDER = "weekly_reminder"
@@ -115,12 +125,22 @@ class Due:
     flags: list[Overview] = field(default_factory=list)  # questions newly saturated
 
 
-def owners(s: Session) -> dict[str, set[str]]:
-    """Owners of open questions, by workspace: the people whose zones the schedule needs."""
+UNREACHABLE_RECHECK = timedelta(hours=1)  # a workspace the tick has no client for
+TICK = timedelta(minutes=1)
+
+
+def _candidates(now: datetime):
+    return select(Question).where(
+        Question.status == Status.OPEN.value, col(Question.next_check) <= now
+    )
+
+
+def owners(s: Session, now: datetime) -> dict[str, set[str]]:
+    """Owners of the open questions the tick looks at now, by workspace: the people whose
+    zones `due` needs."""
     found: dict[str, set[str]] = defaultdict(set)
-    for team_id, owner_id in s.exec(
-        select(Question.team_id, Question.owner_id).where(Question.status == Status.OPEN.value)
-    ).all():
+    query = _candidates(now).with_only_columns(Question.team_id, Question.owner_id)
+    for team_id, owner_id in s.execute(query).all():
         found[team_id].add(owner_id)
     return found
 
@@ -134,6 +154,7 @@ def _unsettled(s: Session, keys: Iterable[deliveries.Key], now: datetime) -> set
         select(Delivery.team_id, Delivery.kind, Delivery.target, Delivery.period).where(
             col(Delivery.kind).in_({k[1] for k in keys}),
             col(Delivery.period).in_({k[3] for k in keys}),
+            col(Delivery.team_id).in_({k[0] for k in keys}),
             or_(
                 col(Delivery.sent_at).is_not(None),
                 col(Delivery.claimed_at) >= now - deliveries.LEASE,
@@ -143,23 +164,47 @@ def _unsettled(s: Session, keys: Iterable[deliveries.Key], now: datetime) -> set
     return keys - {tuple(r) for r in rows}
 
 
-def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
-    """Every reminder, nudge and digest due at `now` and not yet sent, in every workspace.
+def _moments(q: Question, p: Prefs) -> list[tuple[str, int, int]]:
+    """The sends a question takes part in: (kind, day, minute) of each."""
+    found = []
+    if p.reminders:
+        found.append((REMINDER, p.day, p.minute))
+    if p.nudge:
+        found.append((NUDGE, NUDGE_DAY, NUDGE_MINUTE))
+    if q.channel_id:
+        found.append((DIGEST, DIGEST_DAY, DIGEST_MINUTE))
+    return found
 
-    `zones` maps (team, user) to the user's time zone. A question takes part in a week's send
-    only if it was open before that send's moment, so opening one never triggers a catch-up.
+
+def _next_moment(now: datetime, tz: str, day: int, minute: int) -> datetime:
+    monday = weeks.week_start(weeks.local_today(now, tz))
+    at = moment(monday, day, minute, tz)
+    return at if at > now else moment(monday + timedelta(days=DAYS), day, minute, tz)
+
+
+def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
+    """Every reminder, nudge and digest due at `now` and not yet sent, and every saturation
+    flag not yet given.
+
+    Only questions whose `next_check` has come are looked at, and each is given its next
+    one: the next moment any of its sends falls due (its owner's zone and settings), or the
+    next tick while one of its sends is due and not yet settled (sent, or refused for
+    good), or when its owner's cached zone goes stale. `zones` maps (team, user) to the
+    user's zone for the workspaces the tick can send to; the others' questions wait an hour.
+    A question takes part in a week's send only if it was open before that send's moment,
+    so opening one never triggers a catch-up. A nudge with nobody behind is not sent, and
+    not tried again that week.
     """
-    open_qs = list(
-        s.exec(
-            select(Question)
-            .where(Question.status == Status.OPEN.value)
-            .order_by(col(Question.team_id), col(Question.number))
+    looked_at = list(s.exec(_candidates(now).order_by(col(Question.team_id), col(Question.number))))
+    reachable = {team for team, _ in zones}
+    members_of = {
+        (m.team_id, m.user_id): m
+        for m in s.exec(
+            select(Member).where(
+                col(Member.team_id).in_({q.team_id for q in looked_at}),
+                col(Member.user_id).in_({q.owner_id for q in looked_at}),
+            )
         )
-    )
-    teams = sorted({q.team_id for q in open_qs})
-    prefs = {
-        (m.team_id, m.user_id): Prefs.of(m)
-        for m in s.exec(select(Member).where(col(Member.team_id).in_(teams)))
     }
 
     def tz(q: Question) -> str:
@@ -168,21 +213,38 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
     # (kind, team, target, week) -> questions that take part
     wanted: dict[tuple[str, str, str, date], list[Question]] = defaultdict(list)
     channels: dict[tuple[str, str], list[Question]] = defaultdict(list)
-    for q in open_qs:
-        if q.channel_id:
-            channels[(q.team_id, q.channel_id)].append(q)
-        p = prefs.get((q.team_id, q.owner_id), Prefs())
-        for kind, day, minute, on in (
-            (REMINDER, p.day, p.minute, p.reminders),
-            (NUDGE, NUDGE_DAY, NUDGE_MINUTE, p.nudge),
-        ):
-            week = due_week(now, tz(q), day, minute) if on else None
-            if week is None or q.skipped_week == week:
+    for q in looked_at:
+        if q.team_id not in reachable:
+            continue
+        p = Prefs.of(members_of.get((q.team_id, q.owner_id)))
+        for kind, day, minute in _moments(q, p):
+            week = due_week(now, tz(q), day, minute)
+            if week is None or (kind != DIGEST and q.skipped_week == week):
                 continue
-            if q.created_at < moment(week, day, minute, tz(q)):
+            if q.created_at >= moment(week, day, minute, tz(q)):
+                continue
+            if kind == DIGEST:
+                channels[(q.team_id, q.channel_id)].append(q)
+            else:
                 wanted[(kind, q.team_id, q.owner_id, week)].append(q)
-    # A shared channel gets one digest, when the first of its owners reaches Friday 16:00.
-    for (team_id, channel_id), qs in channels.items():
+    # A shared channel gets one digest, when the first of its owners reaches Friday 16:00:
+    # every open question of the channel takes part, not only those looked at.
+    digest_weeks = {
+        key(team_id, DIGEST, channel_id, due_week(now, tz(qs[0]), DIGEST_DAY, DIGEST_MINUTE))
+        for (team_id, channel_id), qs in channels.items()
+    }
+    for team_id, _kind, channel_id, _week in _unsettled(s, digest_weeks, now):
+        qs = list(
+            s.exec(
+                select(Question)
+                .where(
+                    Question.team_id == team_id,
+                    Question.channel_id == channel_id,
+                    Question.status == Status.OPEN.value,
+                )
+                .order_by(col(Question.number))
+            )
+        )
         firsts = [
             (at, w)
             for q in qs
@@ -195,33 +257,54 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
 
     unsettled = _unsettled(s, (key(t, k, target, w) for k, t, target, w in wanted), now)
     wanted = {k: qs for k, qs in wanted.items() if key(k[1], k[0], k[2], k[3]) in unsettled}
-    # Every open question's state, for the saturation flag; the sends above reuse it.
-    by_team: dict[str, list[Question]] = defaultdict(list)
-    for q in open_qs:
-        by_team[q.team_id].append(q)
     team_zones: dict[str, dict[str, str]] = defaultdict(dict)
     for (team_id, user), zone_name in zones.items():
         team_zones[team_id][user] = zone_name
+    by_team: dict[str, dict[int, Question]] = defaultdict(dict)
+    for (kind, team_id, _, _), qs in wanted.items():
+        if kind != DIGEST:
+            by_team[team_id].update((q.id, q) for q in qs)
     overview: dict[int, Overview] = {}
     for team_id, mine in by_team.items():
-        for o in questions.overviews(s, team_id, mine, now, team_zones[team_id]):
+        for o in questions.overviews(s, team_id, list(mine.values()), now, team_zones[team_id]):
             overview[o.question.id] = o
 
     result = Due()
+    pending: set[int] = set()  # questions with a send to make: looked at again next tick
     for (kind, team_id, target, week), qs in sorted(wanted.items(), key=lambda kv: kv[0][:3]):
-        views = [overview[q.id] for q in qs]
         if kind == DIGEST:  # as of its own week, however late it goes out
             sunday = week + timedelta(days=DAYS - 1)
             views = questions.overviews(s, team_id, qs, now, team_zones[team_id], sunday)
             result.digests.append(digest(s, team_id, target, week, views))
         elif kind == REMINDER:
+            views = [overview[q.id] for q in qs]
             result.reminders.append(OwnerMessage(team_id, target, kind, week, tuple(views)))
         else:
-            behind = tuple(o for o in views if not o.progress.on_target)
-            if behind:
-                result.nudges.append(OwnerMessage(team_id, target, kind, week, behind))
-    result.flags = _flags(s, [overview[q.id] for q in open_qs], now)
+            behind = tuple(o for q in qs if not (o := overview[q.id]).progress.on_target)
+            if not behind:
+                continue
+            result.nudges.append(OwnerMessage(team_id, target, kind, week, behind))
+        pending.update(q.id for q in qs)
+    for q in looked_at:
+        q.next_check = _next_check(q, members_of.get((q.team_id, q.owner_id)), tz(q), now)
+        if q.team_id not in reachable:
+            q.next_check = now + UNREACHABLE_RECHECK
+        elif q.id in pending:
+            q.next_check = now
+        s.add(q)
+    s.flush()
+    result.flags = _flags(s, now, zones)
     return result
+
+
+def _next_check(q: Question, member: Member | None, tz: str, now: datetime) -> datetime:
+    """The next moment one of the question's sends falls due, or its owner's cached zone
+    goes stale (the tick looks it up again then), whichever comes first."""
+    stale = member.fetched_at + members.FRESH_FOR if member else now
+    moments = [
+        _next_moment(now, tz, day, minute) for _, day, minute in _moments(q, Prefs.of(member))
+    ]
+    return min([max(stale, now + TICK), *moments])
 
 
 def flag_key(question: Question) -> deliveries.Key:
@@ -229,20 +312,24 @@ def flag_key(question: Question) -> deliveries.Key:
     return (question.team_id, FLAG, str(question.id), str(question.flags + 1))
 
 
-def _flags(s: Session, overviews: Sequence[Overview], now: datetime) -> list[Overview]:
-    """Questions that became saturated since their owner was last told; a question that is
-    no longer saturated is noted, so that getting there again is news again."""
-    news = []
-    for o in overviews:
-        saturated = o.saturation.state is saturation.State.SATURATED
-        if saturated and not o.question.saturated:
-            news.append(o)
-        elif o.question.saturated and not saturated:
-            o.question.saturated = False
-            s.add(o.question)
-    s.flush()
-    unsettled = _unsettled(s, (flag_key(o.question) for o in news), now)
-    return [o for o in news if flag_key(o.question) in unsettled]
+def _flags(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> list[Overview]:
+    """Questions that became saturated since their owner was last told (questions.recount
+    keeps the state and notes when one stops being saturated)."""
+    news = list(s.exec(select(Question).where(sa.text(FLAG_PENDING)).order_by(col(Question.id))))
+    unsettled = _unsettled(s, (flag_key(q) for q in news), now)
+    by_team: dict[str, list[Question]] = defaultdict(list)
+    for q in news:
+        if flag_key(q) in unsettled:
+            by_team[q.team_id].append(q)
+    found = []
+    for team_id, qs in by_team.items():
+        owners = {q.owner_id for q in qs}
+        cached = members.zones(s, team_id, owners, now)
+        team_zones = {
+            u: zones.get((team_id, u)) or cached.get(u, ("UTC", False))[0] for u in owners
+        }
+        found += questions.overviews(s, team_id, qs, now, team_zones)
+    return found
 
 
 def flagged(s: Session, team_id: str, question_id: int, flags: int) -> None:

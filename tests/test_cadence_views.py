@@ -31,7 +31,7 @@ def overview(number: int, this_week: int = 0, text: str = "") -> Overview:
         updated_at=NOW,
     )
     progress = weeks.progress([MON] * this_week, 3, MON)
-    return Overview(q, progress, 40, saturation.assess([]))
+    return Overview(q, progress, 40, saturation.assess(()))
 
 
 def busy_entry(number: int) -> DigestEntry:

@@ -57,9 +57,13 @@ PAPER += [set(range(37, 40)), set(range(40, 44)), {1, 2}, {44}]
 GUEST = saturation.PRESETS["guest2020"]
 
 
+def assess(interviews: list[set[int]], rule: saturation.Rule = saturation.DEFAULT):
+    return saturation.assess(saturation.curve_of(interviews), rule)
+
+
 def test_saturation_reproduces_the_papers_worked_example() -> None:
     # Base of 4 holds 37 themes; runs of 2 add 7 (19%), then 4 (11%), then 1 (2.7%): "6+2".
-    result = saturation.assess(PAPER, GUEST)
+    result = assess(PAPER, GUEST)
     assert result.state is State.SATURATED
     assert result.label == "6+2"
     assert result.base_themes == 37 and result.last_new == 1
@@ -73,53 +77,53 @@ def test_saturation_reproduces_the_papers_worked_example() -> None:
 
 def test_the_papers_data_under_the_default_rule_is_still_learning() -> None:
     # Runs of 3 (one burst): 7 new (19%), then 5 (14%): no run is at or below 5% yet.
-    result = saturation.assess(PAPER)
+    result = assess(PAPER)
     assert saturation.Rule(4, 3, 0.05) == saturation.DEFAULT
     assert result.state is State.LEARNING
     assert [r.new for r in result.runs] == [7, 5]
     assert (result.last_new, round(result.last_share * 100, 1)) == (5, 13.5)
-    assert saturation.assess([*PAPER, {3}]).label == "6+3"  # a burst with one new theme
+    assert assess([*PAPER, {3}]).label == "6+3"  # a burst with one new theme
 
 
 def test_saturation_needs_base_plus_run_interviews_with_themes() -> None:
-    assert saturation.assess([{1}] * 6).state is State.NOT_ENOUGH
-    assert saturation.assess([set()] * 8).state is State.NOT_ENOUGH  # nothing coded yet
-    assert saturation.assess([set()] * 4 + [{1}] * 4).state is State.NOT_ENOUGH  # empty base
-    result = saturation.assess([{1}, {2}, {3}, {4}, {5}, {6}, {7}])
+    assert assess([{1}] * 6).state is State.NOT_ENOUGH
+    assert assess([set()] * 8).state is State.NOT_ENOUGH  # nothing coded yet
+    assert assess([set()] * 4 + [{1}] * 4).state is State.NOT_ENOUGH  # empty base
+    result = assess([{1}, {2}, {3}, {4}, {5}, {6}, {7}])
     assert result.state is State.LEARNING
     assert (result.last_new, result.last_share) == (3, 0.75)
 
 
 def test_saturation_zero_threshold_and_the_francis_preset() -> None:
     interviews = [{1, 2}, {3}, {4}, {5}, {1}, {2}, {3}]
-    assert saturation.assess(interviews, saturation.Rule(4, 3, 0.0)).label == "4+3"
+    assert assess(interviews, saturation.Rule(4, 3, 0.0)).label == "4+3"
     francis = saturation.PRESETS["francis2010"]
     ten = [{n} for n in range(10)]
-    assert saturation.assess([*ten, {1}, {2}, {11}], francis).state is State.LEARNING
-    assert saturation.assess([*ten, {1}, {2}, {11}, {3}, {4}, {5}], francis).label == "13+3"
+    assert assess([*ten, {1}, {2}, {11}], francis).state is State.LEARNING
+    assert assess([*ten, {1}, {2}, {11}, {3}, {4}, {5}], francis).label == "13+3"
 
 
 def test_equal_dates_keep_the_order_they_were_logged_in() -> None:
     # The core orders by date held, then by id (the order of logging); the method itself
     # only sees that order.
-    a = saturation.assess([{1}, {2}, {3}, {4}, {5}, {1}, {2}, {3}], GUEST)
-    b = saturation.assess([{1}, {2}, {3}, {4}, {1}, {5}, {2}, {3}], GUEST)
+    a = assess([{1}, {2}, {3}, {4}, {5}, {1}, {2}, {3}], GUEST)
+    b = assess([{1}, {2}, {3}, {4}, {1}, {5}, {2}, {3}], GUEST)
     assert a.label == "5+2" and b.label == "6+2"
 
 
 def test_new_themes_after_saturation_make_the_question_learning_again() -> None:
     saturated = [{1, 2}, {3}, {4}, {5}, {1}, {2}, {3}]
-    assert saturation.assess(saturated).label == "4+3"
-    assert saturation.assess([*saturated, {6}, {7}, {8}]).state is State.LEARNING
+    assert assess(saturated).label == "4+3"
+    assert assess([*saturated, {6}, {7}, {8}]).state is State.LEARNING
     # ...and saturated again from the first run of the new quiet stretch.
-    assert saturation.assess([*saturated, {6}, {7}, {8}, {1}, {2}, {3}]).label == "10+3"
+    assert assess([*saturated, {6}, {7}, {8}, {1}, {2}, {3}]).label == "10+3"
 
 
 def test_an_edit_that_adds_a_theme_back_into_a_run_undoes_saturation() -> None:
     saturated = [{1, 2}, {3}, {4}, {5}, {1}, {2}, {3}]
-    assert saturation.assess(saturated).state is State.SATURATED
+    assert assess(saturated).state is State.SATURATED
     edited = [{1, 2}, {3}, {4}, {5}, {1}, {2, 9}, {3, 8}]
-    assert saturation.assess(edited).state is State.LEARNING
+    assert assess(edited).state is State.LEARNING
 
 
 @pytest.mark.parametrize(
