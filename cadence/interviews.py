@@ -145,6 +145,7 @@ def save(
     else:
         interview = changeable(s, team_id, interview_id, user_id)
     moved_from = interview.question_id if interview.question_id != question.id else None
+    held_before = interview.held_on
     interview.question_id = question.id
     interview.interviewee = summary.interviewee.strip()[:MAX_INTERVIEWEE]
     interview.segment = summary.segment or question.segment
@@ -157,6 +158,8 @@ def save(
     s.flush()
     if moved_from is not None:
         settle(s, team_id, moved_from)
+    if interview_id is not None and (moved_from or held_before != interview.held_on):
+        questions.recount(s, team_id, question.id)  # its place in the curve moved
     return interview
 
 

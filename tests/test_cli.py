@@ -200,3 +200,43 @@ def test_socket_mode_fails_cleanly_without_slack(fake: FakeSlack, tmp_path: Path
     assert unreachable.returncode == 2 and "Traceback" not in unreachable.stderr
     assert unreachable.stderr.count("cannot reach Slack") == 3
     assert "giving up" in unreachable.stderr
+
+
+def test_migration_0004_counts_the_curves_of_existing_questions(tmp_path) -> None:
+    from alembic import command
+
+    from cadence.db import _alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as c:
+        command.upgrade(_alembic_config(c), "0003")
+        at = "'2026-11-01 00:00:00'"
+        c.execute(sa.text(
+            "INSERT INTO question (id, team_id, number, text, hypothesis, segment, owner_id,"
+            " channel_id, weekly_target, status, conclusion, created_by, created_at, updated_at,"
+            " sat_base, sat_run, sat_threshold, saturated, flags)"
+            f" VALUES (1, 'T', 1, 'Why?', '', 'other', 'U', 'C', 3, 'open', '', 'U', {at}, {at},"
+            " 1, 1, 0.0, 0, 0)"
+        ))  # fmt: skip
+        for n, held in enumerate(["'2026-11-03'", "'2026-11-02'", "NULL"], start=1):
+            c.execute(sa.text(
+                "INSERT INTO interview (id, team_id, question_id, interviewer_id, interviewee,"
+                " segment, held_on, struggling_moments, driving_forces, existing_solutions,"
+                " alternative_solutions, motivations, desired_outcomes, quote, created_at,"
+                f" updated_at) VALUES ({n}, 'T', 1, 'U', '', 'other', {held}, '', '', '', '', '',"
+                f" '', '', {at}, {at})"
+            ))  # fmt: skip
+            c.execute(sa.text(
+                f"INSERT INTO theme (id, team_id, question_id, name, created_at)"
+                f" VALUES ({n}, 'T', 1, 'theme {n}', {at})"
+            ))  # fmt: skip
+        for interview, theme in [(1, 1), (1, 2), (2, 1), (3, 3)]:
+            c.execute(sa.text(
+                "INSERT INTO insight (team_id, interview_id, theme_id, text, created_at)"
+                f" VALUES ('T', {interview}, {theme}, 'x', {at})"
+            ))  # fmt: skip
+    migrate(engine)
+    with engine.connect() as c:
+        row = c.execute(sa.text("SELECT curve, sat_state FROM question")).one()
+    # Held on the 2nd (theme 1), then the 3rd (themes 1, 2); the planned one does not count.
+    assert tuple(row) == ("1,2", "learning")

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from cadence import interviews
+from cadence import codebook, interviews, questions, saturation
 from cadence.interviews import Summary, check_summary, insight_lines
 from cadence.matching import default_matcher
-from cadence.models import Interview, Theme
+from cadence.models import Insight, Interview, Theme
 from cadence.questions import Draft, create
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -103,3 +103,67 @@ def test_check_plan_wants_a_question_and_a_time_to_come() -> None:
     assert interviews.check_plan("", later, NOW) == {"question": "required"}
     assert interviews.check_plan("3", earlier, NOW) == {"when": "past_time"}
     assert interviews.check_plan("3", "", NOW) == {"when": "required"}
+
+
+def from_scratch(db, q) -> tuple[int, ...]:
+    """The learning curve recomputed from the whole history, as the kept one must be."""
+    coded: dict[int, set[int]] = {}
+    rows = db.exec(
+        select(Insight.interview_id, Insight.theme_id)
+        .join(Interview, Insight.interview_id == Interview.id)
+        .where(Interview.question_id == q.id, Interview.held_on.is_not(None))
+        .order_by(Interview.held_on, Interview.id)
+    )
+    for interview_id, theme_id in rows:
+        coded.setdefault(interview_id, set()).add(theme_id)
+    return saturation.curve_of(coded.values())
+
+
+def test_the_kept_curve_follows_every_change_to_the_coding(db) -> None:
+    q = create(db, "T", Draft("Why?", "", "other", "U1", "C1", "3"), "U1", NOW)
+    other = create(db, "T", Draft("And?", "", "other", "U1", "C1", "3"), "U1", NOW)
+
+    def kept(question=q) -> tuple[int, ...]:
+        db.refresh(question)
+        assert questions.curve(question) == from_scratch(db, question)
+        state = saturation.assess(questions.curve(question), questions.rule_of(question)).state
+        assert question.sat_state == state.value
+        return questions.curve(question)
+
+    first, _ = log(db, q.id, ["Setup is slow", "SSO is required"], held="2026-11-20")
+    second, coding = log(db, q.id, ["Invoices, not cards"], held="2026-11-24")
+    assert kept() == (2, 3)
+    # Held earlier than the first: the order, and so the curve, changes.
+    interviews.save(db, "T", Summary(str(q.id), "2026-11-19", insights="x"), "U1", NOW, second.id)
+    assert kept() == (1, 3)
+    (invoices,) = coding.insights
+    sso = next(t for t in interviews.themes_of(db, "T", q.id) if t.name == "SSO is required")
+    interviews.recode(db, "T", second.id, {invoices.id: str(sso.id)}, "U1", NOW)
+    assert kept() == (1, 2)
+    codebook.move(db, "T", invoices.id, None, "U1", NOW)
+    assert kept() == (1, 3)
+    setup = next(t for t in interviews.themes_of(db, "T", q.id) if t.name == "Setup is slow")
+    codebook.merge(db, "T", setup.id, sso.id, "U1")
+    assert kept() == (1, 2)
+    # Moved to another question: both questions' curves follow.
+    interviews.save(
+        db, "T", Summary(str(other.id), "2026-11-19", insights="x"), "U1", NOW, second.id
+    )
+    assert kept() == (1,) and kept(other) == (1,)
+    interviews.delete(db, "T", first.id, "U1")
+    assert kept() == ()
+
+
+def test_a_question_that_stops_being_saturated_is_noted_at_once(db) -> None:
+    q = create(db, "T", Draft("Why?", "", "other", "U1", "C1", "3"), "U1", NOW)
+    for day, line in enumerate(["A", "B", "C", "D", "A", "B", "C"], start=10):
+        log(db, q.id, [f"Theme {line} is what they said"], held=f"2026-11-{day}")
+    db.refresh(q)
+    assert q.sat_state == "saturated"
+    q.saturated = True  # the owner was told
+    latest, _ = log(db, q.id, ["Something nobody said before, about the weather"])
+    db.refresh(q)
+    assert (q.sat_state, q.saturated) == ("learning", False)
+    interviews.delete(db, "T", latest.id, "U1")
+    db.refresh(q)
+    assert (q.sat_state, q.saturated) == ("saturated", False)  # news again: the tick flags it

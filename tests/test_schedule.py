@@ -259,3 +259,40 @@ def test_concurrent_claims_let_exactly_one_through(db: Session) -> None:
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda _: claim(), range(8)))
     assert results.count(True) == 1
+
+
+def test_the_tick_looks_at_a_question_again_only_when_something_can_fall_due(db: Session) -> None:
+    q = question(db, 1, "UNY")
+    db.add(members.Member(team_id="T", user_id="UNY", tz="America/New_York", fetched_at=LONG_AGO))
+    members.remember(db, "T", {"UNY": "America/New_York"}, at(MON, 13))  # fresh for a day
+    monday_nine = at(MON, 14)  # 09:00 in New York
+    (reminder,) = schedule.due(db, monday_nine, ZONES).reminders
+    assert q.next_check == monday_nine  # a send to make: looked at again next tick
+    assert deliveries.claim(db, reminder.key, monday_nine)
+    deliveries.sent(db, reminder.key, monday_nine)
+    later = monday_nine + timedelta(minutes=1)
+    assert schedule.due(db, later, ZONES).reminders == []
+    # Nothing more until the zone goes stale (Tuesday 13:00 UTC), before Thursday's nudge.
+    assert q.next_check == at(MON + timedelta(days=1), 13)
+    assert schedule.owners(db, later + timedelta(hours=1)) == {}
+    # New settings, or a new zone, and the next tick looks again.
+    members.save_prefs(db, "T", "UNY", PrefsDraft("on", "1", "08:00", "on"))
+    assert schedule.owners(db, later + timedelta(hours=1)) == {"T": {"UNY"}}
+    schedule.due(db, later + timedelta(hours=1), ZONES)
+    assert schedule.owners(db, later + timedelta(hours=2)) == {}
+    members.remember(db, "T", {"UNY": "Europe/Berlin"}, later + timedelta(hours=2))
+    assert schedule.owners(db, later + timedelta(hours=2)) == {"T": {"UNY"}}
+    # A workspace the tick cannot send to: its questions wait an hour.
+    schedule.due(db, later + timedelta(hours=2), {})
+    assert q.next_check == later + timedelta(hours=3)
+
+
+def test_a_nudge_with_nobody_behind_is_not_worked_out_again_that_week(db: Session) -> None:
+    q = question(db, 1, "UNY", weekly_target=1)
+    members.save_prefs(db, "T", "UNY", PrefsDraft("off", "0", "09:00", "on"))  # no reminder
+    members.remember(db, "T", {"UNY": "America/New_York"}, at(MON + timedelta(days=3), 12))
+    interview(db, q, MON + timedelta(days=1))
+    thursday_nine = at(MON + timedelta(days=3), 14)
+    assert schedule.due(db, thursday_nine, ZONES).nudges == []
+    # Not the next tick: Friday 12:00 UTC, when the zone looked up on Thursday goes stale.
+    assert q.next_check == at(MON + timedelta(days=4), 12)
