@@ -529,9 +529,10 @@ def idle_instant(now: datetime) -> datetime:
 def cmd_tick(args) -> None:
     import sqlalchemy as sa
 
-    from bot.app import Store, web_client
+    from bot.app import web_client
     from bot.config import load
     from bot.scheduler import RETENTION, tick
+    from bot.store import Store
     from cadence import interviews, members, schedule, workspaces
     from cadence.db import make_engine, normalize_database_url, session
 

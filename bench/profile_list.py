@@ -71,7 +71,8 @@ def main() -> None:
     )  # fmt: skip
 
     from bot import config
-    from bot.app import Store, build_app
+    from bot.app import build_app
+    from bot.store import Store
     from cadence.db import make_engine, session
 
     async def inline(self, fn, *a, **kw):

@@ -2,42 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+import aiohttp
 import sqlalchemy as sa
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.respond.internals import _build_message
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient, WebhookResponse
 
 from bot.config import Settings
-from cadence.db import session
+from bot.store import Store
 
-T = TypeVar("T")
 log = logging.getLogger("discovery")
-
-
-class Store:
-    """Runs the synchronous domain and database code off the event loop, one transaction
-    a call: the core flushes, the store commits once `fn` returns."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-
-    async def run(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
-        def work() -> T:
-            with session(self.engine) as s:
-                result = fn(s, *args, **kwargs)
-                s.commit()
-                return result
-
-        return await asyncio.to_thread(work)
 
 
 def web_client(settings: Settings, token: str | None = "") -> AsyncWebClient:
@@ -60,6 +44,11 @@ class TokenIdentity:
     def __init__(self, token: str) -> None:
         self.token = token
         self.found: dict[str, object] = {}
+        self.http: SharedHTTP | None = None  # the app's, closed with `close`
+
+    async def close(self) -> None:
+        if self.http is not None:
+            await self.http.close()
 
     async def verify(self, client: AsyncWebClient) -> None:
         if not self.token:  # OAuth installs: each workspace's token is checked by Bolt
@@ -80,6 +69,47 @@ class TokenIdentity:
             bot_user_id=str(self.found.get("user_id") or "") or None,
             user_id=user_id,
         )
+
+
+class SessionRespond(AsyncRespond):
+    """Bolt's `respond`, through a shared HTTP session."""
+
+    def __init__(self, response_url: str, session: aiohttp.ClientSession) -> None:
+        super().__init__(response_url=response_url)
+        self.session = session
+
+    async def __call__(self, text: str | dict = "", **fields: Any) -> WebhookResponse:  # type: ignore[override]
+        message = (
+            _build_message(**text) if isinstance(text, dict) else _build_message(text, **fields)
+        )
+        client = AsyncWebhookClient(url=str(self.response_url), session=self.session)
+        return await client.send_dict(message)
+
+
+class SharedHTTP:
+    """One HTTP session for the server's Web API calls and response_url replies, instead of
+    a new session and connection for each (Bolt's and slack_sdk's default): made with the
+    first request, on the server's event loop; `close` at shutdown."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self.session: aiohttp.ClientSession | None = None
+
+    async def middleware(
+        self, context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        if self.session is None or self.session.closed:
+            self.session = aiohttp.ClientSession()
+            self.client.session = self.session  # each request's client is made with it
+        if context.client is not None:
+            context.client.session = self.session
+        if context.response_url:
+            context["respond"] = SessionRespond(context.response_url, self.session)
+        return await next()
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
 
 
 class _Without(logging.Filter):
@@ -132,5 +162,7 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
 
         assert app.installation_store is not None
         listen_for_uninstalls(app, app.installation_store, engine)
-    register_all(app, Store(engine))
+    identity.http = SharedHTTP(client)
+    app.use(identity.http.middleware)
+    register_all(app, Store(engine, settings.backlog))
     return app, identity

@@ -70,9 +70,10 @@ def _retention(settings: Settings) -> timedelta:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from bot.app import Store, build_app, web_client
+    from bot.app import build_app, web_client
     from bot.scheduler import start
     from bot.server import asgi_app
+    from bot.store import Store
     from cadence.matching import default_matcher
 
     settings = config.load()
@@ -96,6 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         finally:
             if scheduler:
                 scheduler.shutdown(wait=False)
+            await identity.close()
 
     uvicorn.run(
         asgi_app(app, engine, lifespan),
@@ -114,8 +116,9 @@ def cmd_socket(args: argparse.Namespace) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_sdk.errors import SlackApiError
 
-    from bot.app import Store, build_app, web_client
+    from bot.app import build_app, web_client
     from bot.scheduler import start
+    from bot.store import Store
     from cadence.matching import default_matcher
 
     settings = config.load(requests=False, socket=True)
@@ -151,8 +154,8 @@ def cmd_socket(args: argparse.Namespace) -> None:
 
 
 def cmd_scheduler(_args: argparse.Namespace) -> None:
-    from bot.app import Store
     from bot.scheduler import start
+    from bot.store import Store
 
     settings = config.load(requests=False)
     engine = _engine(settings)
@@ -165,8 +168,8 @@ def cmd_scheduler(_args: argparse.Namespace) -> None:
 
 
 def cmd_tick(args: argparse.Namespace) -> None:
-    from bot.app import Store
     from bot.scheduler import tick
+    from bot.store import Store
 
     settings = config.load(requests=False)
     engine = _engine(settings)

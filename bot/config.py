@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.store import BACKLOG
 from cadence.db import normalize_database_url
 from cadence.workspaces import RETENTION_DAYS
 
@@ -31,6 +32,7 @@ class Settings:
     client_secret: str = ""
     state_secret: str = ""
     retention_days: int = RETENTION_DAYS  # days a workspace's data outlives its uninstall
+    backlog: int = BACKLOG  # interactions answered, not yet done, past which it says "busy"
 
     @property
     def oauth(self) -> bool:
@@ -84,10 +86,10 @@ def _oauth(env: Mapping[str, str]) -> tuple[str, str, str]:
     return values  # type: ignore[return-value]
 
 
-def _retention(env: Mapping[str, str]) -> int:
-    raw = env.get("DATA_RETENTION_DAYS", "").strip() or str(RETENTION_DAYS)
+def _count(env: Mapping[str, str], name: str, default: int, unit: str) -> int:
+    raw = env.get(name, "").strip() or str(default)
     if not raw.isdigit():
-        raise ConfigError(f"DATA_RETENTION_DAYS is malformed: {raw!r} is not a number of days")
+        raise ConfigError(f"{name} is malformed: {raw!r} is not a number of {unit}")
     return int(raw)
 
 
@@ -136,5 +138,6 @@ def load(
         client_id=client_id,
         client_secret=client_secret,
         state_secret=state_secret,
-        retention_days=_retention(env),
+        retention_days=_count(env, "DATA_RETENTION_DAYS", RETENTION_DAYS, "days"),
+        backlog=_count(env, "MAX_BACKLOG", BACKLOG, "interactions"),
     )

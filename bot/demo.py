@@ -25,12 +25,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot import clock, words
-from bot.app import Store, build_app, web_client
+from bot.app import build_app, web_client
 from bot.config import Settings
 from bot.sandbox.fake_slack import BOT_TOKEN, Call, FakeSlack
 from bot.sandbox.requests import SIGNING_SECRET, SlackSender, view_submission
 from bot.scheduler import tick
 from bot.server import asgi_app
+from bot.store import Store
 from cadence.db import make_engine, migrate
 from cadence.weeks import week_start, zone
 

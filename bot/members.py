@@ -10,7 +10,7 @@ from datetime import datetime
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import Store
+from bot.store import Store
 from cadence import members
 
 log = logging.getLogger("discovery.members")

@@ -25,9 +25,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import clock
-from bot.app import Store
 from bot.channels import post_to_channel
 from bot.members import time_zones
+from bot.store import Store
 from bot.views.cadence import digest_blocks, flag_blocks, invite_blocks, owner_message_blocks
 from bot.views.interviews import follow_up_blocks
 from cadence import deliveries, interviews, schedule, workspaces

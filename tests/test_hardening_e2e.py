@@ -260,3 +260,25 @@ def test_log_and_plan_with_no_open_question_offer_to_open_one(
         assert view["callback_id"] == "no_question"
         assert '"options": []' not in json.dumps(view)
         assert "new_question_button" in json.dumps(view)
+
+
+def test_an_overloaded_server_says_busy_at_once_instead_of_answering_late(
+    fake: FakeSlack, tmp_path: Path
+) -> None:
+    # No room for work after the answer: every command is over the backlog.
+    with running_server(fake, tmp_path, "--no-scheduler", settings={"MAX_BACKLOG": "0"}) as s:
+        mine: list[str] = []
+
+        def response_url() -> str:
+            mine.append(fake.response_url())
+            return mine[-1]
+
+        sender = SlackSender(s.url, response_url, team="TBUSY")
+        reply = sender.command("list", user="UBUSY")
+        assert reply.status == 200
+        assert reply.json()["response_type"] == "ephemeral"
+        assert "Try again in a moment" in reply.json()["text"]
+        sender.command("help", user="UBUSY")
+        time.sleep(0.5)  # work that was not accepted must not happen later either
+        answered = {fake.url + c.args["_url"] for c in fake.of("response_url")}
+        assert answered.isdisjoint(mine)

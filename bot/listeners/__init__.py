@@ -7,8 +7,8 @@ from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot import words
-from bot.app import Store
 from bot.listeners import cadence, codebook, commands, interviews, questions
+from bot.store import Store
 from cadence import ids
 
 log = logging.getLogger("discovery")

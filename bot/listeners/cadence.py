@@ -10,11 +10,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import clock, words
-from bot.app import Store
 from bot.blocks import section, state_values
 from bot.channels import post_to_channel
 from bot.listeners.interviews import open_plan
 from bot.listeners.shared import answer, modal_errors, time_zone
+from bot.store import Store
 from bot.views import cadence as views
 from bot.views import questions as surfaces
 from cadence import ids, members, questions, saturation, schedule, weeks

@@ -9,9 +9,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import clock
-from bot.app import Store
 from bot.blocks import metadata, state_values
 from bot.listeners.shared import modal_errors
+from bot.store import Store
 from bot.views import codebook as views
 from bot.views.questions import THEMES_BUTTON
 from cadence import codebook, ids, interviews, questions

@@ -11,12 +11,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import charts, words
-from bot.app import Store
 from bot.blocks import section
 from bot.listeners.cadence import digest_channel, post_digest_now
 from bot.listeners.codebook import open_codebook
 from bot.listeners.interviews import open_plan, open_summary
 from bot.listeners.shared import overviews_for
+from bot.store import Store
 from bot.views import cadence as cadence_views
 from bot.views import interviews as interview_ui
 from bot.views import questions as surfaces
@@ -219,6 +219,34 @@ SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
 }
 
 
+async def run(
+    command: dict, respond: AsyncRespond, client: AsyncWebClient, team_id: str, store: Store
+) -> None:
+    """One `/discovery ...` after its answer: the subcommand its first word names."""
+    word, _, rest = command.get("text", "").strip().partition(" ")
+    ask = Ask(
+        team_id=team_id,
+        user_id=command["user_id"],
+        channel_id=command.get("channel_id", ""),
+        trigger_id=command.get("trigger_id", ""),
+        command=command.get("command", "/discovery"),
+        rest=rest.strip(),
+        client=client,
+        respond=respond,
+        store=store,
+    )
+    handler = SUBCOMMANDS.get(word.lower() or "help")
+    if handler is None:
+        text = (
+            words.say("help.unknown", word=word)
+            + "\n"
+            + words.say("help.text", command=ask.command)
+        )
+        await ask.say(text)
+        return
+    await handler(ask)
+
+
 def register(app: AsyncApp, store: Store) -> None:
     @app.command("/discovery")
     async def discovery(
@@ -228,25 +256,9 @@ def register(app: AsyncApp, store: Store) -> None:
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
-        await ack()
-        word, _, rest = command.get("text", "").strip().partition(" ")
-        ask = Ask(
-            team_id=context.team_id or "",
-            user_id=command["user_id"],
-            channel_id=command.get("channel_id", ""),
-            trigger_id=command.get("trigger_id", ""),
-            command=command.get("command", "/discovery"),
-            rest=rest.strip(),
-            client=client,
-            respond=respond,
-            store=store,
-        )
-        handler = SUBCOMMANDS.get(word.lower() or "help")
-        if handler is None:
-            name = ask.command
-            text = (
-                words.say("help.unknown", word=word) + "\n" + words.say("help.text", command=name)
-            )
-            await ask.say(text)
+        if store.busy:  # overloaded: a quick "try again" beats an answer a minute late
+            await ack(text=words.say("help.busy"), response_type="ephemeral")
             return
-        await handler(ask)
+        await ack()
+        with store.interaction():
+            await run(command, respond, client, context.team_id or "", store)

@@ -11,9 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import clock, words
-from bot.app import Store
 from bot.blocks import metadata, section, state_values, submission_key
 from bot.listeners.shared import answer, each, modal_errors, overviews_for, publish_home, time_zone
+from bot.store import Store
 from bot.views import interviews as ui
 from bot.views import questions as surfaces
 from cadence import ids, interviews, members, questions, weeks

@@ -7,9 +7,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import clock, words
-from bot.app import Store
 from bot.blocks import metadata, section, state_values, submission_key
 from bot.listeners.shared import each, modal_errors, overviews_for, publish_home
+from bot.store import Store
 from bot.views import questions as surfaces
 from cadence import deliveries, ids, questions, saturation
 from cadence.models import Status
@@ -146,9 +146,10 @@ def register(app: AsyncApp, store: Store) -> None:
         event: dict, body: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         user = event.get("user")
-        if event.get("tab", "home") != "home" or not ids.is_slack_id(user):
-            return
+        if event.get("tab", "home") != "home" or not ids.is_slack_id(user) or store.busy:
+            return  # overloaded: the tab shows what it showed, until it is opened again
         # Slack retries an event it thinks was not answered: each event_id is handled once.
         key = (context.team_id, "event", str(body.get("event_id", ""))[:64], "")
-        if await store.run(deliveries.claim, key, clock.now()):
-            await publish_home(client, store, context.team_id, user)
+        with store.interaction():
+            if await store.run(deliveries.claim, key, clock.now()):
+                await publish_home(client, store, context.team_id, user)

@@ -9,9 +9,9 @@ from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import clock, words
-from bot.app import Store
 from bot.blocks import section
 from bot.members import time_zones
+from bot.store import Store
 from bot.views import questions as surfaces
 from cadence import questions
 from cadence.models import Question

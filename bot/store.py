@@ -1,0 +1,60 @@
+"""The store: the synchronous domain and database code, run off the event loop on threads of
+its own, one transaction a call; and the backlog of work accepted after Slack's answer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import sqlalchemy as sa
+
+from cadence.db import session
+
+T = TypeVar("T")
+
+# Threads a store runs its calls on. SQLite writes one at a time, and more threads running
+# Python only fight the event loop for the GIL (measured: bench/README.md); PostgreSQL
+# calls mostly wait on the network, so a few overlap.
+THREADS = {"sqlite": 1}
+DEFAULT_THREADS = 4
+# Interactions answered and not yet done, past which a new one gets "busy" at once: at a few
+# milliseconds each, the last of them is done well within a second.
+BACKLOG = 64
+
+
+class Store:
+    """Runs `fn(session, ...)` on the store's threads: the core flushes, the store commits
+    once `fn` returns."""
+
+    def __init__(self, engine: sa.Engine, backlog: int = BACKLOG) -> None:
+        self.engine = engine
+        threads = THREADS.get(engine.dialect.name, DEFAULT_THREADS)
+        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="store")
+        self.backlog = backlog
+        self.pending = 0  # interactions between their answer and their last reply
+
+    async def run(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+        def work() -> T:
+            with session(self.engine) as s:
+                result = fn(s, *args, **kwargs)
+                s.commit()
+                return result
+
+        return await asyncio.get_running_loop().run_in_executor(self._threads, work)
+
+    @property
+    def busy(self) -> bool:
+        """Too much accepted work not yet done: new interactions should wait a moment."""
+        return self.pending >= self.backlog
+
+    @contextlib.contextmanager
+    def interaction(self) -> Iterator[None]:
+        """Counts an interaction from its answer to its last reply, for `busy`."""
+        self.pending += 1
+        try:
+            yield
+        finally:
+            self.pending -= 1
