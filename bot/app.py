@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -94,12 +95,14 @@ class SharedHTTP:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
         self.session: aiohttp.ClientSession | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None  # a session serves one loop only
 
     async def middleware(
         self, context: AsyncBoltContext, next: Callable[[], Awaitable[Any]]
     ) -> Any:
-        if self.session is None or self.session.closed:
-            self.session = aiohttp.ClientSession()
+        loop = asyncio.get_running_loop()
+        if self.session is None or self.session.closed or self.loop is not loop:
+            self.session, self.loop = aiohttp.ClientSession(), loop
             self.client.session = self.session  # each request's client is made with it
         if context.client is not None:
             context.client.session = self.session

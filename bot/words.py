@@ -7,6 +7,7 @@ mrkdwn, with every interpolated value escaped (&, <, > only) so user text cannot
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,21 @@ def _render(env_name: str, name: str, kwargs: dict[str, Any]) -> str:
 def say(name: str, /, **kwargs: Any) -> str:
     """Render a macro as mrkdwn, e.g. `say("questions.created", number=3)`."""
     return _render("mrkdwn", name, kwargs)
+
+
+_SAID: dict[tuple[str, Hashable], str] = {}
+SAID_MAX = 4096
+
+
+def say_as(name: str, key: Hashable, /, **kwargs: Any) -> str:
+    """`say`, rendered once per `key`: for lines that are rendered again and again with the
+    same content (a list, a Home tab). `key` must hold everything the macro reads."""
+    found = _SAID.get((name, key))
+    if found is None:
+        if len(_SAID) >= SAID_MAX:
+            _SAID.clear()
+        found = _SAID[(name, key)] = say(name, **kwargs)
+    return found
 
 
 def plain(name: str, /, **kwargs: Any) -> str:

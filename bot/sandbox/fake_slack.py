@@ -363,6 +363,9 @@ def _decode(content_type: str, body: bytes) -> dict[str, Any]:
 def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Keep-alive clients (one shared session): without this, headers and body leave as
+        # two small writes and Nagle holds the second for the client's delayed ACK (40 ms).
+        disable_nagle_algorithm = True
 
         def log_message(self, *_args: object) -> None:  # keep test output quiet
             pass

@@ -230,8 +230,15 @@ def _capped(items: Sequence[Block], room: int) -> list[Block]:
     return [*items[: room - 1], context(words.say("questions.more", count=len(items) - room + 1))]
 
 
+def _shown(o: Overview) -> tuple:
+    """All that a list or Home line reads of an overview (prompts: questions.line and
+    home.question), so that its words are rendered once while they stay the same."""
+    q = o.question
+    return (q.number, q.text, q.owner_id, o.progress, o.themes, o.saturation)
+
+
 def list_blocks(overviews: Sequence[Overview]) -> list[Block]:
-    lines = [section(words.say("questions.line", o=o)) for o in overviews]
+    lines = [section(words.say_as("questions.line", _shown(o), o=o)) for o in overviews]
     head = [section(words.say("questions.list_header", count=len(overviews)))]
     return head + _capped(lines, MESSAGE_BLOCKS - len(head))
 
@@ -267,7 +274,7 @@ def home_view(overviews: Sequence[Overview], command: str = "/discovery") -> dic
             "blocks": [*head, section(words.say("questions.none_yours", command=command))],
         }
     lines = [
-        section(words.say("home.question", o=o), accessory=_themes_button(o.question))
+        section(words.say_as("home.question", _shown(o), o=o), accessory=_themes_button(o.question))
         for o in overviews
     ]
     return {"type": "home", "blocks": head + _capped(lines, VIEW_BLOCKS - len(head))}
