@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cadence import ids, questions, weeks
-from cadence.matching import Matcher, suggest
+from cadence.matching import Matcher, suggest, suggest_many
 from cadence.models import JTBD_PARTS, Insight, Interview, Question, Segment, Theme
 
 MAX_INSIGHTS = 20
@@ -258,17 +258,14 @@ def code_insights(
         # same new insight find each other's theme instead of founding two.
         s.execute(sa.text("SELECT pg_advisory_xact_lock(1, :q)"), {"q": interview.question_id})
     themes = themes_of(s, team_id, interview.question_id)
-    reference: list[tuple[int, str]] = [(t.id, t.name) for t in themes]
-    reference += s.exec(
-        select(Insight.theme_id, Insight.text)
-        .join(Interview, col(Insight.interview_id) == Interview.id)
-        .where(Insight.team_id == team_id, Interview.question_id == interview.question_id)
-    ).all()
+    reference = [(t.id, t.name) for t in themes] + _latest_insights(
+        s, team_id, [t.id for t in themes]
+    )
     stored: list[Insight] = []
     own: list[tuple[int, str]] = []  # this interview's new themes, and the insight of each
     look_alike: list[int | None] = []
-    for line in lines:
-        theme_id = suggest(matcher, line, reference).theme
+    for line, suggestion in zip(lines, suggest_many(matcher, lines, reference), strict=True):
+        theme_id = suggestion.theme
         alike = None
         if theme_id is None:
             alike = suggest(matcher, line, own).theme
@@ -289,6 +286,32 @@ def code_insights(
     alive = {t.id for t in themes_of(s, team_id, interview.question_id)}
     proposals = {i.id: t for i, t in zip(stored, look_alike, strict=True) if t is not None}
     return Coding(stored, [t for t in themes if t.id in alive], proposals)
+
+
+# A theme is matched by its name and its latest insights: enough to know what it means, and
+# a question with a thousand interviews costs no more to code than one with a hundred.
+INSIGHTS_PER_THEME = 20
+
+
+def _latest_insights(s: Session, team_id: str, theme_ids: list[int]) -> list[tuple[int, str]]:
+    """(theme, text) of the latest INSIGHTS_PER_THEME insights of each theme."""
+    latest = (
+        sa.select(
+            Insight.theme_id,
+            Insight.text,
+            sa.func.row_number()
+            .over(partition_by=Insight.theme_id, order_by=col(Insight.id).desc())
+            .label("n"),
+        )
+        .where(Insight.team_id == team_id, col(Insight.theme_id).in_(theme_ids))
+        .subquery()
+    )
+    rows = s.execute(
+        sa.select(latest.c.theme_id, latest.c.text)
+        .where(latest.c.n <= INSIGHTS_PER_THEME)
+        .order_by(latest.c.theme_id)
+    )
+    return [(theme_id, text) for theme_id, text in rows]
 
 
 def found_theme(s: Session, team_id: str, question_id: int, name: str, now: datetime) -> int:

@@ -37,6 +37,10 @@ class Matcher(Protocol):
         self, text: str, coded: Sequence[tuple[Hashable, str]]
     ) -> dict[Hashable, float]: ...
 
+    def theme_scores_many(
+        self, texts: Sequence[str], coded: Sequence[tuple[Hashable, str]]
+    ) -> list[dict[Hashable, float]]: ...
+
 
 class _NearestText:
     """A theme scores as its most similar text: its name or one of its insights."""
@@ -52,6 +56,11 @@ class _NearestText:
             if theme not in best or score > best[theme]:
                 best[theme] = score
         return best
+
+    def theme_scores_many(
+        self, texts: Sequence[str], coded: Sequence[tuple[Hashable, str]]
+    ) -> list[dict[Hashable, float]]:
+        return [self.theme_scores(text, coded) for text in texts]
 
 
 _SPACE = re.compile(r"[^\w]+")
@@ -87,22 +96,26 @@ class CharTfidf(_NearestText):
         return np.array(ids, dtype=np.int64), np.array(tf, dtype=np.float64)
 
     def scores(self, text: str, others: Sequence[str]) -> list[float]:
-        if not others:
-            return []
-        parsed = [self._parsed(t) for t in (text, *others)]
+        return [float(x) for x in self.scores_many([text], others)[0]] if others else []
+
+    def scores_many(self, texts: Sequence[str], others: Sequence[str]) -> np.ndarray:
+        """Cosines of each of `texts` to each of `others` (IDF over all of them)."""
+        parsed = [self._parsed(t) for t in (*texts, *others)]
         grams = np.concatenate([ids for ids, _ in parsed])
         tf = np.concatenate([w for _, w in parsed])
         doc = np.repeat(np.arange(len(parsed)), [len(ids) for ids, _ in parsed])
         df = np.bincount(grams)  # a text's grams are distinct: counts are document frequencies
-        n = len(parsed)
+        n, k = len(parsed), len(texts)
         w = tf * (np.log((1 + n) / (1 + df[grams])) + 1)
         norms = np.sqrt(np.bincount(doc, w * w, minlength=n))
         norms[norms == 0] = 1.0
-        first = np.zeros(len(df))
-        q_ids = parsed[0][0]
-        first[q_ids] = w[: len(q_ids)] / norms[0]
-        dots = np.bincount(doc, w * first[grams], minlength=n) / norms
-        return [float(x) for x in dots[1:]]
+        found = np.zeros((k, len(others)))
+        offsets = np.concatenate([[0], np.cumsum([len(ids) for ids, _ in parsed])])
+        for row in range(k):
+            query = np.zeros(len(df))
+            query[parsed[row][0]] = w[offsets[row] : offsets[row + 1]] / norms[row]
+            found[row] = (np.bincount(doc, w * query[grams], minlength=n) / norms)[k:]
+        return found
 
 
 class WordLlamaMatcher(_NearestText):
@@ -191,31 +204,42 @@ class ThemeMatcher:
     def theme_scores(
         self, text: str, coded: Sequence[tuple[Hashable, str]]
     ) -> dict[Hashable, float]:
+        return self.theme_scores_many([text], coded)[0]
+
+    def theme_scores_many(
+        self, texts: Sequence[str], coded: Sequence[tuple[Hashable, str]]
+    ) -> list[dict[Hashable, float]]:
+        """`theme_scores` of several texts, the theme texts embedded once for all of them
+        (IDF, where weighted, over all of them)."""
         if not coded:
-            return {}
+            return [{} for _ in texts]
         index: dict[Hashable, int] = {}
         theme = np.array([index.setdefault(t, len(index)) for t, _ in coded])
-        texts = [t for _, t in coded]
-        total = np.zeros(len(index))
+        others = [t for _, t in coded]
+        k = len(texts)
+        total = np.zeros((k, len(index)))
         if self.semantic is not None and self.weight > 0:
-            vectors = self.semantic.vectors([text, *texts])
+            vectors = self.semantic.vectors([*texts, *others])
+            queries, refs = vectors[:k], vectors[k:]
             if self.by == "centroid":
                 order = np.argsort(theme, kind="stable")
                 starts = np.flatnonzero(np.r_[True, np.diff(theme[order]) != 0])
-                sums = np.add.reduceat(vectors[1:][order], starts, axis=0)
+                sums = np.add.reduceat(refs[order], starts, axis=0)
                 sums /= np.linalg.norm(sums, axis=1, keepdims=True).clip(1e-12)
-                total += self.weight * (sums @ vectors[0])
+                total += self.weight * (queries @ sums.T)
             else:
-                total += self.weight * _max_by(theme, vectors[1:] @ vectors[0], len(index))
+                total += self.weight * _max_by(theme, queries @ refs.T, len(index))
         if self.lexical is not None and self.weight < 1:
-            lexical = np.array(self.lexical.scores(text, texts))
+            lexical = self.lexical.scores_many(texts, others)
             total += (1 - self.weight) * _max_by(theme, lexical, len(index))
-        return {t: float(total[i]) for t, i in index.items()}
+        return [{t: float(row[i]) for t, i in index.items()} for row in total]
 
 
 def _max_by(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    best = np.full(n, -np.inf)
-    np.maximum.at(best, group, values)
+    """Per row of `values` (texts x theme texts): the best value of each group (theme)."""
+    best = np.full((values.shape[0], n), -np.inf)
+    for row in range(values.shape[0]):
+        np.maximum.at(best[row], group, values[row])
     return best
 
 
@@ -241,12 +265,23 @@ def suggest(matcher: Matcher, insight: str, coded: Sequence[tuple[Hashable, str]
     """The best-scoring theme among `coded` (theme, text) pairs (each theme's name and
     insights) when its score reaches the matcher's threshold (and, for a matcher with a
     margin, beats the runner-up by it); otherwise a new theme."""
+    return suggest_many(matcher, [insight], coded)[0]
+
+
+def suggest_many(
+    matcher: Matcher, insights: Sequence[str], coded: Sequence[tuple[Hashable, str]]
+) -> list[Suggestion]:
+    """`suggest` for each of several insights (one summary's), the themes' texts embedded
+    once for all of them."""
     if not coded:
-        return Suggestion(None, 0.0)
-    scored = matcher.theme_scores(insight, coded)
-    ranked = sorted(scored.items(), key=lambda item: item[1], reverse=True)
-    theme, best = ranked[0]
-    second = ranked[1][1] if len(ranked) > 1 else -math.inf
-    if best >= matcher.threshold and best - second >= getattr(matcher, "margin", 0.0):
-        return Suggestion(theme, best)
-    return Suggestion(None, best)
+        return [Suggestion(None, 0.0) for _ in insights]
+    found = []
+    for scored in matcher.theme_scores_many(insights, coded):
+        ranked = sorted(scored.items(), key=lambda item: item[1], reverse=True)
+        theme, best = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else -math.inf
+        if best >= matcher.threshold and best - second >= getattr(matcher, "margin", 0.0):
+            found.append(Suggestion(theme, best))
+        else:
+            found.append(Suggestion(None, best))
+    return found

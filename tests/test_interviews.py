@@ -167,3 +167,20 @@ def test_a_question_that_stops_being_saturated_is_noted_at_once(db) -> None:
     interviews.delete(db, "T", latest.id, "U1")
     db.refresh(q)
     assert (q.sat_state, q.saturated) == ("saturated", False)  # news again: the tick flags it
+
+
+def test_a_theme_is_matched_by_its_name_and_latest_insights(db) -> None:
+    q = create(db, "T", Draft("Why?", "", "other", "U1", "C1", "3"), "U1", NOW)
+    log(db, q.id, ["Setup is slow"])
+    (theme,) = interviews.themes_of(db, "T", q.id)
+    for n in range(interviews.INSIGHTS_PER_THEME + 5):
+        i, _ = log(db, q.id, ["x"])
+        db.add(
+            Insight(
+                team_id="T", interview_id=i.id, theme_id=theme.id, text=f"slow {n}", created_at=NOW
+            )
+        )
+    db.flush()
+    texts = [text for _, text in interviews._latest_insights(db, "T", [theme.id])]
+    assert len(texts) == interviews.INSIGHTS_PER_THEME
+    assert texts[0] == f"slow {interviews.INSIGHTS_PER_THEME + 4}"

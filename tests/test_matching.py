@@ -20,6 +20,7 @@ from cadence.matching import (
     WordLlamaMatcher,
     default_matcher,
     suggest,
+    suggest_many,
 )
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "matching.py"
@@ -177,3 +178,21 @@ def test_char_tfidf_computes_the_plain_formula_on_the_old_pairs() -> None:
     matcher = CharTfidf()
     for text in texts[:8]:
         assert matcher.scores(text, texts) == pytest.approx(_tfidf_reference(text, texts))
+
+
+def test_a_summarys_insights_scored_together_decide_as_each_alone() -> None:
+    """One summary's lines share one embedding of the themes (IDF over all of them): the
+    themes they are coded to stay those that each line alone would get."""
+    matcher = default_matcher()
+    same = total = 0
+    for path in sorted((Path(__file__).parent / "data" / "codebooks").glob("*.json")):
+        book = json.loads(path.read_text())
+        coded = [(t["id"], t["label"]) for t in book["themes"]]
+        coded += [(t["id"], text) for t in book["themes"] for text in t["insights"]]
+        probes = [p["text"] for p in book["probes"]]
+        for k in range(0, len(probes), 4):
+            together = suggest_many(matcher, probes[k : k + 4], coded)
+            for probe, suggestion in zip(probes[k : k + 4], together, strict=True):
+                same += suggest(matcher, probe, coded).theme == suggestion.theme
+                total += 1
+    assert total == 348 and same >= 0.99 * total

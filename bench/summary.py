@@ -1,0 +1,129 @@
+"""What a post-interview summary costs before Slack gets its answer, on a question with a long
+history: the store call the summary modal's `view_submission` makes before it acks
+(`interviews.save` + `interviews.code_insights`, one transaction), timed in-process.
+
+    .venv/bin/python bench/summary.py [--interviews 1000] [--runs 30] [--database URL]
+
+The question gets `--interviews` held interviews of 3 insights each, coded to the 30 themes of
+tests/data/codebooks/b2b_payables.json (each insight a theme's insight or paraphrase with the
+interview's number, so that no two texts are the same). Each run logs one new interview with
+4 insight lines (2 paraphrases of known themes, 2 new insights) and rolls it back; the first
+run is cold (tokeniser caches empty). Prints p50 / p99 / max in ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, os.environ.get("BENCH_CODE") or str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from cadence import interviews, questions  # noqa: E402
+from cadence.db import make_engine, migrate, normalize_database_url, session  # noqa: E402
+from cadence.matching import default_matcher  # noqa: E402
+from cadence.models import Insight, Interview, Theme  # noqa: E402
+
+TEAM, OWNER = "TSUMMARY", "USUMMARY1"
+CODEBOOK = ROOT / "tests" / "data" / "codebooks" / "b2b_payables.json"
+
+
+def seed(url: str, n: int, now: datetime) -> int:
+    engine = make_engine(url)
+    migrate(engine)
+    book = json.loads(CODEBOOK.read_text())
+    rng = random.Random(11)
+    with session(engine) as s:
+        draft = questions.Draft(book["question"], "", "other", OWNER, "CSUMMARY", "3")
+        q = questions.create(s, TEAM, draft, OWNER, now)
+        theme_ids = []
+        for theme in book["themes"]:
+            row = Theme(team_id=TEAM, question_id=q.id, name=theme["label"], created_at=now)
+            s.add(row)
+            s.flush()
+            theme_ids.append(row.id)
+        texts = {
+            t["id"]: t["insights"]
+            + [p["text"] for p in book["probes"] if p.get("theme") == t["id"]]
+            for t in book["themes"]
+        }
+        interview_rows, insight_rows = [], []
+        first = s.execute(sa.select(sa.func.coalesce(sa.func.max(Interview.id), 0))).scalar_one()
+        for j in range(n):
+            iid = first + 1 + j
+            held = (now - timedelta(days=(n - j) // 3)).date()
+            interview_rows.append(
+                dict(id=iid, team_id=TEAM, question_id=q.id, interviewer_id=OWNER,
+                     interviewee=f"Customer {j}", segment="other", held_on=held,
+                     created_at=now, updated_at=now)
+            )  # fmt: skip
+            # Early interviews find new themes, later ones mostly repeat them.
+            pool = range(min(len(theme_ids), 3 + j // 4))
+            for _ in range(3):
+                k = rng.choice(pool)
+                text = f"{rng.choice(texts[book['themes'][k]['id']])} (interview {j})"
+                insight_rows.append(
+                    dict(team_id=TEAM, interview_id=iid, theme_id=theme_ids[k], text=text,
+                         created_at=now)
+                )  # fmt: skip
+        s.execute(sa.insert(Interview), interview_rows)
+        s.execute(sa.insert(Insight), insight_rows)
+        questions.recount(s, TEAM, q.id)
+        s.commit()
+        qid = q.id
+    engine.dispose()
+    return qid
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--interviews", type=int, default=1000)
+    p.add_argument("--runs", type=int, default=30)
+    p.add_argument("--database", help="an empty database (default: a fresh SQLite file)")
+    args = p.parse_args()
+
+    now = datetime.now(UTC)
+    url = normalize_database_url(
+        args.database or f"sqlite:///{tempfile.mkdtemp(prefix='bench-summary-')}/summary.db"
+    )
+    t0 = time.perf_counter()
+    qid = seed(url, args.interviews, now)
+    print(f"seeded {args.interviews} interviews in {time.perf_counter() - t0:.1f} s ({url})")
+    book = json.loads(CODEBOOK.read_text())
+    paraphrases = [p["text"] for p in book["probes"] if p.get("theme")]
+    new = [p["text"] for p in book["probes"] if not p.get("theme")]
+    matcher = default_matcher()  # loaded before the first modal, as `serve` does
+    engine = make_engine(url)
+    times = []
+    for run in range(args.runs):
+        lines = [paraphrases[run % len(paraphrases)], paraphrases[-1 - run % len(paraphrases)]]
+        lines += [new[run % len(new)], new[-1 - run % len(new)]]
+        summary = interviews.Summary(str(qid), now.date().isoformat(), insights="\n".join(lines))
+        t = time.perf_counter()
+        with session(engine) as s:
+            interview = interviews.save(s, TEAM, summary, OWNER, now)
+            interviews.code_insights(s, TEAM, interview, lines, matcher, now)
+            s.flush()
+            times.append(time.perf_counter() - t)
+            s.rollback()
+    ms = sorted(t * 1000 for t in times)
+    p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
+    print(
+        f"summary store call, {args.interviews} interviews, {engine.dialect.name}: "
+        f"cold {times[0] * 1000:.0f} ms; p50 {statistics.median(ms):.0f} / p99 {p99:.0f} / "
+        f"max {ms[-1]:.0f} ms over {args.runs} runs"
+    )
+
+
+if __name__ == "__main__":
+    main()
