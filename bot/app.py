@@ -83,8 +83,8 @@ class SessionRespond(AsyncRespond):
         message = (
             _build_message(**text) if isinstance(text, dict) else _build_message(text, **fields)
         )
-        client = AsyncWebhookClient(url=str(self.response_url), session=self.session)
-        return await client.send_dict(message)
+        webhook = AsyncWebhookClient(url=str(self.response_url), session=self.session)
+        return await webhook.send_dict(message)
 
 
 class SharedHTTP:

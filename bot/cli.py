@@ -41,9 +41,11 @@ def _engine(settings: Settings) -> sa.Engine:
 
     engine = make_engine(settings.database_url)
     try:
-        if settings.database_url.startswith("sqlite"):
+        if is_current(engine):
+            pass
+        elif settings.database_url.startswith("sqlite"):
             migrate(engine)
-        elif not is_current(engine):
+        else:
             raise ConfigError("the database schema is not up to date; run `discovery-bot migrate`")
     except sa.exc.OperationalError as e:
         raise ConfigError(f"DATABASE_URL does not answer: {_first_line(e.orig)}") from None

@@ -6,12 +6,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cadence import ids, questions, weeks
-from cadence.matching import Matcher, suggest, suggest_many
+
+if TYPE_CHECKING:  # the matcher needs numpy: loaded by the first coding, not by the scheduler
+    from cadence.matching import Matcher
 from cadence.models import JTBD_PARTS, Insight, Interview, Question, Segment, Theme
 
 MAX_INSIGHTS = 20
@@ -249,6 +252,8 @@ def code_insights(
 ) -> Coding:
     """Replace the interview's insights with `lines`, each coded to its best-matching theme
     (by theme name or by the insights already coded to it) or else to a theme of its own."""
+    from cadence.matching import suggest, suggest_many
+
     old = insights_of(s, team_id, interview.id)
     for insight in old:
         s.delete(insight)

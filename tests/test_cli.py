@@ -240,3 +240,21 @@ def test_migration_0004_counts_the_curves_of_existing_questions(tmp_path) -> Non
         row = c.execute(sa.text("SELECT curve, sat_state FROM question")).one()
     # Held on the 2nd (theme 1), then the 3rd (themes 1, 2); the planned one does not count.
     assert tuple(row) == ("1,2", "learning")
+
+
+def test_head_is_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    from cadence.db import HEAD, MIGRATIONS
+
+    scripts = ScriptDirectory(str(MIGRATIONS))
+    assert scripts.get_heads() == [HEAD]
+
+
+def test_a_tick_on_an_up_to_date_schema_loads_neither_alembic_nor_numpy() -> None:
+    code = (
+        "import sys, bot.cli, bot.scheduler, cadence.schedule;"
+        "print(sorted(m for m in ('alembic', 'numpy', 'slack_bolt') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
