@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot import charts, words
+from bot import charts, clock, words
 from bot.blocks import section
 from bot.listeners.cadence import digest_channel, post_digest_now
 from bot.listeners.codebook import open_codebook
@@ -21,7 +22,7 @@ from bot.views import cadence as cadence_views
 from bot.views import interviews as interview_ui
 from bot.views import questions as surfaces
 from cadence import interviews, members, questions
-from cadence.models import Insight, Interview, Question, Status
+from cadence.models import Question, Status
 from cadence.questions import Overview
 
 RECENT_INTERVIEWS = 10
@@ -66,13 +67,17 @@ async def _list(ask: Ask) -> None:
 async def _named(ask: Ask) -> tuple[Question | None, str]:
     """The question the command's argument names; says why when it names none or several."""
     lookup = await ask.store.run(questions.find, ask.team_id, ask.rest)
-    if lookup.question is not None:
-        return lookup.question, lookup.rest
+    if lookup.question is None:
+        await _not_found(ask, lookup)
+    return lookup.question, lookup.rest
+
+
+async def _not_found(ask: Ask, lookup: questions.Lookup) -> None:
+    """Why the command's argument names no question: none, or several."""
     if lookup.candidates:
         await ask.say(words.say("questions.ambiguous", name=ask.rest, candidates=lookup.candidates))
     else:
         await ask.say(words.say("questions.unknown", name=ask.rest))
-    return None, ""
 
 
 async def _pick(ask: Ask, verb: str) -> tuple[Question | None, str]:
@@ -89,21 +94,32 @@ async def _pick(ask: Ask, verb: str) -> tuple[Question | None, str]:
     return None, ""
 
 
+def _one_status(s: Session, team_id: str, ref: str, now: datetime) -> tuple:
+    """The question `ref` names, its overview and its latest interviews: one trip."""
+    lookup = questions.find(s, team_id, ref)
+    if lookup.question is None:
+        return lookup, [], []
+    overviews = questions.overviews_of(s, team_id, [lookup.question], now)
+    latest = interviews.recent_with_insights(s, team_id, lookup.question.id, RECENT_INTERVIEWS)
+    return lookup, overviews, latest
+
+
 async def _status(ask: Ask) -> None:
-    if ask.rest:
-        question, _ = await _pick(ask, "see")
-        if question is None:
+    if ask.rest:  # one question, with its latest interviews to edit or delete
+        lookup, overviews, latest = await ask.store.run(
+            _one_status, ask.team_id, ask.rest, clock.now()
+        )
+        if lookup.question is None:
+            await _not_found(ask, lookup)
             return
-        overviews = await overviews_for(ask.store, ask.team_id, [question])
+        blocks = surfaces.status_blocks(overviews) + interview_ui.recent_blocks(latest)
+        blocks = blocks[: surfaces.MESSAGE_BLOCKS]
     else:
         overviews = await overviews_for(ask.store, ask.team_id, None, ask.user_id)
         if not overviews:
             await ask.say(words.say("questions.none_yours", command=ask.command))
             return
-    blocks = surfaces.status_blocks(overviews)
-    if ask.rest:  # one question: its latest interviews, to edit or delete
-        latest = await ask.store.run(_latest, ask.team_id, overviews[0].question.id)
-        blocks = (blocks + interview_ui.recent_blocks(latest))[: surfaces.MESSAGE_BLOCKS]
+        blocks = surfaces.status_blocks(overviews)
     await ask.respond(text=blocks[0]["text"]["text"], blocks=blocks, response_type="ephemeral")
     if ask.rest and overviews[0].saturation.curve:
         await _learning_curve(ask, overviews[0])
@@ -142,13 +158,6 @@ async def _guide(ask: Ask) -> None:
     if question is not None:
         blocks = surfaces.guide_blocks(question)
         await ask.respond(text=blocks[0]["text"]["text"], blocks=blocks, response_type="ephemeral")
-
-
-def _latest(s: Session, team_id: str, question_id: int) -> list[tuple[Interview, list[Insight]]]:
-    return [
-        (i, interviews.insights_of(s, team_id, i.id))
-        for i in interviews.recent(s, team_id, question_id, RECENT_INTERVIEWS)
-    ]
 
 
 async def _optional_question(ask: Ask) -> tuple[bool, int | None]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from bot import words
 from bot.blocks import (
@@ -24,6 +24,8 @@ from bot.blocks import (
 from cadence.models import Question, Segment, Status
 from cadence.questions import DEFAULT_TARGET, MAX_LONG_TEXT, MAX_TARGET, MIN_TARGET, Overview
 from cadence.saturation import LIMITS, PRESETS, Rule, preset_of
+
+T = TypeVar("T")
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
@@ -223,11 +225,13 @@ def guide_modal(question: Question) -> dict[str, Any]:
 
 
 # -- list, status, home ------------------------------------------------------------------
-def _capped(items: Sequence[Block], room: int) -> list[Block]:
-    """At most `room` blocks, the last one saying how many were left out."""
+def _capped(items: Sequence[T], room: int, render: Callable[[T], Block]) -> list[Block]:
+    """At most `room` blocks, the last one saying how many were left out; only the items
+    shown are rendered."""
     if len(items) <= room:
-        return list(items)
-    return [*items[: room - 1], context(words.say("questions.more", count=len(items) - room + 1))]
+        return [render(item) for item in items]
+    more = context(words.say("questions.more", count=len(items) - room + 1))
+    return [*(render(item) for item in items[: room - 1]), more]
 
 
 def _shown(o: Overview) -> tuple:
@@ -238,9 +242,12 @@ def _shown(o: Overview) -> tuple:
 
 
 def list_blocks(overviews: Sequence[Overview]) -> list[Block]:
-    lines = [section(words.say_as("questions.line", _shown(o), o=o)) for o in overviews]
     head = [section(words.say("questions.list_header", count=len(overviews)))]
-    return head + _capped(lines, MESSAGE_BLOCKS - len(head))
+    return head + _capped(
+        overviews,
+        MESSAGE_BLOCKS - len(head),
+        lambda o: section(words.say_as("questions.line", _shown(o), o=o)),
+    )
 
 
 def _themes_button(question: Question) -> dict[str, Any]:
@@ -255,7 +262,7 @@ def status_blocks(overviews: Sequence[Overview]) -> list[Block]:
         blocks.append(section(text, accessory=_themes_button(o.question)))
         for long in ("questions.hypothesis", "questions.conclusion"):
             blocks += [section(part) for part in long_sections(words.say(long, q=o.question))]
-    return _capped(blocks, MESSAGE_BLOCKS)
+    return _capped(blocks, MESSAGE_BLOCKS, lambda block: block)
 
 
 def home_view(overviews: Sequence[Overview], command: str = "/discovery") -> dict[str, Any]:
@@ -273,11 +280,12 @@ def home_view(overviews: Sequence[Overview], command: str = "/discovery") -> dic
             "type": "home",
             "blocks": [*head, section(words.say("questions.none_yours", command=command))],
         }
-    lines = [
-        section(words.say_as("home.question", _shown(o), o=o), accessory=_themes_button(o.question))
-        for o in overviews
-    ]
-    return {"type": "home", "blocks": head + _capped(lines, VIEW_BLOCKS - len(head))}
+
+    def line(o: Overview) -> Block:
+        text = words.say_as("home.question", _shown(o), o=o)
+        return section(text, accessory=_themes_button(o.question))
+
+    return {"type": "home", "blocks": head + _capped(overviews, VIEW_BLOCKS - len(head), line)}
 
 
 # -- the saturation rule of one question -------------------------------------------------
