@@ -61,6 +61,8 @@ from bot.sandbox.requests import SIGNING_SECRET, sign  # noqa: E402
 BIN = Path(sys.executable).parent / "discovery-bot"
 TEAM = "TBENCH"
 OWNER = f"U{TEAM}1"
+NORMAL = 0.25  # e2e of a lone list on a server back to normal
+BUSY = b"Try again in a moment"  # prompts/help.j2 busy: the answer of an overloaded server
 CLK = os.sysconf("SC_CLK_TCK")
 SLACK_TIMEOUT = 3.0
 ACK_GOAL = 0.250
@@ -245,17 +247,19 @@ class RssSampler:
 
 
 # -- the load ----------------------------------------------------------------------------------
-def list_command(fake: Fake, rid: int) -> tuple[bytes, dict[str, str]]:
+def list_command(
+    fake: Fake, rid: int, team: str = TEAM, user: str = OWNER, text: str = "list"
+) -> tuple[bytes, dict[str, str]]:
     form = {
         "token": "legacy-verification-token",
-        "team_id": TEAM,
-        "team_domain": TEAM.lower(),
+        "team_id": team,
+        "team_domain": team.lower(),
         "channel_id": "C1",
         "channel_name": "product",
-        "user_id": OWNER,
-        "user_name": OWNER.lower(),
+        "user_id": user,
+        "user_name": user.lower(),
         "command": "/discovery",
-        "text": "list",
+        "text": text,
         "api_app_id": "A1",
         "is_enterprise_install": "false",
         "response_url": fake.response_url(rid),
@@ -277,6 +281,7 @@ class Sent:
     t0: float
     ack: float | None = None  # seconds; None when it failed
     status: int = 0
+    busy: bool = False  # answered "busy, try again" in the ack: no answer follows
 
 
 @dataclass
@@ -301,6 +306,10 @@ class Phase:
     def late(self) -> int:
         return self.failed + sum(1 for a in self.acks if a >= SLACK_TIMEOUT)
 
+    @property
+    def busy(self) -> int:
+        return sum(s.busy for s in self.sent)
+
 
 def pct(values: list[float], p: float) -> float:
     if not values:
@@ -310,27 +319,36 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def send_one(
-    http: aiohttp.ClientSession, url: str, fake: Fake, out: list[Sent], wait: bool = False
+    http: aiohttp.ClientSession,
+    url: str,
+    fake: Fake,
+    out: list[Sent],
+    wait: bool = False,
+    command: dict | None = None,
 ) -> None:
-    """One signed list; with `wait`, returns once its answer reached the fake (or 30 s)."""
+    """One signed command (`command`: list_command's team, user, text; default the small
+    team's list); with `wait`, returns once its answer reached the fake (or 30 s)."""
     rid = fake.new_id()
-    body, headers = list_command(fake, rid)
+    body, headers = list_command(fake, rid, **(command or {}))
     answered = fake.answered(rid) if wait else None
     s = Sent(rid, time.monotonic())
     out.append(s)
     try:
         async with http.post(url + "/slack/events", data=body, headers=headers) as r:
-            await r.read()
+            said = await r.read()
             s.status = r.status
             s.ack = time.monotonic() - s.t0
+            s.busy = BUSY in said
     except (TimeoutError, aiohttp.ClientError):
         s.ack = None
-    if answered is not None and s.ack is not None:
+    if answered is not None and s.ack is not None and not s.busy:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(answered, 30)
 
 
-async def closed_loop(http, url: str, fake: Fake, n: int, concurrency: int) -> list[Sent]:
+async def closed_loop(
+    http, url: str, fake: Fake, n: int, concurrency: int, command: dict | None = None
+) -> list[Sent]:
     """`concurrency` users, each sending the next list once the answer to the previous one
     reached Slack (waiting for the ack only would let the work after the ack pile up)."""
     out: list[Sent] = []
@@ -338,7 +356,7 @@ async def closed_loop(http, url: str, fake: Fake, n: int, concurrency: int) -> l
 
     async def worker() -> None:
         while next(left) < n:
-            await send_one(http, url, fake, out, wait=True)
+            await send_one(http, url, fake, out, wait=True, command=command)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return out
@@ -358,11 +376,11 @@ async def open_loop(http, url: str, fake: Fake, rate: float, seconds: float) -> 
 
 
 def finish(phase: Phase, fake: Fake, pid: int, cpu0: float, t0: float, wait: float) -> Phase:
-    ids = [s.rid for s in phase.sent if s.ack is not None]
+    ids = [s.rid for s in phase.sent if s.ack is not None and not s.busy]
     found = fake.wait(ids, wait)
     by_id = {s.rid: s for s in phase.sent}
     phase.e2e = [found[i] - by_id[i].t0 for i in found]
-    phase.missing = len(phase.sent) - len(found)
+    phase.missing = len(ids) - len(found) + phase.failed
     phase.cpu = cpu_seconds(pid) - cpu0
     phase.wall = time.monotonic() - t0
     return phase
@@ -372,7 +390,7 @@ def describe(p: Phase) -> str:
     return (
         f"    {p.name:<22} n={len(p.sent):5d} ack p50/p99 {pct(p.acks, 50) * 1e3:7.1f}/"
         f"{pct(p.acks, 99) * 1e3:7.1f} ms  e2e p50/p99 {pct(p.e2e, 50) * 1e3:8.1f}/"
-        f"{pct(p.e2e, 99) * 1e3:8.1f} ms  late {p.late}  unanswered {p.missing}  "
+        f"{pct(p.e2e, 99) * 1e3:8.1f} ms  late {p.late}  busy {p.busy}  unanswered {p.missing}  "
         f"cpu/req {p.cpu / max(1, len(p.sent)) * 1e3:5.2f} ms  rss peak {p.rss_peak:5.0f} MB  "
         f"({p.wall:.1f} s)"
     )
@@ -416,11 +434,38 @@ async def bench_server(name: str, url: str, pid: int, fake: Fake, args) -> dict:
             lambda: open_loop(http, url, fake, args.goal_rate, args.goal_seconds),
             args.drain,
         )
+        if name == "ours":
+            result["overload"] = await overload(http, url, pid, fake, args, best, rss)
         await asyncio.sleep(1)
         result["rss_end"] = rss_mb(pid)
         result["rss_peak"] = rss.peak()
     rss.stop()
     return result
+
+
+async def overload(http, url: str, pid: int, fake: Fake, args, best: int | None, rss) -> dict:
+    """3x the highest rate the sweep sustained, for `--overload-seconds`; then one list at a
+    time until one is answered (not "busy") within NORMAL e2e: the seconds that takes after
+    the load's last send are "back to normal"."""
+    rate = 3 * (best or args.rates["ours"][0])
+    t0, cpu0 = time.monotonic(), cpu_seconds(pid)
+    sent = await open_loop(http, url, fake, rate, args.overload_seconds)
+    stopped = t0 + args.overload_seconds
+    normal = None
+    while normal is None and time.monotonic() - stopped < 60:
+        probe: list[Sent] = []
+        await send_one(http, url, fake, probe, wait=True)
+        (s,) = probe
+        answered = fake.seen.get(s.rid)
+        if s.ack is not None and not s.busy and answered and answered - s.t0 < NORMAL:
+            normal = time.monotonic() - stopped
+        else:
+            await asyncio.sleep(0.1)
+    p = Phase(f"overload {rate}/s x{args.overload_seconds:g}s", sent)
+    await asyncio.to_thread(finish, p, fake, pid, cpu0, t0, args.drain)
+    p.rss_peak = max(rss.peak(t0), rss_mb(pid))
+    print(describe(p) + f"  back to normal {normal if normal is None else round(normal, 1)} s")
+    return {"phase": p, "rate": rate, "normal": normal}
 
 
 def span(values: list[float], fmt: str = "{:.0f}") -> str:
@@ -436,7 +481,7 @@ def table(res: dict[str, list[dict]], args) -> str:
     def col(name: str) -> list[str]:
         rounds = res.get(name) or []
         if not rounds:
-            return ["-"] * 8
+            return ["-"] * 10
         c = [r["closed"] for r in rounds]
         g = [r["goal"] for r in rounds]
 
@@ -468,6 +513,23 @@ def table(res: dict[str, list[dict]], args) -> str:
             f"{span([r['rss_warm'] for r in rounds])} -> {span([r['rss_peak'] for r in rounds])}"
             f" -> {span([r['rss_end'] for r in rounds])} MB",
             span([r["load"] for r in rounds], "{:.1f}"),
+            *overloaded(rounds),
+        ]
+
+    def overloaded(rounds: list[dict]) -> list[str]:
+        if "overload" not in rounds[0]:
+            return ["-", "-"]
+        o = [r["overload"] for r in rounds]
+        ps = [x["phase"] for x in o]
+        return [
+            f"{span([x['rate'] for x in o])} req/s: ack p99 "
+            f"{span([pct(p.acks, 99) * 1e3 for p in ps])} ms, {span([p.late for p in ps])} late, "
+            f"{span([p.busy for p in ps])} busy, "
+            f"{span([len(p.e2e) for p in ps])} answered (e2e p99 "
+            f"{span([pct(p.e2e, 99) * 1e3 for p in ps])} ms), {span([p.missing for p in ps])} "
+            f"unanswered (of {span([len(p.sent) for p in ps])}); RSS peak "
+            f"{span([p.rss_peak for p in ps])} MB",
+            " / ".join("over 60 s" if x["normal"] is None else f"{x['normal']:.1f} s" for x in o),
         ]
 
     rows = [
@@ -480,6 +542,8 @@ def table(res: dict[str, list[dict]], args) -> str:
         "same: late (ack >= 3 s or failed), answers > 3 s after the send, unanswered",
         "RSS: after warm-up -> peak -> 1 s after the last phase",
         "machine load average (1 min) at the end of the server's round",
+        f"overload: 3x the highest rate for {args.overload_seconds:g} s",
+        f"back to normal (a list answered within {NORMAL * 1e3:.0f} ms) after the load stops",
     ]
     ours, bare = col("ours"), col("bare")
     lines = ["| | ours | bare Bolt |", "|---|---|---|"]
@@ -620,6 +684,40 @@ def cmd_tick(args) -> None:
         fake.stop()
 
 
+# -- scale -------------------------------------------------------------------------------------
+SCALE = {  # seed.py --big: a workspace of 200 open questions, a question of 1,000 interviews
+    "list, 200 questions": {"team": "TLIST", "user": "UTLIST1", "text": "list"},
+    "status, 1,000 interviews": {"team": "TSTATUS", "user": "UTSTATUS1", "text": "status #1"},
+}
+
+
+def cmd_scale(args) -> None:
+    """`list` of 200 questions and `status` of a question with 1,000 interviews, on a
+    database seeded with `seed.py --big`, closed loop at each concurrency."""
+    fake = Fake()
+    logdir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    try:
+        with server("ours", fake, args.database, logdir) as (url, pid):
+
+            async def run() -> None:
+                timeout = aiohttp.ClientTimeout(total=30)
+                async with aiohttp.ClientSession(timeout=timeout) as http:
+                    for label, command in SCALE.items():
+                        await closed_loop(http, url, fake, 20, 2, command)  # warm-up
+                        for concurrency in args.concurrency:
+                            t0, cpu0 = time.monotonic(), cpu_seconds(pid)
+                            sent = await closed_loop(
+                                http, url, fake, args.requests, concurrency, command
+                            )
+                            p = Phase(f"{label}, c={concurrency}", sent)
+                            await asyncio.to_thread(finish, p, fake, pid, cpu0, t0, 30)
+                            print(describe(p), flush=True)
+
+            asyncio.run(run())
+    finally:
+        fake.stop()
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
@@ -635,11 +733,17 @@ def main() -> None:
     r.add_argument("--goal-rate", type=int, default=300)
     r.add_argument("--goal-seconds", type=float, default=8.0)
     r.add_argument("--drain", type=float, default=120.0, help="seconds to wait for answers")
+    r.add_argument("--overload-seconds", type=float, default=20.0)
     r.set_defaults(func=cmd_requests)
     t = sub.add_parser("tick", help="idle tick: process wall time and query time")
     t.add_argument("--database", nargs="+", required=True)
     t.add_argument("--repeat", type=int, default=3)
     t.set_defaults(func=cmd_tick)
+    s = sub.add_parser("scale", help="list of 200 questions, status of 1,000 interviews")
+    s.add_argument("--database", required=True, help="seeded with `seed.py URL --big`")
+    s.add_argument("--requests", type=int, default=200)
+    s.add_argument("--concurrency", type=int, nargs="+", default=[1, 5])
+    s.set_defaults(func=cmd_scale)
     args = p.parse_args()
     if args.command == "requests":
         args.rates = {"ours": args.ours_rates, "bare": args.bare_rates}

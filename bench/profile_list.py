@@ -31,13 +31,13 @@ from bot.sandbox.requests import SIGNING_SECRET, sign  # noqa: E402
 TEAM, OWNER = "TBENCH", "UTBENCH1"
 
 
-def request(fake: FakeSlack):
+def request(fake: FakeSlack, team: str = TEAM, user: str = OWNER, text: str = "list"):
     from slack_bolt.request.async_request import AsyncBoltRequest
 
     form = {
-        "token": "x", "team_id": TEAM, "team_domain": "tbench", "channel_id": "C1",
-        "channel_name": "product", "user_id": OWNER, "user_name": "owner",
-        "command": "/discovery", "text": "list", "api_app_id": "A1",
+        "token": "x", "team_id": team, "team_domain": "tbench", "channel_id": "C1",
+        "channel_name": "product", "user_id": user, "user_name": "owner",
+        "command": "/discovery", "text": text, "api_app_id": "A1",
         "is_enterprise_install": "false", "response_url": fake.response_url(),
         "trigger_id": "t.1",
     }  # fmt: skip
@@ -55,6 +55,10 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--requests", type=int, default=300)
     p.add_argument("--top", type=int, default=30)
+    p.add_argument("--database", help="a seeded database (default: a fresh seed.py SQLite file)")
+    p.add_argument("--team", default=TEAM)
+    p.add_argument("--user", default=OWNER)
+    p.add_argument("--text", default="list", help="the command's text, e.g. 'status #1'")
     args = p.parse_args()
 
     from seed import seed
@@ -63,8 +67,9 @@ def main() -> None:
 
     fake_module.check_payload = lambda *_a: []  # the fake's Block Kit checks are not the app's
     fake = FakeSlack().start()
-    url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-profile-')}/bench.db"
-    seed(url)
+    url = args.database or f"sqlite:///{tempfile.mkdtemp(prefix='bench-profile-')}/bench.db"
+    if not args.database:
+        seed(url)
     os.environ.update(
         SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake.api_url, DATABASE_URL=url, PORT="3000",
@@ -89,7 +94,7 @@ def main() -> None:
         before = len(fake.of("response_url"))
         t0 = time.process_time()
         for _ in range(n):
-            response = await app.async_dispatch(request(fake))
+            response = await app.async_dispatch(request(fake, args.team, args.user, args.text))
             assert response.status == 200, response.body
             while True:  # the listener runs on after the ack: let it finish
                 pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]

@@ -8,8 +8,10 @@ migrations (cadence.models, cadence.db.migrate), with bulk Core inserts.
 The small team (`TBENCH`): 30 open questions, each with 12 held interviews over the last
 8 weeks (one or two this week), 3 insights each coded to 8 themes. `--big` adds 1,000
 workspaces of 20 open questions each (20,000), 10 interviews a question (200,000), 2
-insights an interview (400,000) and 5 themes a question (100,000). Every question's owner has a
-cached time zone (UTC) that stays fresh, so no request waits on users.info; the
+insights an interview (400,000) and 5 themes a question (100,000), a workspace of 200 open
+questions (`TLIST`) and one whose question has 1,000 interviews (`TSTATUS`). Every
+question's owner has a cached time zone (UTC) that stays fresh, so no request waits on
+users.info; the
 saturation curve, state and flag of each question are what `questions.recount` would keep,
 as after the owner was told, so an idle `tick` finds nothing due. `next_check` is left at
 the epoch: the first tick looks at every question once (as after a deploy of 0004), the
@@ -56,6 +58,10 @@ class Shape:
 
 SMALL = Shape(SMALL_TEAM, 1, 30, 12, 3, 8, 8)
 BIG = Shape("TBIG", 1000, 20, 10, 2, 5, 12)
+# With --big, for `load.py scale`: a workspace listing 200 open questions, and a question
+# with 1,000 interviews over six years.
+LIST_200 = Shape("TLIST", 1, 200, 10, 2, 5, 12)
+STATUS_1000 = Shape("TSTATUS", 1, 1, 1000, 3, 30, 330)
 
 
 class Ids:
@@ -185,7 +191,7 @@ def seed(url: str, big: bool = False, now: datetime | None = None) -> dict:
     now = now or datetime.now(UTC)
     rng = random.Random(11)
     total: dict[str, int] = {}
-    for shape in (SMALL, BIG) if big else (SMALL,):
+    for shape in (SMALL, BIG, LIST_200, STATUS_1000) if big else (SMALL,):
         for k, v in seed_shape(engine, shape, now, rng).items():
             total[k] = total.get(k, 0) + v
     if engine.dialect.name == "postgresql":

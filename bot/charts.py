@@ -4,6 +4,7 @@ share of new themes and the saturation point. Drawn headless with matplotlib's A
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -13,6 +14,7 @@ from cadence.saturation import Saturation, State
 THEMES, BASE, RUNS, SATURATED = "#1d6fa5", "#e8eef3", "#b35c00", "#2e7d32"
 
 
+@lru_cache(maxsize=64)  # a question asked about again, unchanged, is not drawn again
 def learning_curve_png(sat: Saturation, title: str) -> bytes:
     """The chart of one question's saturation, as PNG bytes."""
     figure = Figure(figsize=(8, 4.2), dpi=100, layout="constrained")

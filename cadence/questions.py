@@ -223,6 +223,17 @@ def overviews_of(
     return overviews(s, team_id, chosen, now, zones)
 
 
+def first_open(s: Session, team_id: str, now: datetime, limit: int) -> tuple[list[Overview], int]:
+    """`overviews_of` the workspace's first `limit` open questions by number, and how many
+    are open: a list shows no more, whatever the workspace holds."""
+    query = select(Question).where(
+        Question.team_id == team_id, Question.status == Status.OPEN.value
+    )
+    total = s.exec(select(sa.func.count()).select_from(query.subquery())).one()
+    first = list(s.exec(query.order_by(col(Question.number)).limit(limit)))
+    return overviews_of(s, team_id, first, now), total
+
+
 def rule_of(question: Question) -> saturation.Rule:
     return saturation.Rule(question.sat_base, question.sat_run, question.sat_threshold)
 

@@ -56,12 +56,15 @@ async def _new(ask: Ask) -> None:
 
 
 async def _list(ask: Ask) -> None:
-    overviews = await overviews_for(ask.store, ask.team_id, None)
-    if not overviews:
+    overviews, total = await ask.store.run(
+        questions.first_open, ask.team_id, clock.now(), surfaces.LIST_ROOM
+    )
+    if not total:
         await ask.say(words.say("questions.none_open", command=ask.command))
         return
-    text = words.say("questions.list_header", count=len(overviews))
-    await ask.respond(text=text, blocks=surfaces.list_blocks(overviews), response_type="ephemeral")
+    text = words.say("questions.list_header", count=total)
+    blocks = surfaces.list_blocks(overviews, total)
+    await ask.respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
 async def _named(ask: Ask) -> tuple[Question | None, str]:

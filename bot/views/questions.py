@@ -225,12 +225,15 @@ def guide_modal(question: Question) -> dict[str, Any]:
 
 
 # -- list, status, home ------------------------------------------------------------------
-def _capped(items: Sequence[T], room: int, render: Callable[[T], Block]) -> list[Block]:
-    """At most `room` blocks, the last one saying how many were left out; only the items
-    shown are rendered."""
-    if len(items) <= room:
+def _capped(
+    items: Sequence[T], room: int, render: Callable[[T], Block], total: int | None = None
+) -> list[Block]:
+    """At most `room` blocks, the last one saying how many of `total` (default: all items)
+    were left out; only the items shown are rendered."""
+    total = len(items) if total is None else total
+    if total <= room:
         return [render(item) for item in items]
-    more = context(words.say("questions.more", count=len(items) - room + 1))
+    more = context(words.say("questions.more", count=total - room + 1))
     return [*(render(item) for item in items[: room - 1]), more]
 
 
@@ -241,12 +244,17 @@ def _shown(o: Overview) -> tuple:
     return (q.number, q.text, q.owner_id, o.progress, o.themes, o.saturation)
 
 
-def list_blocks(overviews: Sequence[Overview]) -> list[Block]:
-    head = [section(words.say("questions.list_header", count=len(overviews)))]
+LIST_ROOM = MESSAGE_BLOCKS - 1  # a list's lines: all but its header
+
+
+def list_blocks(overviews: Sequence[Overview], total: int) -> list[Block]:
+    """The first `LIST_ROOM` (or fewer) of `total` open questions, by number."""
+    head = [section(words.say("questions.list_header", count=total))]
     return head + _capped(
         overviews,
-        MESSAGE_BLOCKS - len(head),
+        LIST_ROOM,
         lambda o: section(words.say_as("questions.line", _shown(o), o=o)),
+        total,
     )
 
 
