@@ -226,12 +226,19 @@ def overviews_of(
 def first_open(s: Session, team_id: str, now: datetime, limit: int) -> tuple[list[Overview], int]:
     """`overviews_of` the workspace's first `limit` open questions by number, and how many
     are open: a list shows no more, whatever the workspace holds."""
-    query = select(Question).where(
-        Question.team_id == team_id, Question.status == Status.OPEN.value
-    )
-    total = s.exec(select(sa.func.count()).select_from(query.subquery())).one()
-    first = list(s.exec(query.order_by(col(Question.number)).limit(limit)))
-    return overviews_of(s, team_id, first, now), total
+    rows = s.execute(_FIRST_OPEN, {"team": team_id, "limit": limit}).all()
+    first = [q for q, _ in rows]
+    return overviews_of(s, team_id, first, now), rows[0][1] if rows else 0
+
+
+# Built once: a list is the hottest request, and building a statement costs more than
+# running it on a small workspace.
+_FIRST_OPEN = (
+    select(Question, sa.func.count().over().label("total"))
+    .where(Question.team_id == sa.bindparam("team"), Question.status == Status.OPEN.value)
+    .order_by(col(Question.number))
+    .limit(sa.bindparam("limit"))
+)
 
 
 def rule_of(question: Question) -> saturation.Rule:

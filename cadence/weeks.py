@@ -46,18 +46,21 @@ class Progress:
         return max(self.target - self.this_week, 0)
 
 
+def _week(day: date) -> int:
+    """The week a day falls in, counted from the first Monday there is (date(1, 1, 1))."""
+    return (day.toordinal() - 1) // 7
+
+
 def progress(held_on: Iterable[date], target: int, today: date) -> Progress:
     """Progress from the dates interviews were held on, as of `today`."""
-    per_week = Counter(week_start(d) for d in held_on)
+    per_week = Counter(map(_week, held_on))
+    this = _week(today)
     this_monday = week_start(today)
     history = tuple(
-        (this_monday - timedelta(weeks=k), per_week[this_monday - timedelta(weeks=k)])
-        for k in range(HISTORY_WEEKS, 0, -1)
+        (this_monday - timedelta(weeks=k), per_week[this - k]) for k in range(HISTORY_WEEKS, 0, -1)
     )
     streak = 0
-    for k in range(1, STREAK_LOOKBACK_WEEKS + 1):
-        if per_week[this_monday - timedelta(weeks=k)] < target:
-            break
+    while streak < STREAK_LOOKBACK_WEEKS and per_week[this - streak - 1] >= target:
         streak += 1
-    this_week = per_week[this_monday]
+    this_week = per_week[this]
     return Progress(this_week, target, history, streak + (this_week >= target))
