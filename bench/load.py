@@ -425,7 +425,8 @@ async def bench_server(name: str, url: str, pid: int, fake: Fake, args) -> dict:
                 lambda rate=rate: open_loop(http, url, fake, rate, args.seconds),
                 60,
             )
-            if pct(p.acks, 99) >= ACK_GOAL or p.failed:
+            # Served in full: acked in time, and nothing answered "busy" instead.
+            if pct(p.acks, 99) >= ACK_GOAL or p.failed or p.busy:
                 break
             best = rate
         result["best_rate"] = best
@@ -509,7 +510,8 @@ def table(res: dict[str, list[dict]], args) -> str:
             f"{acks(99, g)} / {e2e(99, g)} ms",
             f"{span([x.late for x in g])} late; "
             f"{span([sum(e > SLACK_TIMEOUT for e in x.e2e) for x in g])}"
-            f" answered > 3 s; {span([x.missing for x in g])} unanswered (of {len(g[0].sent)})",
+            f" answered > 3 s; {span([x.busy for x in g])} busy; {span([x.missing for x in g])}"
+            f" unanswered (of {len(g[0].sent)})",
             f"{span([r['rss_warm'] for r in rounds])} -> {span([r['rss_peak'] for r in rounds])}"
             f" -> {span([r['rss_end'] for r in rounds])} MB",
             span([r["load"] for r in rounds], "{:.1f}"),
@@ -537,9 +539,11 @@ def table(res: dict[str, list[dict]], args) -> str:
         f"{args.requests} requests: ack p50 / p99",
         "same, until the answer reaches Slack (e2e) p50 / p99",
         "CPU per request (server process)",
-        f"highest open-loop rate with ack p99 < 250 ms ({args.seconds:g} s steps), each round",
+        f"highest open-loop rate served in full: ack p99 < 250 ms, none answered busy "
+        f"({args.seconds:g} s steps), each round",
         f"open loop {args.goal_rate} req/s for {args.goal_seconds:g} s: ack p99 / e2e p99",
-        "same: late (ack >= 3 s or failed), answers > 3 s after the send, unanswered",
+        "same: late (ack >= 3 s or failed), answers > 3 s after the send, answered busy, "
+        "unanswered",
         "RSS: after warm-up -> peak -> 1 s after the last phase",
         "machine load average (1 min) at the end of the server's round",
         f"overload: 3x the highest rate for {args.overload_seconds:g} s",
