@@ -78,6 +78,10 @@ def seed(url: str, n: int, now: datetime) -> int:
                 )  # fmt: skip
         s.execute(sa.insert(Interview), interview_rows)
         s.execute(sa.insert(Insight), insight_rows)
+        if engine.dialect.name == "postgresql":  # explicit ids: the sequence moves past them
+            s.execute(sa.text(
+                "SELECT setval(pg_get_serial_sequence('interview', 'id'), MAX(id)) FROM interview"
+            ))  # fmt: skip
         questions.recount(s, TEAM, q.id)
         s.commit()
         qid = q.id
