@@ -1,4 +1,4 @@
-"""The store: the synchronous domain and database code, run off the event loop on threads of
+"""The store: the synchronous domain and database code, run off the event loop on a thread of
 its own, one transaction a call; and the backlog of work accepted after Slack's answer."""
 
 from __future__ import annotations
@@ -15,24 +15,21 @@ from cadence.db import session
 
 T = TypeVar("T")
 
-# Threads a store runs its calls on. SQLite writes one at a time, and more threads running
-# Python only fight the event loop for the GIL (measured: bench/README.md); PostgreSQL
-# calls mostly wait on the network, so a few overlap.
-THREADS = {"sqlite": 1}
-DEFAULT_THREADS = 4
 # Interactions answered and not yet done, past which a new one gets "busy" at once: at a few
 # milliseconds each, the last of them is done well within a second.
 BACKLOG = 64
 
 
 class Store:
-    """Runs `fn(session, ...)` on the store's threads: the core flushes, the store commits
+    """Runs `fn(session, ...)` on the store's thread: the core flushes, the store commits
     once `fn` returns."""
 
     def __init__(self, engine: sa.Engine, backlog: int = BACKLOG) -> None:
         self.engine = engine
-        threads = THREADS.get(engine.dialect.name, DEFAULT_THREADS)
-        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="store")
+        # One thread: more of them running Python only fight the event loop for the GIL and
+        # delay the answers to Slack, and the loop itself must not wait on the database
+        # (both measured, on SQLite and PostgreSQL: bench/README.md).
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="store")
         self.backlog = backlog
         self.pending = 0  # interactions between their answer and their last reply
 
@@ -43,7 +40,7 @@ class Store:
                 s.commit()
                 return result
 
-        return await asyncio.get_running_loop().run_in_executor(self._threads, work)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
 
     @property
     def busy(self) -> bool:
