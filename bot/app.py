@@ -102,7 +102,9 @@ class SharedHTTP:
     ) -> Any:
         loop = asyncio.get_running_loop()
         if self.session is None or self.session.closed or self.loop is not loop:
-            self.session, self.loop = aiohttp.ClientSession(), loop
+            # slack_sdk applies its own timeout only to sessions it makes: this one gets it.
+            timeout = aiohttp.ClientTimeout(total=self.client.timeout)
+            self.session, self.loop = aiohttp.ClientSession(timeout=timeout), loop
             self.client.session = self.session  # each request's client is made with it
         if context.client is not None:
             context.client.session = self.session

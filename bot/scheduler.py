@@ -174,7 +174,8 @@ async def tick(
     owners = await store.run(schedule.owners, now)
     by_team = await _clients(clients, list(owners))
     zones = await _zones(owners, by_team, store, now)
-    due = await store.run(schedule.due, now, zones)
+    unreachable = {team_id for team_id, client in by_team.items() if client is None}
+    due = await store.run(schedule.due, now, zones, unreachable)
     Send = Callable[[AsyncWebClient], Awaitable[object]]
     jobs: list[tuple[Key, Send, Callable | None]] = []  # a key's first item is its team
 

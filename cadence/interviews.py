@@ -258,6 +258,14 @@ def code_insights(
     for insight in old:
         s.delete(insight)
     s.flush()
+    # An edit that moved the interview from another question leaves that one's themes.
+    for moved_from in s.exec(
+        select(Theme.question_id).where(
+            col(Theme.id).in_({i.theme_id for i in old}),
+            Theme.question_id != interview.question_id,
+        )
+    ).unique():
+        settle(s, team_id, moved_from)
     if s.get_bind().dialect.name == "postgresql":
         # One coding at a time per question, so that two interviews logged at once with the
         # same new insight find each other's theme instead of founding two.

@@ -8,14 +8,14 @@ caught up later in the same week and never in the next. The Delivery ledger make
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
-from cadence import deliveries, members, questions, weeks
+from cadence import deliveries, members, questions, saturation, weeks
 from cadence.members import Prefs
 from cadence.models import (
     FLAG_PENDING,
@@ -145,13 +145,15 @@ def owners(s: Session, now: datetime) -> dict[str, set[str]]:
     return found
 
 
-def _unsettled(s: Session, keys: Iterable[deliveries.Key], now: datetime) -> set:
-    """Those of `keys` not yet sent nor claimed by a live process: worth rendering."""
-    keys = set(keys)
+def _ledger(s: Session, keys: set[deliveries.Key], now: datetime) -> tuple[set, set]:
+    """Of `keys`: those sent (or given up for good), and those claimed by a live process."""
+    sent, live = set(), set()
     if not keys:
-        return keys
+        return sent, live
     rows = s.exec(
-        select(Delivery.team_id, Delivery.kind, Delivery.target, Delivery.period).where(
+        select(
+            Delivery.team_id, Delivery.kind, Delivery.target, Delivery.period, Delivery.sent_at
+        ).where(
             col(Delivery.kind).in_({k[1] for k in keys}),
             col(Delivery.period).in_({k[3] for k in keys}),
             col(Delivery.team_id).in_({k[0] for k in keys}),
@@ -161,7 +163,16 @@ def _unsettled(s: Session, keys: Iterable[deliveries.Key], now: datetime) -> set
             ),
         )
     )
-    return keys - {tuple(r) for r in rows}
+    for team_id, kind, target, period, sent_at in rows:
+        (sent if sent_at is not None else live).add((team_id, kind, target, period))
+    return sent & keys, live & keys
+
+
+def _unsettled(s: Session, keys: Iterable[deliveries.Key], now: datetime) -> set:
+    """Those of `keys` not yet sent nor claimed by a live process: worth rendering."""
+    keys = set(keys)
+    sent, live = _ledger(s, keys, now)
+    return keys - sent - live
 
 
 def _moments(q: Question, p: Prefs) -> list[tuple[str, int, int]]:
@@ -182,21 +193,26 @@ def _next_moment(now: datetime, tz: str, day: int, minute: int) -> datetime:
     return at if at > now else moment(monday + timedelta(days=DAYS), day, minute, tz)
 
 
-def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
+def due(
+    s: Session,
+    now: datetime,
+    zones: dict[tuple[str, str], str],
+    unreachable: Set[str] = frozenset(),
+) -> Due:
     """Every reminder, nudge and digest due at `now` and not yet sent, and every saturation
     flag not yet given.
 
-    Only questions whose `next_check` has come are looked at, and each is given its next
-    one: the next moment any of its sends falls due (its owner's zone and settings), or the
-    next tick while one of its sends is due and not yet settled (sent, or refused for
-    good), or when its owner's cached zone goes stale. `zones` maps (team, user) to the
-    user's zone for the workspaces the tick can send to; the others' questions wait an hour.
-    A question takes part in a week's send only if it was open before that send's moment,
-    so opening one never triggers a catch-up. A nudge with nobody behind is not sent, and
-    not tried again that week.
+    Only questions whose `next_check` has come are looked at (`owners` names their owners,
+    whose zones the tick looks up: `zones` maps (team, user) to them). Each gets its next
+    one: the next moment any of its sends falls due (its owner's zone and settings), or when
+    its owner's cached zone goes stale; or the next tick while one of its sends is due and
+    not yet sent (a live claim included: its process may die), or while its owner's zone is
+    not in `zones` (it became due after the tick asked `owners`). The questions of workspaces
+    in `unreachable` (no token to send with) wait an hour. A question takes part in a week's
+    send only if it was open before that send's moment, so opening one never triggers a
+    catch-up. A nudge with nobody behind is not sent, and not tried again that week.
     """
     looked_at = list(s.exec(_candidates(now).order_by(col(Question.team_id), col(Question.number))))
-    reachable = {team for team, _ in zones}
     members_of = {
         (m.team_id, m.user_id): m
         for m in s.exec(
@@ -206,15 +222,20 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
             )
         )
     }
+    zone = dict(zones)  # and, below, the cached zones of other owners sharing a digest
 
     def tz(q: Question) -> str:
-        return zones.get((q.team_id, q.owner_id), "UTC")
+        return zone.get((q.team_id, q.owner_id), "UTC")
 
     # (kind, team, target, week) -> questions that take part
     wanted: dict[tuple[str, str, str, date], list[Question]] = defaultdict(list)
-    channels: dict[tuple[str, str], list[Question]] = defaultdict(list)
+    channels: dict[deliveries.Key, list[Question]] = defaultdict(list)  # by digest key
+    waiting: set[int] = set()  # owner's zone unknown to this tick: the next tick looks
     for q in looked_at:
-        if q.team_id not in reachable:
+        if q.team_id in unreachable:
+            continue
+        if (q.team_id, q.owner_id) not in zone:
+            waiting.add(q.id)
             continue
         p = Prefs.of(members_of.get((q.team_id, q.owner_id)))
         for kind, day, minute in _moments(q, p):
@@ -224,16 +245,20 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
             if q.created_at >= moment(week, day, minute, tz(q)):
                 continue
             if kind == DIGEST:
-                channels[(q.team_id, q.channel_id)].append(q)
+                channels[key(q.team_id, DIGEST, q.channel_id, week)].append(q)
             else:
                 wanted[(kind, q.team_id, q.owner_id, week)].append(q)
+    pending: set[int] = set()  # questions with a send not yet sent: looked at next tick
+    sent, live = _ledger(s, set(channels), now)
     # A shared channel gets one digest, when the first of its owners reaches Friday 16:00:
     # every open question of the channel takes part, not only those looked at.
-    digest_weeks = {
-        key(team_id, DIGEST, channel_id, due_week(now, tz(qs[0]), DIGEST_DAY, DIGEST_MINUTE))
-        for (team_id, channel_id), qs in channels.items()
-    }
-    for team_id, _kind, channel_id, _week in _unsettled(s, digest_weeks, now):
+    for digest_key, mine in channels.items():
+        if digest_key in sent:
+            continue
+        pending.update(q.id for q in mine)
+        if digest_key in live:
+            continue
+        team_id, _, channel_id, _ = digest_key
         qs = list(
             s.exec(
                 select(Question)
@@ -245,6 +270,9 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
                 .order_by(col(Question.number))
             )
         )
+        others = {q.owner_id for q in qs if (team_id, q.owner_id) not in zone}
+        for user, (cached, _fresh) in members.zones(s, team_id, others, now).items():
+            zone[(team_id, user)] = cached
         firsts = [
             (at, w)
             for q in qs
@@ -255,13 +283,22 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
             first, week = min(firsts)
             wanted[(DIGEST, team_id, channel_id, week)] = [q for q in qs if q.created_at < first]
 
-    unsettled = _unsettled(s, (key(t, k, target, w) for k, t, target, w in wanted), now)
-    wanted = {k: qs for k, qs in wanted.items() if key(k[1], k[0], k[2], k[3]) in unsettled}
+    owner_keys = {key(t, k, target, w) for k, t, target, w in wanted if k != DIGEST}
+    sent, live = _ledger(s, owner_keys, now)
     team_zones: dict[str, dict[str, str]] = defaultdict(dict)
-    for (team_id, user), zone_name in zones.items():
+    for (team_id, user), zone_name in zone.items():
         team_zones[team_id][user] = zone_name
+    to_render: dict[tuple[str, str, str, date], list[Question]] = {}
+    for (kind, team_id, target, week), qs in wanted.items():
+        k = key(team_id, kind, target, week)
+        if kind != DIGEST and k in sent:
+            continue
+        if kind != DIGEST and k in live:
+            pending.update(q.id for q in qs)
+            continue
+        to_render[(kind, team_id, target, week)] = qs
     by_team: dict[str, dict[int, Question]] = defaultdict(dict)
-    for (kind, team_id, _, _), qs in wanted.items():
+    for (kind, team_id, _, _), qs in to_render.items():
         if kind != DIGEST:
             by_team[team_id].update((q.id, q) for q in qs)
     overview: dict[int, Overview] = {}
@@ -270,8 +307,7 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
             overview[o.question.id] = o
 
     result = Due()
-    pending: set[int] = set()  # questions with a send to make: looked at again next tick
-    for (kind, team_id, target, week), qs in sorted(wanted.items(), key=lambda kv: kv[0][:3]):
+    for (kind, team_id, target, week), qs in sorted(to_render.items(), key=lambda kv: kv[0][:3]):
         if kind == DIGEST:  # as of its own week, however late it goes out
             sunday = week + timedelta(days=DAYS - 1)
             views = questions.overviews(s, team_id, qs, now, team_zones[team_id], sunday)
@@ -286,11 +322,12 @@ def due(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> Due:
             result.nudges.append(OwnerMessage(team_id, target, kind, week, behind))
         pending.update(q.id for q in qs)
     for q in looked_at:
-        q.next_check = _next_check(q, members_of.get((q.team_id, q.owner_id)), tz(q), now)
-        if q.team_id not in reachable:
+        if q.team_id in unreachable:
             q.next_check = now + UNREACHABLE_RECHECK
-        elif q.id in pending:
+        elif q.id in waiting or q.id in pending:
             q.next_check = now
+        else:
+            q.next_check = _next_check(q, members_of.get((q.team_id, q.owner_id)), tz(q), now)
         s.add(q)
     s.flush()
     result.flags = _flags(s, now, zones)
@@ -336,7 +373,9 @@ def flagged(s: Session, team_id: str, question_id: int, flags: int) -> None:
     """The owner was told that the question is saturated (the `flags`-th time)."""
     question = questions.get(s, team_id, question_id)
     if question is not None:
-        question.saturated, question.flags = True, max(question.flags, flags)
+        # Saturated as told, unless a recount since said otherwise: then it is news again.
+        question.saturated = question.sat_state == saturation.State.SATURATED.value
+        question.flags = max(question.flags, flags)
         s.add(question)
         s.flush()
 

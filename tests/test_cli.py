@@ -216,7 +216,7 @@ def test_migration_0004_counts_the_curves_of_existing_questions(tmp_path) -> Non
             " channel_id, weekly_target, status, conclusion, created_by, created_at, updated_at,"
             " sat_base, sat_run, sat_threshold, saturated, flags)"
             f" VALUES (1, 'T', 1, 'Why?', '', 'other', 'U', 'C', 3, 'open', '', 'U', {at}, {at},"
-            " 1, 1, 0.0, 0, 0)"
+            " 1, 1, 0.0, 1, 1)"
         ))  # fmt: skip
         for n, held in enumerate(["'2026-11-03'", "'2026-11-02'", "NULL"], start=1):
             c.execute(sa.text(
@@ -237,9 +237,10 @@ def test_migration_0004_counts_the_curves_of_existing_questions(tmp_path) -> Non
             ))  # fmt: skip
     migrate(engine)
     with engine.connect() as c:
-        row = c.execute(sa.text("SELECT curve, sat_state FROM question")).one()
+        row = c.execute(sa.text("SELECT curve, sat_state, saturated FROM question")).one()
     # Held on the 2nd (theme 1), then the 3rd (themes 1, 2); the planned one does not count.
-    assert tuple(row) == ("1,2", "learning")
+    # Told it was saturated once, it is learning now: saturating again will be news.
+    assert tuple(row) == ("1,2", "learning", False)
 
 
 def test_head_is_the_newest_migration() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
+from slack_bolt.async_app import AsyncBoltContext
 
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import SlackSender, get, sign
@@ -98,3 +100,22 @@ def test_each_request_logs_one_line_without_tokens_or_what_people_typed(
     (line,) = [x for x in logged.splitlines() if "UWRITER" in x and " request " in x]
     assert f"team={sender.team} user=UWRITER kind=/discovery_new outcome=200 ms=" in line
     assert "champions" not in logged and "xoxb-" not in logged
+
+
+def test_the_shared_http_session_keeps_the_clients_timeout() -> None:
+    """slack_sdk applies its timeout only to sessions it makes; a slow Slack must not hold a
+    reply (and a place in the backlog) for aiohttp's default 5 minutes."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.app import SharedHTTP
+
+    async def first_request() -> float | None:
+        shared = SharedHTTP(AsyncWebClient(timeout=7))
+        context = AsyncBoltContext(client=None, response_url="https://hooks.invalid/x")
+        await shared.middleware(context, lambda: asyncio.sleep(0))
+        assert context["respond"].session is shared.session
+        total = shared.session.timeout.total
+        await shared.close()
+        return total
+
+    assert asyncio.run(first_request()) == 7

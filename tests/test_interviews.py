@@ -150,6 +150,12 @@ def test_the_kept_curve_follows_every_change_to_the_coding(db) -> None:
         db, "T", Summary(str(other.id), "2026-11-19", insights="x"), "U1", NOW, second.id
     )
     assert kept() == (1,) and kept(other) == (1,)
+    # The app codes the moved interview again: its insights found themes of `other`, and
+    # `q` keeps only the themes its own insights use.
+    interviews.code_insights(db, "T", second, ["Invoices, not cards"], default_matcher(), NOW)
+    assert kept() == (1,) and kept(other) == (1,)
+    used = {i.theme_id for i in interviews.insights_of(db, "T", first.id)}
+    assert {t.id for t in interviews.themes_of(db, "T", q.id)} == used
     interviews.delete(db, "T", first.id, "U1")
     assert kept() == ()
 

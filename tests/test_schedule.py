@@ -283,8 +283,57 @@ def test_the_tick_looks_at_a_question_again_only_when_something_can_fall_due(db:
     members.remember(db, "T", {"UNY": "Europe/Berlin"}, later + timedelta(hours=2))
     assert schedule.owners(db, later + timedelta(hours=2)) == {"T": {"UNY"}}
     # A workspace the tick cannot send to: its questions wait an hour.
-    schedule.due(db, later + timedelta(hours=2), {})
+    schedule.due(db, later + timedelta(hours=2), {}, unreachable={"T"})
     assert q.next_check == later + timedelta(hours=3)
+
+
+def test_a_send_claimed_and_never_sent_is_looked_at_until_it_goes(db: Session) -> None:
+    q = question(db, 1, "UNY")
+    members.remember(db, "T", {"UNY": "America/New_York"}, at(MON, 13))
+    monday_nine = at(MON, 14)
+    (reminder,) = schedule.due(db, monday_nine, ZONES).reminders
+    assert deliveries.claim(db, reminder.key, monday_nine)  # and the process dies
+    later = monday_nine + timedelta(minutes=1)
+    assert schedule.due(db, later, ZONES).reminders == []  # its lease is still live
+    assert q.next_check == later
+    after_lease = monday_nine + deliveries.LEASE + timedelta(minutes=1)
+    assert len(schedule.due(db, after_lease, ZONES).reminders) == 1
+
+
+def test_a_question_due_after_the_tick_asked_for_zones_waits_for_the_next_tick(
+    db: Session,
+) -> None:
+    sunday_night = at(MON - timedelta(days=1), 23)  # Monday 08:00 in Tokyo
+    q = question(db, 1, "UTOKYO", created_at=at(MON - timedelta(days=2), 12))
+    members.remember(db, "T", {"UTOKYO": "Asia/Tokyo"}, sunday_night)
+    # The tick asked `owners` before this question was due, so it has no zone for UTOKYO:
+    # worked out in UTC, its next look would be Monday 09:00 UTC, 9 hours late.
+    schedule.due(db, sunday_night, {("T", "UOTHER"): "UTC"})
+    assert q.next_check <= sunday_night
+    assert len(schedule.due(db, at(MON, 0), ZONES).reminders) == 1  # Monday 09:00 in Tokyo
+
+
+def test_a_shared_digest_takes_every_owners_cached_zone(db: Session) -> None:
+    members.remember(db, "T", {"UTOKYO": "Asia/Tokyo"}, at(MON + timedelta(days=4), 0))
+    members.remember(db, "T", {"UNY": "America/New_York"}, at(MON + timedelta(days=4), 0))
+    friday = MON + timedelta(days=4)
+    question(db, 1, "UTOKYO", next_check=at(friday, 23))  # not looked at in this tick
+    question(db, 2, "UNY")
+    # Opened after Tokyo's Friday 16:00 (07:00 UTC), the digest's moment: next week's.
+    question(db, 3, "UNY", created_at=at(friday, 12))
+    (digest,) = schedule.due(db, at(friday, 21), {("T", "UNY"): "America/New_York"}).digests
+    assert [e.overview.question.number for e in digest.entries] == [1, 2]
+
+
+def test_a_flag_told_after_a_recount_unsaturated_the_question_is_news_again(
+    db: Session,
+) -> None:
+    q = question(db, 1, "UNY", sat_state="learning")
+    schedule.flagged(db, "T", q.id, 1)
+    assert (q.saturated, q.flags) == (False, 1)
+    q.sat_state = "saturated"
+    schedule.flagged(db, "T", q.id, 2)
+    assert (q.saturated, q.flags) == (True, 2)
 
 
 def test_a_nudge_with_nobody_behind_is_not_worked_out_again_that_week(db: Session) -> None:

@@ -73,9 +73,19 @@ def _count_curves() -> None:
     for question_id, base, run, threshold in rules.all():
         curve = saturation.curve_of(coded.get(question_id, {}).values())
         state = saturation.assess(curve, saturation.Rule(base, run, threshold)).state
+        # `saturated` (the owner was told) is cleared where the state is no longer
+        # saturated, as questions.recount does from now on, so that a return is news again.
         bind.execute(
-            sa.text("UPDATE question SET curve = :curve, sat_state = :state WHERE id = :id"),
-            {"curve": ",".join(map(str, curve)), "state": state.value, "id": question_id},
+            sa.text(
+                "UPDATE question SET curve = :curve, sat_state = :state,"
+                " saturated = saturated AND :saturated WHERE id = :id"
+            ),
+            {
+                "curve": ",".join(map(str, curve)),
+                "state": state.value,
+                "saturated": state is saturation.State.SATURATED,
+                "id": question_id,
+            },
         )
 
 
