@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from cadence.models import EPOCH, Member, Question, Status
 
@@ -18,10 +18,14 @@ def zones(
     s: Session, team_id: str, user_ids: Iterable[str], now: datetime
 ) -> dict[str, tuple[str, bool]]:
     """Cached zones of those users, each with whether it is still fresh."""
-    rows = s.exec(
-        select(Member).where(Member.team_id == team_id, col(Member.user_id).in_(set(user_ids)))
-    )
-    return {m.user_id: (m.tz, now - m.fetched_at < FRESH_FOR) for m in rows if m.fetched_at > EPOCH}
+    rows = s.execute(_ZONES, {"team": team_id, "users": list(set(user_ids))})
+    return {user: (tz, now - fetched < FRESH_FOR) for user, tz, fetched in rows if fetched > EPOCH}
+
+
+_ZONES = sa.select(Member.user_id, Member.tz, Member.fetched_at).where(  # built once: hot
+    Member.team_id == sa.bindparam("team"),
+    col(Member.user_id).in_(sa.bindparam("users", expanding=True)),
+)
 
 
 def cached_zone(s: Session, team_id: str, user_id: str) -> str:

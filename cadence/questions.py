@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -296,36 +297,56 @@ def overviews(
     since = weeks.week_start(min(todays.values())) - timedelta(weeks=weeks.STREAK_LOOKBACK_WEEKS)
     ids = [q.id for q in questions]
     days: dict[int, list[date]] = defaultdict(list)
-    for question_id, held_on, count in s.execute(
-        sa.select(Interview.question_id, Interview.held_on, sa.func.count())
-        .where(
-            Interview.team_id == team_id,
-            col(Interview.question_id).in_(ids),
-            col(Interview.held_on) >= since,
-        )
-        .group_by(Interview.question_id, Interview.held_on)
-    ):
+    found = s.execute(_DAYS, {"team": team_id, "ids": ids, "since": since})
+    for question_id, held_on, count in found:
         days[question_id] += [held_on] * count
-    theme_counts: dict[int, int] = dict(
-        s.execute(
-            sa.select(Theme.question_id, sa.func.count())
-            .where(Theme.team_id == team_id, col(Theme.question_id).in_(ids))
-            .group_by(Theme.question_id)
-        ).all()
-    )
+    theme_counts = dict(s.execute(_THEMES, {"team": team_id, "ids": ids}).all())
     return [
         Overview(
             question=q,
-            progress=weeks.progress(days[q.id], q.weekly_target, todays[q.id]),
+            progress=_progress(tuple(days[q.id]), q.weekly_target, todays[q.id]),
             themes=theme_counts.get(q.id, 0),
-            saturation=saturation.assess(curve(q), rule_of(q)),
+            saturation=_assessed(q.curve, rule_of(q)),
         )
         for q in questions
     ]
 
 
+# Built once (bound at each call): the list's hot path.
+_DAYS = (
+    sa.select(Interview.question_id, Interview.held_on, sa.func.count())
+    .where(
+        Interview.team_id == sa.bindparam("team"),
+        col(Interview.question_id).in_(sa.bindparam("ids", expanding=True)),
+        col(Interview.held_on) >= sa.bindparam("since"),
+    )
+    .group_by(Interview.question_id, Interview.held_on)
+)
+_THEMES = (
+    sa.select(Theme.question_id, sa.func.count())
+    .where(
+        Theme.team_id == sa.bindparam("team"),
+        col(Theme.question_id).in_(sa.bindparam("ids", expanding=True)),
+    )
+    .group_by(Theme.question_id)
+)
+
+
 def curve(question: Question) -> tuple[int, ...]:
-    return tuple(int(n) for n in question.curve.split(",")) if question.curve else ()
+    return _parsed(question.curve)
+
+
+def _parsed(kept: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in kept.split(",")) if kept else ()
+
+
+# Pure, and asked again with the same arguments by every list: not redone.
+_progress = lru_cache(maxsize=1024)(weeks.progress)
+
+
+@lru_cache(maxsize=1024)  # a curve of 1,000 interviews holds ~100 KB of runs
+def _assessed(kept: str, rule: saturation.Rule) -> saturation.Saturation:
+    return saturation.assess(_parsed(kept), rule)
 
 
 def recount(s: Session, team_id: str, question_id: int) -> None:
