@@ -18,7 +18,7 @@ def zones(
     s: Session, team_id: str, user_ids: Iterable[str], now: datetime
 ) -> dict[str, tuple[str, bool]]:
     """Cached zones of those users, each with whether it is still fresh."""
-    rows = s.execute(_ZONES, {"team": team_id, "users": list(set(user_ids))})
+    rows = s.connection().execute(_ZONES, {"team": team_id, "users": list(set(user_ids))})
     return {user: (tz, now - fetched < FRESH_FOR) for user, tz, fetched in rows if fetched > EPOCH}
 
 

@@ -297,10 +297,10 @@ def overviews(
     since = weeks.week_start(min(todays.values())) - timedelta(weeks=weeks.STREAK_LOOKBACK_WEEKS)
     ids = [q.id for q in questions]
     days: dict[int, list[date]] = defaultdict(list)
-    found = s.execute(_DAYS, {"team": team_id, "ids": ids, "since": since})
+    found = s.connection().execute(_DAYS, {"team": team_id, "ids": ids, "since": since})
     for question_id, held_on, count in found:
         days[question_id] += [held_on] * count
-    theme_counts = dict(s.execute(_THEMES, {"team": team_id, "ids": ids}).all())
+    theme_counts = dict(s.connection().execute(_THEMES, {"team": team_id, "ids": ids}).all())
     return [
         Overview(
             question=q,
