@@ -242,11 +242,7 @@ def parser() -> argparse.ArgumentParser:
         "--at",
         type=_parse_instant,
         metavar="ISO-8601",
-        help=(
-            "the instant to act at, with a zone, e.g. 2026-11-30T14:05:00Z; the questions it"
-            " looks at are next looked at from that instant's next moments, so a tick in the"
-            " future delays the running scheduler's sends until then"
-        ),
+        help="the instant to act at, with a zone, e.g. 2026-11-30T14:05:00Z",
     )
     tick.set_defaults(func=cmd_tick)
 

@@ -68,7 +68,6 @@ class Question(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("team_id", "number"),
         sa.UniqueConstraint("team_id", "submission"),
-        # The scheduler's "saturated, owner not told yet" scan, every minute.
         # The scheduler's "what may be due now" scan, every minute.
         sa.Index(
             "ix_question_next_check",
@@ -76,6 +75,13 @@ class Question(SQLModel, table=True):
             sqlite_where=sa.text("status = 'open'"),
             postgresql_where=sa.text("status = 'open'"),
         ),
+        sa.Index(
+            "ix_question_checked_at",
+            "checked_at",
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        ),
+        # The scheduler's "saturated, owner not told yet" scan, every minute.
         sa.Index(
             "ix_question_to_flag",
             "id",
@@ -113,8 +119,14 @@ class Question(SQLModel, table=True):
     curve: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, server_default=""))
     sat_state: str = Field(default="not_enough", max_length=16)
     # The scheduler looks at the question again at this instant (cadence.schedule.due sets
-    # it to the next moment anything can fall due; the epoch: at the next tick).
+    # it to the next moment anything can fall due; the epoch: at the next tick), worked out
+    # at `checked_at`: a tick at an earlier instant (`tick --at` ahead of the clock, then
+    # the clock) does not trust it.
     next_check: datetime = Field(
+        default=EPOCH,
+        sa_column=sa.Column(UTCDateTime(), nullable=False, server_default="1970-01-01 00:00:00"),
+    )
+    checked_at: datetime = Field(
         default=EPOCH,
         sa_column=sa.Column(UTCDateTime(), nullable=False, server_default="1970-01-01 00:00:00"),
     )

@@ -130,9 +130,15 @@ TICK = timedelta(minutes=1)
 
 
 def _candidates(now: datetime):
-    return select(Question).where(
-        Question.status == Status.OPEN.value, col(Question.next_check) <= now
-    )
+    """Open questions whose next check has come, or was worked out at a later instant than
+    `now` (a tick ahead of the clock: its next checks are not trusted)."""
+    is_open = Question.status == Status.OPEN.value
+    # A union, not an OR: each half reads its own partial index (SQLite scans for an OR).
+    ids = sa.union(
+        sa.select(Question.id).where(is_open, col(Question.next_check) <= now),
+        sa.select(Question.id).where(is_open, col(Question.checked_at) > now),
+    ).subquery()
+    return select(Question).where(col(Question.id).in_(sa.select(ids.c.id)))
 
 
 def owners(s: Session, now: datetime) -> dict[str, set[str]]:
@@ -232,6 +238,7 @@ def due(
     channels: dict[deliveries.Key, list[Question]] = defaultdict(list)  # by digest key
     waiting: set[int] = set()  # owner's zone unknown to this tick: the next tick looks
     for q in looked_at:
+        q.checked_at = now
         if q.team_id in unreachable:
             continue
         if (q.team_id, q.owner_id) not in zone:
@@ -322,6 +329,7 @@ def due(
             result.nudges.append(OwnerMessage(team_id, target, kind, week, behind))
         pending.update(q.id for q in qs)
     for q in looked_at:
+        q.checked_at = now
         if q.team_id in unreachable:
             q.next_check = now + UNREACHABLE_RECHECK
         elif q.id in waiting or q.id in pending:

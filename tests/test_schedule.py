@@ -345,3 +345,15 @@ def test_a_nudge_with_nobody_behind_is_not_worked_out_again_that_week(db: Sessio
     assert schedule.due(db, thursday_nine, ZONES).nudges == []
     # Not the next tick: Friday 12:00 UTC, when the zone looked up on Thursday goes stale.
     assert q.next_check == at(MON + timedelta(days=4), 12)
+
+
+def test_a_tick_ahead_of_the_clock_does_not_hide_what_is_due_now(db: Session) -> None:
+    q = question(db, 1, "UNY")
+    members.remember(db, "T", {"UNY": "America/New_York"}, at(MON, 13))
+    ahead = at(MON + timedelta(days=9), 12)  # `tick --at` next week's Wednesday
+    schedule.due(db, ahead, ZONES)
+    assert q.next_check > at(MON, 14)
+    # Back to the clock: Monday 09:00 in New York, this week's reminder is due.
+    assert schedule.owners(db, at(MON, 14)) == {"T": {"UNY"}}
+    assert len(schedule.due(db, at(MON, 14), ZONES).reminders) == 1
+    assert q.checked_at == at(MON, 14)

@@ -27,19 +27,27 @@ def upgrade() -> None:
                 "sat_state", sa.String(length=16), nullable=False, server_default="not_enough"
             )
         )
-        batch_op.add_column(
-            sa.Column(
-                "next_check",
-                sa.DateTime(timezone=True),
-                nullable=False,
-                server_default="1970-01-01 00:00:00",
+        for column in ("next_check", "checked_at"):
+            batch_op.add_column(
+                sa.Column(
+                    column,
+                    sa.DateTime(timezone=True),
+                    nullable=False,
+                    server_default="1970-01-01 00:00:00",
+                )
             )
-        )
     _count_curves()
     op.create_index(
         "ix_question_next_check",
         "question",
         ["next_check"],
+        sqlite_where=sa.text("status = 'open'"),
+        postgresql_where=sa.text("status = 'open'"),
+    )
+    op.create_index(
+        "ix_question_checked_at",
+        "question",
+        ["checked_at"],
         sqlite_where=sa.text("status = 'open'"),
         postgresql_where=sa.text("status = 'open'"),
     )
@@ -92,7 +100,8 @@ def _count_curves() -> None:
 def downgrade() -> None:
     op.drop_index("ix_interview_question_held", table_name="interview")
     op.drop_index("ix_question_to_flag", table_name="question")
+    op.drop_index("ix_question_checked_at", table_name="question")
     op.drop_index("ix_question_next_check", table_name="question")
     with op.batch_alter_table("question", schema=None) as batch_op:
-        for column in ("next_check", "sat_state", "curve"):
+        for column in ("checked_at", "next_check", "sat_state", "curve"):
             batch_op.drop_column(column)
