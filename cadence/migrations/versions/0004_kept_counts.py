@@ -37,20 +37,14 @@ def upgrade() -> None:
                 )
             )
     _count_curves()
-    op.create_index(
-        "ix_question_next_check",
-        "question",
-        ["next_check"],
-        sqlite_where=sa.text("status = 'open'"),
-        postgresql_where=sa.text("status = 'open'"),
-    )
-    op.create_index(
-        "ix_question_checked_at",
-        "question",
-        ["checked_at"],
-        sqlite_where=sa.text("status = 'open'"),
-        postgresql_where=sa.text("status = 'open'"),
-    )
+    for column in ("next_check", "checked_at"):
+        op.create_index(
+            f"ix_question_{column}",
+            "question",
+            [column],
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
     op.create_index(
         "ix_question_to_flag",
         "question",
