@@ -375,6 +375,6 @@ def recount(s: Session, team_id: str, question_id: int) -> None:
 
 
 def _restate(question: Question) -> None:
-    question.sat_state = saturation.assess(curve(question), rule_of(question)).state.value
+    question.sat_state = _assessed(question.curve, rule_of(question)).state.value
     if question.sat_state != saturation.State.SATURATED.value:
         question.saturated = False
