@@ -6,9 +6,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import sqlalchemy as sa
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.respond.internals import _build_message
@@ -87,6 +89,21 @@ class SessionRespond(AsyncRespond):
         return await webhook.send_dict(message)
 
 
+REPLY_HOST = "hooks.slack.com"  # where Slack's response_urls point
+REPLIES = "replies"  # context key: the request may be answered through its response_url
+
+
+def slack_reply_url(url: str, api_url: str) -> bool:
+    """Whether a response_url is Slack's: https on hooks.slack.com, or on SLACK_API_URL's
+    own host (Slack itself, or the fake Slack of tests and the demo)."""
+    parts = urlsplit(url)
+    if parts.username or parts.password or parts.scheme not in ("http", "https"):
+        return False
+    if parts.scheme == "https" and parts.hostname == REPLY_HOST:
+        return True
+    return parts.hostname is not None and parts.hostname == urlsplit(api_url).hostname
+
+
 class SharedHTTP:
     """One HTTP session for the server's Web API calls and response_url replies, instead of
     a new session and connection for each (Bolt's and slack_sdk's default): made with the
@@ -109,7 +126,12 @@ class SharedHTTP:
         if context.client is not None:
             context.client.session = self.session
         if context.response_url:
+            if not slack_reply_url(context.response_url, self.client.base_url):
+                log.warning("request refused: a response_url off Slack's hosts")
+                return BoltResponse(status=400, body="")
             context["respond"] = SessionRespond(context.response_url, self.session)
+        # Past Bolt's verification, with Slack's response_url: answers may go to it.
+        context[REPLIES] = True
         return await next()
 
     async def close(self) -> None:

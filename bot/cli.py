@@ -102,7 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
             await identity.close()
 
     uvicorn.run(
-        asgi_app(app, engine, lifespan),
+        asgi_app(app, engine, settings.signing_secret, lifespan),
         host=args.host,
         port=settings.port,
         log_level="info",

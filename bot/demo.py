@@ -227,7 +227,11 @@ def _server(settings: Settings, engine: sa.Engine) -> Iterator[str]:
 
     app, _identity = build_app(settings, engine)
     config = uvicorn.Config(
-        asgi_app(app, engine), host="127.0.0.1", port=0, log_level="error", lifespan="off"
+        asgi_app(app, engine, settings.signing_secret),
+        host="127.0.0.1",
+        port=0,
+        log_level="error",
+        lifespan="off",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -46,6 +49,81 @@ def readable(body: bytes, content_type: str) -> bool:
     return parsed(body, content_type) is not None
 
 
+SKEW = 300  # seconds a request's timestamp may be off, either way (Slack's five minutes)
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
+
+def refusal(secret: str, timestamp: str, signature: str, body: bytes, now: float) -> str | None:
+    """Why a request is not Slack's, or None when it is: its timestamp must be whole seconds
+    within SKEW of `now` and its signature the HMAC of "v0:{timestamp}:{body}" under the
+    signing secret. Checked before anything reads the body."""
+    if not _TIMESTAMP.fullmatch(timestamp):
+        return "no timestamp" if not timestamp else "malformed timestamp"
+    if abs(now - int(timestamp)) > SKEW:
+        return "stale timestamp"
+    mac = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256)
+    if not hmac.compare_digest("v0=" + mac.hexdigest(), signature):
+        return "bad signature"
+    return None
+
+
+def _is(value: Any, kind: type) -> bool:
+    return isinstance(value, kind) and bool(value)
+
+
+def _user(body: dict[str, Any]) -> bool:
+    return isinstance(body.get("user"), dict) and _is(body["user"].get("id"), str)
+
+
+# Parts of an interaction payload the listeners read as objects when they are there.
+_OBJECTS = ("team", "channel", "message", "container", "view", "state")
+
+
+def malformed(body: dict[str, Any]) -> str | None:
+    """Why a verified body is not of the shape its listener reads, or None: every listener
+    may then take an event, an action or a view as Slack documents them."""
+    kind = body.get("type")
+    if "command" in body:  # a slash command's form: every value is a string already
+        missing = [k for k in ("command", "team_id", "user_id") if not body.get(k)]
+        return f"command without {', '.join(missing)}" if missing else None
+    if kind == "event_callback":
+        event = body.get("event")
+        ok = isinstance(event, dict) and _is(event.get("type"), str)
+        return None if ok else "an event that is not an object with a type"
+    if kind == "url_verification":
+        return None if isinstance(body.get("challenge"), str) else "no challenge"
+    if kind == "app_rate_limited" or body.get("ssl_check"):
+        return None  # Bolt answers these itself
+    if kind not in (
+        "block_actions",
+        "view_submission",
+        "view_closed",
+        "message_action",
+        "shortcut",
+        "block_suggestion",
+    ):
+        return f"unknown type {str(kind)[:30]!r}"
+    if not _user(body):
+        return "no user"
+    if any(k in body and not isinstance(body[k], dict) for k in _OBJECTS):
+        return "a part that is not an object"
+    if kind == "block_actions":
+        actions = body.get("actions")
+        ok = isinstance(actions, list) and all(
+            isinstance(a, dict) and _is(a.get("action_id"), str) for a in actions
+        )
+        return None if ok and actions else "actions that are not a list of actions"
+    if kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        ok = isinstance(view, dict) and all(_is(view.get(k), str) for k in ("id", "callback_id"))
+        state = view.get("state", {}) if isinstance(view, dict) else None
+        ok = ok and isinstance(state, dict) and isinstance(state.get("values", {}), dict)
+        return None if ok else "a view without id, callback_id and state"
+    if kind == "block_suggestion":
+        return None if _is(body.get("action_id"), str) else "no action_id"
+    return None if _is(body.get("callback_id"), str) else "no callback_id"
+
+
 def _id(value: Any) -> str:
     return str(value.get("id") if isinstance(value, dict) else value or "-")[:40]
 
@@ -72,15 +150,31 @@ def summary(body: dict[str, Any]) -> str:
 def asgi_app(
     app: AsyncApp,
     engine: sa.Engine,
+    signing_secret: str,
     lifespan: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None,
 ) -> Starlette:
     handler = AsyncSlackRequestHandler(app)
 
     async def events(request: Request) -> Response:
         started = time.perf_counter()
-        body = parsed(await request.body(), request.headers.get("content-type", ""))
-        if body is None:
+        raw = await request.body()
+        headers = request.headers
+        why = refusal(
+            signing_secret,
+            headers.get("x-slack-request-timestamp", ""),
+            headers.get("x-slack-signature", ""),
+            raw,
+            time.time(),
+        )
+        if why is not None:  # not Slack's: nothing in it is read, nothing answers it
+            log.warning("request refused: %s outcome=401", why)
+            return Response(status_code=401)
+        body = parsed(raw, headers.get("content-type", ""))
+        why = "unreadable body" if body is None else malformed(body)
+        if why is not None:
+            log.warning("request refused: %s outcome=400", why)
             return Response(status_code=400)
+        assert body is not None
         try:
             response = await handler.handle(request)
         except Exception as e:  # a shape Bolt cannot route (a forged body): no 500, one line

@@ -111,7 +111,7 @@ def test_the_shared_http_session_keeps_the_clients_timeout() -> None:
 
     async def first_request() -> float | None:
         shared = SharedHTTP(AsyncWebClient(timeout=7))
-        context = AsyncBoltContext(client=None, response_url="https://hooks.invalid/x")
+        context = AsyncBoltContext(client=None, response_url="https://hooks.slack.com/x")
         await shared.middleware(context, lambda: asyncio.sleep(0))
         assert context["respond"].session is shared.session
         total = shared.session.timeout.total

@@ -159,3 +159,85 @@ def test_signed_junk_never_gets_a_5xx_a_traceback_or_a_write(
     assert reply.status < 500, (kind, payload, word, rest, event)
     assert "Traceback" not in log.read_text()[size:]
     assert _written(server, team) == dict.fromkeys(CONTENT, 0)
+
+
+# Any JSON at all, where the listeners expect an object, a list or a string.
+any_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=6,
+)
+
+
+def skeletons(team: str) -> list[dict[str, Any]]:
+    """Well-formed bodies of each kind the app listens to, to be deformed one part at a time."""
+    user = {"id": "UFUZZ", "team_id": team}
+    message = {"ts": "1.2", "text": "t", "blocks": []}
+    action = {"action_id": "skip_week", "block_id": "b", "value": "1:2026-11-23"}
+    state = {"values": {"question": {"value": {"type": "static_select", "selected_option": None}}}}
+    view = {"id": "VFUZZ", "callback_id": "interview_summary", "private_metadata": "{}"}
+    return [
+        {
+            "type": "block_actions",
+            "user": user,
+            "trigger_id": "t.1",
+            "channel": {"id": "D1"},
+            "message": message,
+            "container": {"type": "message"},
+            "actions": [action],
+        },
+        {"type": "view_submission", "user": user, "view": {**view, "state": state}},
+        {"type": "view_closed", "user": user, "view": {**view, "callback_id": "code_insights"}},
+        {
+            "type": "message_action",
+            "callback_id": "log_from_message",
+            "user": user,
+            "trigger_id": "t.1",
+            "message": message,
+        },
+        {"type": "event_callback", "event": {"type": "app_home_opened", "user": "UFUZZ"}},
+    ]
+
+
+def paths(value: Any, at: tuple = ()) -> list[tuple]:
+    """Every place in a body: the keys and indexes leading to it."""
+    found = [at] if at else []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found += paths(v, (*at, k))
+    elif isinstance(value, list):
+        for n, v in enumerate(value):
+            found += paths(v, (*at, n))
+    return found
+
+
+def replaced(body: Any, path: tuple, new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    copy = dict(body) if isinstance(body, dict) else list(body)
+    copy[head] = replaced(body[head], rest, new)
+    return copy
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(which=st.integers(0, 4), place=st.integers(0, 10**6), new=any_json)
+def test_signed_bodies_of_any_shape_never_get_a_5xx_a_traceback_or_a_write(
+    server: Server, sender: SlackSender, slack: FakeSlack, log: Path, which: int, place: int, new
+) -> None:
+    size = log.stat().st_size
+    team = sender.team
+    body = skeletons(team)[which]
+    places = paths(body)
+    body = replaced(body, places[place % len(places)], new)
+    if body.get("type") == "event_callback" or which == 4:
+        reply = sender.post(json.dumps({**body, "team_id": team}), "application/json")
+    else:
+        reply = sender.interaction({**body, "team": {"id": team}, "api_app_id": "A1"})
+    assert reply.status < 500, body
+    assert "Traceback" not in log.read_text()[size:]
+    assert _written(server, team) == dict.fromkeys(CONTENT, 0)

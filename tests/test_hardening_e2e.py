@@ -117,9 +117,9 @@ def test_forged_modal_submissions_get_an_answer_not_a_500(
     open_question(sender, slack, "Why do trials stall?", user=owner)
     view = summary_view(sender, slack, owner)
     sent = view_submission(view, {"insights": "x"}, user=owner, team=sender.team)
+    for shape in ({"values": []}, "nope"):  # not a view's shape: refused before any listener
+        assert sender.interaction({**sent, "view": {**sent["view"], "state": shape}}).status == 400
     odd = [
-        {**sent, "view": {**sent["view"], "state": {"values": []}}},
-        {**sent, "view": {**sent["view"], "state": "nope"}},
         {**sent, "view": {**sent["view"], "private_metadata": "{not json"}},
         {**sent, "view": {**sent["view"], "private_metadata": '{"interview_id": "²"}'}},
         {**sent, "view": {**sent["view"], "callback_id": "close_question"}},
@@ -222,6 +222,7 @@ def test_the_coding_step_closed_with_someone_elses_interview_tells_nobody(
         "user": {"id": "UINTRUDER", "team_id": sender.team},
         "api_app_id": "A1",
         "view": {
+            "id": "VCLOSED" + sender.team,
             "type": "modal",
             "callback_id": "code_insights",
             "private_metadata": json.dumps({"interview_id": interview["id"]}),

@@ -7,6 +7,7 @@ from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot import words
+from bot.app import REPLIES
 from bot.listeners import cadence, codebook, commands, interviews, questions
 from bot.store import Store
 from cadence import ids
@@ -36,5 +37,6 @@ def register_all(app: AsyncApp, store: Store) -> None:
         # One line; the traceback only when debugging (forged requests would flood the log).
         log.error("listener failed: %s: %s", type(error).__name__, error)
         log.debug("listener failed", exc_info=error)
-        if context.response_url:  # a command or a message action: tell the user
+        # A command or a message action that passed verification: tell the user, at Slack.
+        if context.get(REPLIES) and context.response_url:
             await context.respond(text=words.say("help.failed"), response_type="ephemeral")

@@ -185,7 +185,8 @@ def view_submission(
         "api_app_id": "A1",
         "token": "legacy-verification-token",
         "trigger_id": f"trigger.{next(_ids)}",
-        "view": {**fill(view, answers), "team_id": team, "app_id": "A1"},
+        # Slack names every view it opened; a view the app sent has no id of its own yet.
+        "view": {"id": f"V{next(_ids)}", **fill(view, answers), "team_id": team, "app_id": "A1"},
     }
 
 
