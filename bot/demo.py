@@ -14,7 +14,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -175,7 +175,7 @@ class Demo:
             view = args["view"]
             fields = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
             self.out.print(f"   [magenta]⧉ modal “{escape(view['title']['text'])}”[/] "
-                           f"[dim]{escape(' · '.join(fields[:8]))}[/]")  # fmt: skip
+                           f"[dim]{escape(' · '.join(fields))}[/]")  # fmt: skip
         elif call.method == "upload":
             self.png = Path.cwd() / "discovery-demo-learning-curve.png"
             self.png.write_bytes(args["data"])
@@ -188,9 +188,13 @@ class Demo:
             self.out.print(_block(block), soft_wrap=True)
 
 
+# Slack's emoji codes that rich does not know; rich renders the others itself.
+EMOJI = {"bricks": "🧱"}
+
+
 def _mrkdwn(text: str) -> str:
     """Slack's mrkdwn as rich markup: bold, italics, code, mentions, links."""
-    text = escape(text)
+    text = re.sub(r":(\w+):", lambda m: EMOJI.get(m.group(1), m.group(0)), escape(text))
     text = re.sub(r"<@(\w+)>", lambda m: PEOPLE.get(m.group(1), ("@" + m.group(1),))[0], text)
     text = re.sub(r"<#\w+>", CHANNEL_NAME, text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"[underline]\2[/]", text)
@@ -225,13 +229,18 @@ def _server(settings: Settings, engine: sa.Engine) -> Iterator[str]:
     """The real ASGI app on a loopback port, in a thread of this process."""
     import uvicorn
 
-    app, _identity = build_app(settings, engine)
+    app, identity = build_app(settings, engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        yield
+        await identity.close()  # the shared HTTP session, on the server's own loop
+
     config = uvicorn.Config(
-        asgi_app(app, engine, settings.signing_secret),
+        asgi_app(app, engine, settings.signing_secret, lifespan),
         host="127.0.0.1",
         port=0,
         log_level="error",
-        lifespan="off",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -153,10 +153,11 @@ async def _clients(clients: Clients, teams: list[str]) -> dict[str, AsyncWebClie
 
 async def _purge(store: Store, now: datetime, retention: timedelta) -> None:
     try:
+        await store.run(deliveries.prune, now)
         for team_id in await store.run(workspaces.purge, now, retention):
             log.info("deleted the data of workspace %s, uninstalled %s ago", team_id, retention)
     except Exception:  # the database, most likely: a later tick tries again
-        log.exception("the data of uninstalled workspaces could not be deleted")
+        log.exception("old ledger rows or uninstalled workspaces could not be deleted")
 
 
 async def tick(

@@ -20,6 +20,14 @@ LEASE = timedelta(minutes=10)
 
 Key = tuple[str, str, str, str]  # team, kind, target, period
 
+# Things Slack may send twice that must have one effect: an event it retries (by event_id)
+# and a modal submitted again (by view id and values). Kept a day: Slack retries an event
+# within minutes, and a second Save comes within seconds.
+EVENT = "event"
+VIEW = "view"
+ONCE_KINDS = (EVENT, VIEW)
+ONCE_KEPT = timedelta(days=1)
+
 
 def _is(key: Key) -> tuple[sa.ColumnElement[bool], ...]:
     team_id, kind, target, period = key
@@ -57,5 +65,23 @@ def release(s: Session, key: Key, claimed_at: datetime) -> None:
     s.execute(
         sa.delete(Delivery).where(
             *_is(key), col(Delivery.sent_at).is_(None), Delivery.claimed_at == claimed_at
+        )
+    )
+
+
+def first(s: Session, key: Key, now: datetime) -> bool:
+    """True the first time `key` is seen, False ever after (within ONCE_KEPT): settled at
+    once, in the caller's transaction, so it holds only if the effect it guards is stored."""
+    if not claim(s, key, now):
+        return False
+    sent(s, key, now)
+    return True
+
+
+def prune(s: Session, now: datetime) -> None:
+    """Forget the events and submissions handled more than ONCE_KEPT ago."""
+    s.execute(
+        sa.delete(Delivery).where(
+            col(Delivery.kind).in_(ONCE_KINDS), col(Delivery.claimed_at) < now - ONCE_KEPT
         )
     )

@@ -301,6 +301,18 @@ def code_insights(
     return Coding(stored, [t for t in themes if t.id in alive], proposals)
 
 
+def coding_of(s: Session, team_id: str, interview: Interview) -> Coding:
+    """The coding step of an interview stored before, as its first answer offered it: its
+    insights, and the themes its question had before it (what the step proposed among the
+    interview's own insights is not kept)."""
+    earlier = [
+        t
+        for t in themes_of(s, team_id, interview.question_id)
+        if t.created_at < interview.created_at
+    ]
+    return Coding(insights_of(s, team_id, interview.id), earlier)
+
+
 # A theme is matched by its name and its latest insights: enough to know what it means, and
 # a question with a thousand interviews costs no more to code than one with a hundred.
 INSIGHTS_PER_THEME = 20

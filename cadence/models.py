@@ -189,9 +189,13 @@ class Insight(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """The ledger of scheduled sends: a row claims (kind, target, period) before sending."""
+    """The ledger of scheduled sends: a row claims (kind, target, period) before sending;
+    and of the events and modal submissions already handled (deliveries.first)."""
 
-    __table_args__ = (sa.UniqueConstraint("team_id", "kind", "target", "period"),)
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "kind", "target", "period"),
+        sa.Index("ix_delivery_kind_claimed", "kind", "claimed_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)

@@ -41,7 +41,7 @@ def request_path(s) -> None:
     members.zones(s, TEAM, [OWNER], NOW)
     members.cached_zone(s, TEAM, OWNER)
     members.prefs(s, TEAM, OWNER)
-    deliveries.claim(s, (TEAM, "event", "Ev1", ""), NOW)
+    deliveries.first(s, (TEAM, deliveries.EVENT, "Ev1", ""), NOW)
     interviews.delete(s, TEAM, interview.id, OWNER)
 
 

@@ -58,6 +58,26 @@ def test_a_delivery_is_claimed_once_released_and_taken_over_after_its_lease(
     assert not deliveries.claim(db, key, now + timedelta(days=30))
 
 
+
+def test_an_event_or_a_submission_is_handled_once_and_forgotten_a_day_later(
+    db: Session,
+) -> None:
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    event, view = ("T", deliveries.EVENT, "Ev1", ""), ("T", deliveries.VIEW, "abc", "")
+    weekly = ("T", "weekly_reminder", "U1", "2026-11-23")
+    assert deliveries.first(db, event, now) and deliveries.first(db, view, now)
+    deliveries.claim(db, weekly, now)
+    deliveries.sent(db, weekly, now)
+    # Settled at once: no lease runs out on it.
+    assert not deliveries.first(db, event, now + deliveries.LEASE * 2)
+    assert not deliveries.first(db, view, now + deliveries.LEASE * 2)
+    deliveries.prune(db, now + deliveries.ONCE_KEPT)
+    assert not deliveries.first(db, view, now + deliveries.ONCE_KEPT)  # kept a whole day
+    deliveries.prune(db, now + deliveries.ONCE_KEPT + timedelta(seconds=1))
+    assert deliveries.first(db, event, now + deliveries.ONCE_KEPT * 2)  # forgotten
+    # A scheduled send's row stays: it is what makes the send once.
+    assert not deliveries.claim(db, weekly, now + deliveries.ONCE_KEPT * 30)
+
 def question(db: Session, number: int, owner: str, channel: str = "CDIGEST", **kw) -> Question:
     q = Question(
         team_id="T",

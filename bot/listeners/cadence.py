@@ -13,7 +13,7 @@ from bot import clock, words
 from bot.blocks import section, state_values
 from bot.channels import post_to_channel
 from bot.listeners.interviews import open_plan
-from bot.listeners.shared import answer, modal_errors, time_zone
+from bot.listeners.shared import AGAIN, answer, modal_errors, once, time_zone
 from bot.store import Store
 from bot.views import cadence as views
 from bot.views import questions as surfaces
@@ -78,8 +78,10 @@ async def save_settings(
     if problems:
         await ack(response_action="errors", errors=modal_errors(problems))
         return
-    prefs = await store.run(members.save_prefs, team_id, user, draft)
+    prefs = await once(store, team_id, view, members.save_prefs, team_id, user, draft)
     await ack()
+    if prefs is AGAIN:
+        return
     text = views.settings_saved(prefs)
     await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.blocks import metadata, state_values
-from bot.listeners.shared import modal_errors
+from bot.listeners.shared import first_submission, modal_errors
 from bot.store import Store
 from bot.views import codebook as views
 from bot.views.questions import THEMES_BUTTON
@@ -48,13 +48,16 @@ def _child(s: Session, team_id: str, kind: str, theme_id: int) -> dict[str, Any]
 
 
 def _change(s: Session, team_id: str, user: str, callback: str, view: dict) -> tuple:
-    """Apply a child modal's change; returns (errors, refreshed codebook)."""
+    """Apply a child modal's change; returns (errors, refreshed codebook), the codebook
+    None when the same change was submitted before."""
     values, meta = state_values(view), metadata(view)
     theme_id, question_id = ids.number(meta.get("theme_id")), ids.number(meta.get("question_id"))
+    problem = codebook.check_label(values.get("label", "")) if callback == views.RENAME else None
+    if problem:
+        return {"label": problem}, None
+    if not first_submission(s, team_id, view):
+        return {}, None
     if callback == views.RENAME:
-        problem = codebook.check_label(values.get("label", ""))
-        if problem:
-            return {"label": problem}, None
         codebook.rename(s, team_id, theme_id or 0, user, values["label"])
     elif callback == views.MERGE:
         codebook.merge(s, team_id, theme_id or 0, ids.number(values.get("into")) or 0, user)

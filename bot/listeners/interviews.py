@@ -5,18 +5,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import clock, words
 from bot.blocks import metadata, section, state_values, submission_key
-from bot.listeners.shared import answer, each, modal_errors, overviews_for, publish_home, time_zone
+from bot.listeners.shared import (
+    AGAIN,
+    answer,
+    each,
+    first_submission,
+    modal_errors,
+    once,
+    overviews_for,
+    publish_home,
+    time_zone,
+)
 from bot.store import Store
 from bot.views import interviews as ui
 from bot.views import questions as surfaces
 from cadence import ids, interviews, members, questions, weeks
+from cadence.interviews import Coding
 from cadence.matching import default_matcher
 from cadence.models import Interview
 
@@ -106,21 +116,22 @@ def register(app: AsyncApp, store: Store) -> None:
         team, user, now = context.team_id, body["user"]["id"], clock.now()
         summary = ui.read_summary(state_values(view))
         editing = ids.number(metadata(view).get("interview_id"))
-        key = None if editing else submission_key(view)
+        key = submission_key(view)
 
-        def store_and_code(s: Session) -> dict[str, str] | tuple[Interview, interviews.Coding]:
+        def store_and_code(s: Session) -> dict[str, str] | tuple[Interview, Coding, bool]:
             # No Slack call before the answer: "today" in the cached zone, else UTC.
             today = weeks.local_today(now, members.cached_zone(s, team, user))
             problems = interviews.check_summary(summary, today)
             if problems:
                 return problems
-            if key and (seen := interviews.submitted(s, team, key)) is not None:
-                return seen, interviews.Coding([], [])  # Save pressed again: stored once
+            if not first_submission(s, team, view):  # Save pressed again: the first answer
+                seen = interviews.get(s, team, editing) if editing else None
+                seen = seen or interviews.submitted(s, team, key or "")
+                return (seen, interviews.coding_of(s, team, seen), False) if seen else {}
             interview = interviews.save(s, team, summary, user, now, editing, key)
             lines = interviews.insight_lines(summary.insights)
-            return interview, interviews.code_insights(
-                s, team, interview, lines, default_matcher(), now
-            )
+            coding = interviews.code_insights(s, team, interview, lines, default_matcher(), now)
+            return interview, coding, True
 
         try:
             stored = await store.run(store_and_code)
@@ -130,42 +141,49 @@ def register(app: AsyncApp, store: Store) -> None:
         except LookupError:
             await ack(response_action="errors", errors=modal_errors({"question": "gone"}))
             return
-        except sa.exc.IntegrityError:  # the same modal, submitted twice at once: stored once
-            await ack()
-            return
         if isinstance(stored, dict):
             await ack(response_action="errors", errors=modal_errors(stored))
             return
-        interview, coding = stored
+        interview, coding, fresh = stored
         if coding.to_confirm:
             # Already stored with the suggested coding; the next step only confirms it.
             await ack(response_action="update", view=ui.coding_modal(coding, interview.id))
             return
         await ack()
-        await _confirm(client, store, team, user, interview.id)
+        if fresh:
+            await _confirm(client, store, team, user, interview.id)
+
+    async def coded(body: dict, view: dict, context: AsyncBoltContext, choices: dict) -> bool:
+        """Apply the coding step's choices (none: the suggestions stand), once per view;
+        whether this was its first submission and the interviewer may change it."""
+        interview_id = ids.number(metadata(view).get("interview_id")) or 0
+        team, user = context.team_id, body["user"]["id"]
+        try:
+            done = await once(
+                store, team, view, interviews.recode, team, interview_id, choices, user, clock.now()
+            )
+        except (interviews.NotAllowed, LookupError):
+            return False
+        return done is not AGAIN
 
     @app.view(ui.CODING)
     async def coding_submitted(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        team, user = context.team_id, body["user"]["id"]
-        interview_id = ids.number(metadata(view).get("interview_id")) or 0
-        choices = ui.read_choices(state_values(view))
-        try:
-            await store.run(interviews.recode, team, interview_id, choices, user, clock.now())
-        except (interviews.NotAllowed, LookupError):
-            await ack()
-            return
+        first = await coded(body, view, context, ui.read_choices(state_values(view)))
         await ack()
-        await _confirm(client, store, team, user, interview_id)
+        if first:
+            interview_id = ids.number(metadata(view).get("interview_id")) or 0
+            await _confirm(client, store, context.team_id, body["user"]["id"], interview_id)
 
     @app.view_closed(ui.CODING)
     async def coding_closed(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()  # the suggested coding stands
-        interview_id = ids.number(metadata(view).get("interview_id")) or 0
-        await _confirm(client, store, context.team_id, body["user"]["id"], interview_id)
+        if await coded(body, view, context, {}):
+            interview_id = ids.number(metadata(view).get("interview_id")) or 0
+            await _confirm(client, store, context.team_id, body["user"]["id"], interview_id)
 
     @app.view(ui.PLAN)
     async def plan_submitted(
@@ -179,7 +197,10 @@ def register(app: AsyncApp, store: Store) -> None:
         user = body["user"]["id"]
         planned_at = datetime.fromtimestamp(ids.number(values["when"]) or 0, UTC)
         try:
-            interview, question = await store.run(
+            planned = await once(
+                store,
+                context.team_id,
+                view,
                 interviews.plan,
                 context.team_id,
                 ids.number(values["question"]) or 0,
@@ -192,10 +213,10 @@ def register(app: AsyncApp, store: Store) -> None:
         except LookupError:
             await ack(response_action="errors", errors=modal_errors({"question": "gone"}))
             return
-        except sa.exc.IntegrityError:  # the same modal, submitted twice at once: stored once
-            await ack()
-            return
         await ack()
+        if planned is AGAIN:
+            return
+        interview, question = planned
         tz = await time_zone(client, store, context.team_id, user)
         when = planned_at.astimezone(weeks.zone(tz))
         text = words.say("interviews.planned", q=question, interview=interview, when=when)

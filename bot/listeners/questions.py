@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import clock, words
 from bot.blocks import metadata, section, state_values, submission_key
-from bot.listeners.shared import each, modal_errors, overviews_for, publish_home
+from bot.listeners.shared import AGAIN, each, modal_errors, once, overviews_for, publish_home
 from bot.store import Store
 from bot.views import questions as surfaces
 from cadence import deliveries, ids, questions, saturation
@@ -39,15 +38,13 @@ def register(app: AsyncApp, store: Store) -> None:
             return
         creator = body["user"]["id"]
         # Stored before the ack: once the modal closes, nothing typed into it may be lost.
-        key = submission_key(view)
-        try:
-            question = await store.run(
-                questions.create, context.team_id, draft, creator, clock.now(), key
-            )
-        except sa.exc.IntegrityError:  # the same modal, submitted twice at once: stored once
-            await ack()
-            return
+        team, key = context.team_id, submission_key(view)
+        question = await once(
+            store, team, view, questions.create, team, draft, creator, clock.now(), key
+        )
         await ack()
+        if question is AGAIN:
+            return
         text, blocks = surfaces.created_blocks(question, creator)
         await each(
             *(
@@ -69,7 +66,10 @@ def register(app: AsyncApp, store: Store) -> None:
             return
         user = body["user"]["id"]
         try:
-            question = await store.run(
+            question = await once(
+                store,
+                context.team_id,
+                view,
                 questions.close,
                 context.team_id,
                 ids.number(metadata(view).get("question_id")) or 0,
@@ -88,6 +88,8 @@ def register(app: AsyncApp, store: Store) -> None:
             await ack(response_action="errors", errors=modal_errors({"outcome": "not_open"}))
             return
         await ack()
+        if question is AGAIN:
+            return
         text = words.say("questions.closed", q=question)
         await each(
             client.chat_postMessage(channel=user, text=text, blocks=[section(text)]),
@@ -109,9 +111,10 @@ def register(app: AsyncApp, store: Store) -> None:
             await ack(response_action="errors", errors=modal_errors(problems))
             return
         question_id = ids.number(metadata(view).get("question_id")) or 0
+        team = context.team_id
         try:
-            question = await store.run(
-                questions.set_rule, context.team_id, question_id, user, rule, clock.now()
+            question = await once(
+                store, team, view, questions.set_rule, team, question_id, user, rule, clock.now()
             )
         except LookupError:
             await ack(response_action="errors", errors=modal_errors({"preset": "gone"}))
@@ -120,6 +123,8 @@ def register(app: AsyncApp, store: Store) -> None:
             await ack(response_action="errors", errors=modal_errors({"preset": "not_owner_rule"}))
             return
         await ack()
+        if question is AGAIN:
+            return
         (overview,) = await overviews_for(store, context.team_id, [question])
         text = words.say("cadence.rule_saved", o=overview)
         await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
@@ -149,7 +154,7 @@ def register(app: AsyncApp, store: Store) -> None:
         if event.get("tab", "home") != "home" or not ids.is_slack_id(user) or store.busy:
             return  # overloaded: the tab shows what it showed, until it is opened again
         # Slack retries an event it thinks was not answered: each event_id is handled once.
-        key = (context.team_id, "event", str(body.get("event_id", ""))[:64], "")
+        key = (context.team_id, deliveries.EVENT, str(body.get("event_id", ""))[:64], "")
         with store.interaction():
-            if await store.run(deliveries.claim, key, clock.now()):
+            if await store.run(deliveries.first, key, clock.now()):
                 await publish_home(client, store, context.team_id, user)

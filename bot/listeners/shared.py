@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
 
 from bot import clock, words
-from bot.blocks import section
+from bot.blocks import section, submission_key
 from bot.members import time_zones
 from bot.store import Store
 from bot.views import questions as surfaces
-from cadence import questions
+from cadence import deliveries, questions
 from cadence.models import Question
 from cadence.questions import Overview
 
 log = logging.getLogger("discovery")
+T = TypeVar("T")
 
 
 async def time_zone(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> str:
@@ -58,3 +61,30 @@ async def answer(respond: AsyncRespond, text: str) -> None:
 def modal_errors(codes: dict[str, str]) -> dict[str, str]:
     """`response_action: errors` for a modal: cadence's codes, by block, in words."""
     return {block: words.plain(f"errors.{code}") for block, code in codes.items()}
+
+
+class Again:
+    """A modal submitted again (Save pressed twice, or a retry): the first submission had
+    its effect and its confirmation; this one gets the same answer and nothing else."""
+
+
+AGAIN = Again()
+
+
+def first_submission(s: Session, team_id: str, view: dict[str, Any]) -> bool:
+    """Whether this view, with these values, is submitted for the first time: recorded in
+    the caller's transaction, so it stands only if the submission's effect does."""
+    key = (team_id, deliveries.VIEW, submission_key(view) or "", "")
+    return deliveries.first(s, key, clock.now())
+
+
+async def once(
+    store: Store, team_id: str, view: dict[str, Any], fn: Callable[..., T], *args: Any
+) -> T | Again:
+    """`fn(session, *args)` for a view's first submission, in one transaction; AGAIN for a
+    submission seen before."""
+
+    def work(s: Session) -> T | Again:
+        return fn(s, *args) if first_submission(s, team_id, view) else AGAIN
+
+    return await store.run(work)
