@@ -151,7 +151,7 @@ def test_closing_the_coding_step_keeps_the_suggestions(
         "team": {"id": sender.team},
         "user": {"id": OWNER, "team_id": sender.team},
         "api_app_id": "A1",
-        "view": answer["view"],
+        "view": {"id": "VCODING" + sender.team, **answer["view"]},
         "is_cleared": False,
     }
     assert sender.interaction(closed).status == 200
