@@ -155,6 +155,7 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
     from bot.listeners import register_all
 
     identity = TokenIdentity(settings.bot_token)
+    store = Store(engine, settings.backlog)
 
     async def authorize(
         enterprise_id: str | None, team_id: str | None, user_id: str | None
@@ -167,7 +168,7 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
     if settings.oauth:
         from bot.oauth import oauth_mode
 
-        mode = oauth_mode(settings, engine, client)
+        mode = oauth_mode(settings, store, client)
     else:
         mode = {"authorize": authorize}
     logger = logging.getLogger("discovery")
@@ -188,8 +189,8 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
         from bot.oauth import listen_for_uninstalls
 
         assert app.installation_store is not None
-        listen_for_uninstalls(app, app.installation_store, engine)
+        listen_for_uninstalls(app, app.installation_store, store)
     identity.http = SharedHTTP(client)
     app.use(identity.http.middleware)
-    register_all(app, Store(engine, settings.backlog))
+    register_all(app, store)
     return app, identity

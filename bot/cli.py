@@ -60,9 +60,10 @@ def _clients(settings: Settings, engine: sa.Engine) -> Clients:
     if not settings.oauth:
         return web_client(settings)
     from bot.oauth import InstallationStore, team_clients
+    from bot.store import Store
 
-    store = InstallationStore(settings.client_id, engine)
-    return team_clients(store, lambda token: web_client(settings, token))
+    installations = InstallationStore(settings.client_id, Store(engine))
+    return team_clients(installations, lambda token: web_client(settings, token))
 
 
 def _retention(settings: Settings) -> timedelta:

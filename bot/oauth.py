@@ -28,8 +28,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import clock
 from bot.config import Settings
+from bot.store import Store
 from cadence import workspaces
-from cadence.db import session
 
 log = logging.getLogger("discovery.oauth")
 
@@ -46,11 +46,11 @@ class InstallationStore(AsyncInstallationStore):
     """slack-sdk's SQLAlchemyInstallationStore, off the event loop; a saved installation
     also marks its workspace installed (so its data is kept)."""
 
-    def __init__(self, client_id: str, engine: sa.Engine) -> None:
-        self.engine = engine
+    def __init__(self, client_id: str, store: Store) -> None:
+        self.store = store
         self.sync = SQLAlchemyInstallationStore(
             client_id=client_id,
-            engine=engine,
+            engine=store.engine,
             bots_table_name=BOTS,
             installations_table_name=INSTALLATIONS,
             logger=log,
@@ -61,14 +61,9 @@ class InstallationStore(AsyncInstallationStore):
         return log
 
     async def async_save(self, installation: Installation) -> None:
-        def work() -> None:
-            self.sync.save(installation)
-            if installation.team_id:
-                with session(self.engine) as s:
-                    workspaces.installed(s, installation.team_id, clock.now())
-                    s.commit()
-
-        await asyncio.to_thread(work)
+        await asyncio.to_thread(self.sync.save, installation)
+        if installation.team_id:
+            await self.store.run(workspaces.installed, installation.team_id, clock.now())
         log.info("installed in workspace %s", installation.team_id)
 
     async def async_save_bot(self, bot: Bot) -> None:
@@ -150,24 +145,24 @@ class StateStore(AsyncOAuthStateStore):
         return await asyncio.to_thread(self.sync.consume, issued)
 
 
-def oauth_mode(settings: Settings, engine: sa.Engine, client: AsyncWebClient) -> dict[str, object]:
+def oauth_mode(settings: Settings, store: Store, client: AsyncWebClient) -> dict[str, object]:
     """AsyncApp's arguments for OAuth installs: the flow's settings, and an authorization
     from the installation store that checks each workspace's token (auth.test) once per
     process rather than on every request (Bolt's default)."""
-    store = InstallationStore(settings.client_id, engine)
+    installations = InstallationStore(settings.client_id, store)
     oauth_settings = AsyncOAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         scopes=BOT_SCOPES,
-        installation_store=store,
+        installation_store=installations,
         installation_store_bot_only=True,
-        state_store=StateStore(settings.state_secret, engine),
+        state_store=StateStore(settings.state_secret, store.engine),
         state_expiration_seconds=STATE_SECONDS,
         logger=log,
     )
     authorize = AsyncInstallationStoreAuthorize(
         logger=log,
-        installation_store=store,
+        installation_store=installations,
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         bot_only=True,
@@ -177,22 +172,19 @@ def oauth_mode(settings: Settings, engine: sa.Engine, client: AsyncWebClient) ->
     return {"oauth_settings": oauth_settings, "authorize": authorize}
 
 
-def listen_for_uninstalls(app: AsyncApp, store: AsyncInstallationStore, engine: sa.Engine) -> None:
+def listen_for_uninstalls(
+    app: AsyncApp, installations: AsyncInstallationStore, store: Store
+) -> None:
     """`app_uninstalled` and `tokens_revoked` (of the bot): the workspace's tokens go (Bolt's
     own revocation listeners) and the workspace is marked uninstalled, its data to be deleted
     by the scheduler after DATA_RETENTION_DAYS."""
-    revocation = AsyncTokenRevocationListeners(store)
+    revocation = AsyncTokenRevocationListeners(installations)
 
     async def mark(team_id: str | None) -> None:
         if not team_id:
             return
 
-        def work() -> None:
-            with session(engine) as s:
-                workspaces.uninstalled(s, team_id, clock.now())
-                s.commit()
-
-        await asyncio.to_thread(work)
+        await store.run(workspaces.uninstalled, team_id, clock.now())
         log.info("uninstalled from workspace %s; its tokens are deleted", team_id)
 
     @app.event("app_uninstalled")

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from cadence.db import dialect_insert
 from cadence.models import Delivery
 
 LEASE = timedelta(minutes=10)
@@ -42,7 +42,7 @@ def _is(key: Key) -> tuple[sa.ColumnElement[bool], ...]:
 def claim(s: Session, key: Key, now: datetime) -> bool:
     """Take the send for this process; False when another has it or it went out already."""
     team_id, kind, target, period = key
-    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = dialect_insert(s)
     row = {"team_id": team_id, "kind": kind, "target": target, "period": period}
     statement = insert(Delivery).values(**row, claimed_at=now).on_conflict_do_nothing()
     if s.execute(statement.returning(Delivery.id)).first() is not None:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
+from cadence.db import dialect_insert
 from cadence.models import EPOCH, Member, Question, Status
 
 FRESH_FOR = timedelta(days=1)  # people travel; look their zone up again daily
@@ -35,18 +36,27 @@ def cached_zone(s: Session, team_id: str, user_id: str) -> str:
 
 
 def remember(s: Session, team_id: str, found: dict[str, str], now: datetime) -> None:
+    """Cache the zones looked up; a concurrent request inserting the same member first is
+    an update, not an error (an upsert: the core never commits or rolls back)."""
+    known = dict(
+        s.exec(
+            select(Member.user_id, Member.tz).where(
+                Member.team_id == team_id, col(Member.user_id).in_(list(found))
+            )
+        ).all()
+    )
+    insert = dialect_insert(s)
     for user_id, tz in found.items():
-        for _attempt in range(2):  # a concurrent request may insert the same member first
-            member = s.get(Member, (team_id, user_id)) or Member(team_id=team_id, user_id=user_id)
-            if member.tz != tz:
-                recheck(s, team_id, user_id)
-            member.tz, member.fetched_at = tz, now
-            s.add(member)
-            try:
-                s.commit()
-                break
-            except sa.exc.IntegrityError:
-                s.rollback()
+        if known.get(user_id, "UTC") != tz:
+            recheck(s, team_id, user_id)
+        row = Member(team_id=team_id, user_id=user_id, tz=tz, fetched_at=now).model_dump()
+        s.execute(
+            insert(Member)
+            .values(**row)
+            .on_conflict_do_update(
+                index_elements=["team_id", "user_id"], set_={"tz": tz, "fetched_at": now}
+            )
+        )
 
 
 @dataclass(frozen=True)
