@@ -64,3 +64,20 @@ def test_a_method_can_be_made_to_rate_limit(slack: FakeSlack) -> None:
     assert e.value.response.status_code == 429
     assert e.value.response.headers["Retry-After"] == "7"
     assert client(slack).chat_postMessage(channel="C1", text="t")["ok"]
+
+
+def test_a_view_update_with_an_old_hash_is_a_hash_conflict(slack: FakeSlack) -> None:
+    modal = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Summary"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}],
+    }
+    opened = client(slack).views_open(trigger_id="t", view=modal)["view"]
+    updated = client(slack).views_update(view_id=opened["id"], hash=opened["hash"], view=modal)
+    assert updated["view"]["id"] == opened["id"] and updated["view"]["hash"] != opened["hash"]
+    with pytest.raises(SlackApiError, match="hash_conflict"):  # the view changed since
+        client(slack).views_update(view_id=opened["id"], hash=opened["hash"], view=modal)
+    slack.touch(opened["id"])
+    with pytest.raises(SlackApiError, match="hash_conflict"):
+        client(slack).views_update(view_id=opened["id"], hash=updated["view"]["hash"], view=modal)
+    assert client(slack).views_update(view_id=opened["id"], view=modal)["ok"]  # no hash: forced

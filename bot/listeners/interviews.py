@@ -3,9 +3,10 @@ the follow-up after a planned interview, editing and deleting."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
@@ -42,32 +43,57 @@ async def open_summary(
     interview: Interview | None = None,
     notes: str = "",
 ) -> None:
-    """Open the summary modal: new, for a known question, from notes, or for `interview`."""
-    tz = await time_zone(client, store, team_id, user_id)
+    """Open the summary modal: new, for a known question, from notes, or for `interview`.
+    It opens at once, dated in the cached zone (however old; UTC for none): a users.info
+    first could outlast the trigger_id's 3 s."""
+    now = clock.now()
 
-    def load(s: Session) -> tuple[list, list[str]]:
+    def load(s: Session) -> tuple[tuple[str, bool], list, list[str]]:
+        cached = members.zones(s, team_id, [user_id], now).get(user_id, ("UTC", False))
         open_questions = questions.open_questions(s, team_id)
         if interview is None:
-            return open_questions, []
+            return cached, open_questions, []
         mine = [i.text for i in interviews.insights_of(s, team_id, interview.id)]
         current = questions.get(s, team_id, interview.question_id)
         if current is not None and current not in open_questions:
             open_questions.append(current)  # a closed question's interviews stay editable
-        return open_questions, mine
+        return cached, open_questions, mine
 
-    open_questions, insights = await store.run(load)
+    (tz, fresh), open_questions, insights = await store.run(load)
     if not open_questions:
         await client.views_open(trigger_id=trigger_id, view=ui.no_question_modal())
         return
-    view = ui.summary_modal(
-        open_questions,
-        interviews.default_held_on(interview, clock.now(), tz),
-        question_id=question_id,
-        interview=interview,
-        insights=insights,
-        notes="\n".join(interviews.insight_lines(notes)[: interviews.MAX_INSIGHTS]),
-    )
-    await client.views_open(trigger_id=trigger_id, view=view)
+
+    def modal(held_on: date) -> dict:
+        lines = interviews.insight_lines(notes)[: interviews.MAX_INSIGHTS]
+        return ui.summary_modal(
+            open_questions,
+            held_on,
+            question_id=question_id,
+            interview=interview,
+            insights=insights,
+            notes="\n".join(lines),
+        )
+
+    shown = interviews.default_held_on(interview, now, tz)
+    opened = await client.views_open(trigger_id=trigger_id, view=modal(shown))
+    if fresh:
+        return
+    # The modal is open: now the zone is looked up, and a default date it changes follows.
+    tz = await time_zone(client, store, team_id, user_id)
+    held_on = interviews.default_held_on(interview, now, tz)
+    if held_on != shown:
+        await _update_unless_changed(client, opened["view"], modal(held_on))
+
+
+async def _update_unless_changed(client: AsyncWebClient, shown: dict, view: dict) -> None:
+    """Replace a view as it was opened; one changed since (its hash moved on, Slack answers
+    hash_conflict) is left as it is."""
+    try:
+        await client.views_update(view_id=shown["id"], hash=shown["hash"], view=view)
+    except SlackApiError as e:
+        if e.response.get("error") != "hash_conflict":
+            raise
 
 
 async def _confirm(

@@ -24,6 +24,7 @@ BOT_TOKEN = "xoxb-test-token"
 BOT_USER = "UBOT"
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata", "file_uploads", "files")
 
+VIEW_METHODS = ("views.open", "views.push", "views.update", "views.publish")
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 LIMITS = {"private_metadata": 3000, "block_id": 255, "action_id": 255}
@@ -38,6 +39,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None = None
+    result: dict[str, Any] | None = None  # what the fake answered (views.* only)
 
 
 @dataclass
@@ -62,6 +64,7 @@ class FakeSlack:
     # tokens it gave out (`xoxb-<team>`), by token: the fake accepts them for that team.
     oauth_codes: dict[str, str] = field(default_factory=dict)
     installed: dict[str, str] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)  # each view's latest hash, by view id
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
@@ -100,6 +103,7 @@ class FakeSlack:
             self.delays.clear()
             self.oauth_codes.clear()
             self.installed.clear()
+            self.hashes.clear()
 
     # -- test controls -------------------------------------------------------------
     def fail(
@@ -113,6 +117,11 @@ class FakeSlack:
         """Answer the next `times` calls of `method` (those `when` picks) with `status`."""
         retry_after = retry_after if status == 429 else None
         self.failures[method] = Failure(status, retry_after, times, when)
+
+    def touch(self, view_id: str) -> None:
+        """The view changed since the app last saw it: its hash moves on, as Slack's does."""
+        with self._cond:
+            self.hashes[view_id] = f"h{next(self._ids)}"
 
     def of(self, method: str) -> list[Call]:
         with self._cond:
@@ -185,8 +194,26 @@ class FakeSlack:
                 self._violation(f"{method}: {p}")
             self._record(Call(method + ":invalid", args, token))
             return 200, {"ok": False, "error": "invalid_blocks", "errors": problems}
+        if method in VIEW_METHODS:
+            return self._view(method, args, token)
         self._record(Call(method, args, token))
         return 200, self._result(method, args, token)
+
+    def _view(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict]:
+        """Each view answered with its id and a new hash; views.update with a `hash` that is
+        not the view's latest is refused (hash_conflict), as Slack refuses it."""
+        with self._cond:
+            view_id = str(args.get("view_id") or "") or f"V{next(self._ids)}"
+            given = args.get("hash")
+            if method == "views.update" and given and given != self.hashes.get(view_id):
+                conflict = {"ok": False, "error": "hash_conflict"}
+                self._record(Call(method + ":refused", args, token, conflict))
+                return 200, conflict
+            self.hashes[view_id] = f"h{next(self._ids)}"
+            view = {**(args.get("view") or {}), "id": view_id, "hash": self.hashes[view_id]}
+            result = {"ok": True, "view": view}
+            self._record(Call(method, args, token, result))  # the condition's lock is an RLock
+        return 200, result
 
     def grant(self, code: str, team: str) -> None:
         """Let oauth.v2.access exchange `code` for a bot token of `team`, once."""
@@ -259,10 +286,6 @@ class FakeSlack:
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts", ts)}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
-        if method in ("views.open", "views.push", "views.update", "views.publish"):
-            view = dict(args.get("view") or {})
-            view.update(id=f"V{next(self._ids)}", hash="h1")
-            return {"ok": True, "view": view}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args.get("users", "")).split(",")[0]}}
         if method == "users.info":

@@ -75,6 +75,7 @@ class SlackSender:
         team: str | None = None,
         channel: str = "C1",
         command: str = "/discovery",
+        trigger_id: str | None = None,
         **kw: Any,
     ) -> Reply:
         team = team or self.team
@@ -91,7 +92,7 @@ class SlackSender:
             "api_app_id": "A1",
             "is_enterprise_install": "false",
             "response_url": self.response_url(),
-            "trigger_id": f"trigger.{next(_ids)}",
+            "trigger_id": trigger_id or f"trigger.{next(_ids)}",
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
 
