@@ -58,7 +58,6 @@ def test_a_delivery_is_claimed_once_released_and_taken_over_after_its_lease(
     assert not deliveries.claim(db, key, now + timedelta(days=30))
 
 
-
 def test_an_event_or_a_submission_is_handled_once_and_forgotten_a_day_later(
     db: Session,
 ) -> None:
@@ -77,6 +76,7 @@ def test_an_event_or_a_submission_is_handled_once_and_forgotten_a_day_later(
     assert deliveries.first(db, event, now + deliveries.ONCE_KEPT * 2)  # forgotten
     # A scheduled send's row stays: it is what makes the send once.
     assert not deliveries.claim(db, weekly, now + deliveries.ONCE_KEPT * 30)
+
 
 def question(db: Session, number: int, owner: str, channel: str = "CDIGEST", **kw) -> Question:
     q = Question(
