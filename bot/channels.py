@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -17,12 +18,17 @@ OUTSIDE = {"not_in_channel", "channel_not_found"}
 
 
 async def post_to_channel(
-    client: AsyncWebClient, channel_id: str, text: str, blocks: list[Block]
+    client: AsyncWebClient,
+    channel_id: str,
+    text: str,
+    blocks: list[Block],
+    metadata: dict[str, Any] | None = None,
 ) -> bool:
-    """Post, joining the channel first when it is public; False when the bot needs an
-    invitation. Any other failure raises."""
+    """Post (with message `metadata`, if any), joining the channel first when it is public;
+    False when the bot needs an invitation. Any other failure raises."""
+    post = {"channel": channel_id, "text": text, "blocks": blocks, "metadata": metadata}
     try:
-        await client.chat_postMessage(channel=channel_id, text=text, blocks=blocks)
+        await client.chat_postMessage(**post)
         return True
     except SlackApiError as e:
         if e.response.get("error") not in OUTSIDE:
@@ -32,5 +38,5 @@ async def post_to_channel(
     except SlackApiError as e:
         log.info("cannot join %s (%s): it needs an invitation", channel_id, e.response["error"])
         return False
-    await client.chat_postMessage(channel=channel_id, text=text, blocks=blocks)
+    await client.chat_postMessage(**post)
     return True

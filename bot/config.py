@@ -13,6 +13,7 @@ from cadence.db import normalize_database_url
 from cadence.workspaces import RETENTION_DAYS
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+API_TIMEOUT = 30  # slack_sdk's default
 
 
 class ConfigError(Exception):
@@ -33,6 +34,7 @@ class Settings:
     state_secret: str = ""
     retention_days: int = RETENTION_DAYS  # days a workspace's data outlives its uninstall
     backlog: int = BACKLOG  # interactions answered, not yet done, past which it says "busy"
+    api_timeout: int = API_TIMEOUT  # seconds a Web API call waits for Slack's answer
 
     @property
     def oauth(self) -> bool:
@@ -140,4 +142,5 @@ def load(
         state_secret=state_secret,
         retention_days=_count(env, "DATA_RETENTION_DAYS", RETENTION_DAYS, "days"),
         backlog=_count(env, "MAX_BACKLOG", BACKLOG, "interactions"),
+        api_timeout=_count(env, "SLACK_API_TIMEOUT", API_TIMEOUT, "seconds"),
     )

@@ -34,7 +34,15 @@ from cadence import workspaces
 log = logging.getLogger("discovery.oauth")
 
 # The bot scopes an install asks for: slack-manifest.json's oauth_config.scopes.bot.
-BOT_SCOPES = ["commands", "chat:write", "users:read", "channels:join", "im:write", "files:write"]
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "users:read",
+    "channels:join",
+    "im:write",
+    "im:history",
+    "files:write",
+]
 STATE_SECONDS = 600  # an install link is good for ten minutes
 # slack-sdk's tables, made by migration 0003.
 INSTALLATIONS = SQLAlchemyInstallationStore.default_installations_table_name

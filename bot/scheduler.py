@@ -1,8 +1,10 @@
 """Scheduled sends: each tick asks `cadence` what is due at `now` and sends it once.
 
 A send first claims its (team, kind, target, period) row in the Delivery ledger; a second
-process, a retry or a restart that finds the row taken sends nothing. A send that fails for
-any reason gives its claim back for a later tick and never stops the other sends.
+process, a retry or a restart that finds the row taken sends nothing. A send Slack surely
+did not take gives its claim back for a later tick; one whose answer was lost keeps it for
+the next tick, which first looks for it in the DM (bot.receipts). A failure never stops
+the other sends.
 
 With one bot token (single-workspace mode) every send goes through one client; with OAuth
 installs each workspace's sends go with its own token, and a workspace without one (it
@@ -16,15 +18,17 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot import clock
+from bot import clock, receipts
 from bot.channels import post_to_channel
 from bot.members import time_zones
 from bot.store import Store
@@ -33,7 +37,8 @@ from bot.views.interviews import follow_up_blocks
 from cadence import deliveries, interviews, schedule, workspaces
 from cadence.db import SchedulerLock
 from cadence.deliveries import Key
-from cadence.schedule import Digest
+from cadence.models import Interview, Question
+from cadence.schedule import Digest, Due
 
 log = logging.getLogger("discovery.scheduler")
 INVITE = "digest_invite"  # the bot needs an invitation to a digest's channel
@@ -69,19 +74,34 @@ def _settle(s: Session, key: Key, now: datetime, after: Callable[[Session], None
         after(s)
 
 
+Look = Callable[[datetime], Awaitable[bool]]  # did the send reach Slack since then?
+
+
 async def _send_once(
     store: Store,
     key: Key,
     clock: Clock,
     send: Callable[[], Awaitable[object]],
     after: Callable[[Session], None] | None = None,
+    look: Look | None = None,
 ) -> bool | None:
-    """Claim the send in the ledger, make it, and give the claim back if it failed; once
-    sent, mark it so, with `after` in the same transaction. True when it went out, False
-    when another process has it or had it, None when it failed and a later tick retries."""
+    """Claim the send in the ledger and make it; once sent, mark it so, with `after` in the
+    same transaction. A claim taken over may have reached Slack already: with `look`, it is
+    looked for first, and marked sent when found. True when it went out, False when another
+    process has it or had it, None when it failed and a later tick retries."""
     claimed_at = clock()  # the moment of claiming, so a long tick does not age its leases
-    if not await store.run(deliveries.claim, key, claimed_at):
+    claim = await store.run(deliveries.take, key, claimed_at)
+    if not claim.won:
         return False
+    if claim.check_since is not None and look is not None:
+        found = await _look(look, claim.check_since, key)
+        if found is None:  # still unknown: the next tick looks again, from as early
+            await store.run(deliveries.in_doubt, key, claimed_at, claim.check_since)
+            return None
+        if found:
+            log.info("%s to %s had reached Slack; marked sent", key[1], key[2])
+            await store.run(_settle, key, clock(), after)
+            return False
     try:
         await send()
     except SlackApiError as e:
@@ -90,10 +110,30 @@ async def _send_once(
         log.warning("%s to %s refused (%s); not retried", key[1], key[2], _reason(e))
         await store.run(_settle, key, clock(), after)
         return False
-    except Exception as e:  # whatever the network did, a later tick retries
+    except aiohttp.ClientConnectorError as e:  # no connection was made: Slack has nothing
+        return await _failed(store, key, claimed_at, e)
+    except (aiohttp.ClientError, TimeoutError) as e:  # the post may be in, its answer lost
+        return await _lost(store, key, claimed_at, e)
+    except Exception as e:  # whatever else failed before Slack had it: a later tick retries
         return await _failed(store, key, claimed_at, e)
     await store.run(_settle, key, clock(), after)
     return True
+
+
+async def _look(look: Look, since: datetime, key: Key) -> bool | None:
+    """Whether the send reached Slack since `since`; None when that cannot be told now.
+    When Slack refuses the look for good (no im:history scope: a workspace that installed
+    before it was asked for), the send goes again: at least once, as before."""
+    try:
+        return await look(since)
+    except SlackApiError as e:
+        if e.response.get("error") == "ratelimited":
+            return None
+        log.warning("%s to %s: cannot look for it (%s); sent again", key[1], key[2], _reason(e))
+        return False
+    except Exception as e:
+        log.warning("%s to %s: could not look for it (%s)", key[1], key[2], _reason(e))
+        return None
 
 
 async def _failed(store: Store, key: Key, claimed_at: datetime, error: Exception) -> None:
@@ -101,23 +141,61 @@ async def _failed(store: Store, key: Key, claimed_at: datetime, error: Exception
     await store.run(deliveries.release, key, claimed_at)
 
 
+async def _lost(store: Store, key: Key, claimed_at: datetime, error: Exception) -> None:
+    """The send may have reached Slack (a reset connection, an answer slower than the
+    client's timeout): the claim is kept, in doubt, for the next tick, which looks for the
+    message in the DM before sending again. Not looked for now: Slack may still be working
+    on a request whose answer timed out, so a look now can miss a message that lands a
+    moment later (and resend it), and the error often means Slack is out of reach, so the
+    look would fail too. A minute later Slack has had that minute."""
+    log.warning("%s to %s: no answer (%s); the next tick checks", key[1], key[2], _reason(error))
+    await store.run(deliveries.in_doubt, key, claimed_at)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scheduled send: `send` with a workspace's client; `dm`, the user of a DM (its
+    history tells whether a send in doubt went out)."""
+
+    key: Key
+    send: Callable[[AsyncWebClient], Awaitable[object]]
+    after: Callable[[Session], None] | None = None
+    dm: str | None = None
+
+    async def run(self, client: AsyncWebClient, store: Store, clock: Clock) -> bool | None:
+        look = partial(receipts.in_dm, client, self.dm, self.key) if self.dm else None
+        return await _send_once(
+            store, self.key, clock, partial(self.send, client), self.after, look
+        )
+
+
+def _dm(
+    key: Key, user: str, message: tuple[str, list], after: Callable[[Session], None] | None = None
+) -> Job:
+    """A DM to `user` carrying its ledger key as message metadata."""
+    text, blocks = message
+
+    async def send(client: AsyncWebClient) -> None:
+        meta = receipts.metadata(key)
+        await client.chat_postMessage(channel=user, text=text, blocks=blocks, metadata=meta)
+
+    return Job(key, send, after, dm=user)
+
+
 async def _post_digest(client: AsyncWebClient, *, store: Store, digest: Digest, clock: Clock):
     """Post in the digest's channel; when the bot cannot get in, each owner hears once that
     it needs an invitation. A failed invitation fails the digest, so both are tried again."""
     text, blocks = digest_blocks(digest)
-    if await post_to_channel(client, digest.channel_id, text, blocks):
+    meta = receipts.metadata(digest.key)
+    if await post_to_channel(client, digest.channel_id, text, blocks, meta):
         return
     for owner in digest.owners:
         mine = [
             e.overview.question for e in digest.entries if e.overview.question.owner_id == owner
         ]
-        ask = invite_blocks(digest.channel_id, mine)
         key = (digest.team_id, INVITE, owner, f"{digest.channel_id}:{digest.week.isoformat()}")
-
-        async def dm(owner: str = owner, message: tuple = ask) -> None:
-            await client.chat_postMessage(channel=owner, text=message[0], blocks=message[1])
-
-        if await _send_once(store, key, clock, dm) is None:
+        invite = _dm(key, owner, invite_blocks(digest.channel_id, mine))
+        if await invite.run(client, store, clock) is None:
             raise RuntimeError(f"the invitation to {owner} did not go out")
 
 
@@ -160,6 +238,33 @@ async def _purge(store: Store, now: datetime, retention: timedelta) -> None:
         log.exception("old ledger rows or uninstalled workspaces could not be deleted")
 
 
+def _jobs(
+    due: Due, follow_ups: list[tuple[Interview, Question]], store: Store, clock: Clock
+) -> list[Job]:
+    """The sends of a tick: what `due` found, and the follow-ups of interviews held."""
+    jobs = []
+    for message in due.reminders + due.nudges:
+        reminder = message.kind == schedule.REMINDER
+        jobs.append(_dm(message.key, message.owner_id, owner_message_blocks(message, reminder)))
+    for interview, question in follow_ups:
+        key = (
+            interview.team_id,
+            schedule.FOLLOW_UP,
+            str(interview.id),
+            interview.planned_at.isoformat(),
+        )
+        jobs.append(_dm(key, interview.interviewer_id, follow_up_blocks(question, interview)))
+    for digest in due.digests:
+        post = partial(_post_digest, store=store, digest=digest, clock=clock)
+        jobs.append(Job(digest.key, post))
+    for overview in due.flags:
+        q = overview.question
+        key = schedule.flag_key(q)
+        told = partial(schedule.flagged, team_id=q.team_id, question_id=q.id, flags=int(key[3]))
+        jobs.append(_dm(key, q.owner_id, flag_blocks(overview), told))
+    return jobs
+
+
 async def tick(
     clients: Clients, store: Store, now: datetime, retention: timedelta = RETENTION
 ) -> Counter[str]:
@@ -177,45 +282,19 @@ async def tick(
     zones = await _zones(owners, by_team, store, now)
     unreachable = {team_id for team_id, client in by_team.items() if client is None}
     due = await store.run(schedule.due, now, zones, unreachable)
-    Send = Callable[[AsyncWebClient], Awaitable[object]]
-    jobs: list[tuple[Key, Send, Callable | None]] = []  # a key's first item is its team
-
-    def dm(user: str, text: str, blocks: list) -> Send:
-        return lambda client: client.chat_postMessage(channel=user, text=text, blocks=blocks)
-
-    for message in due.reminders + due.nudges:
-        text, blocks = owner_message_blocks(message, reminder=message.kind == schedule.REMINDER)
-        jobs.append((message.key, dm(message.owner_id, text, blocks), None))
-    for interview, question in await store.run(interviews.awaiting_follow_up, now):
-        key = (
-            interview.team_id,
-            schedule.FOLLOW_UP,
-            str(interview.id),
-            interview.planned_at.isoformat(),
-        )
-        jobs.append(
-            (key, dm(interview.interviewer_id, *follow_up_blocks(question, interview)), None)
-        )
-    for digest in due.digests:
-        post = partial(_post_digest, store=store, digest=digest, clock=clock)
-        jobs.append((digest.key, post, None))
-    for overview in due.flags:
-        q = overview.question
-        key = schedule.flag_key(q)
-        told = partial(schedule.flagged, team_id=q.team_id, question_id=q.id, flags=int(key[3]))
-        jobs.append((key, dm(q.owner_id, *flag_blocks(overview)), told))
-
+    follow_ups = await store.run(interviews.awaiting_follow_up, now)
     sent: Counter[str] = Counter()
-    for key, send, after in jobs:
-        if key[0] not in by_team:
-            by_team.update(await _clients(clients, [key[0]]))
-        client = by_team[key[0]]
+    for job in _jobs(due, follow_ups, store, clock):
+        team_id, kind, target, _ = job.key
+        if team_id not in by_team:
+            by_team.update(await _clients(clients, [team_id]))
+        client = by_team[team_id]
         if client is None:  # an uninstalled workspace: nothing to send with
             continue
         try:
-            sent[key[1]] += bool(await _send_once(store, key, clock, partial(send, client), after))
+            sent[kind] += bool(await job.run(client, store, clock))
         except Exception:  # the database, most likely: this send waits, the others go on
-            log.exception("%s to %s could not be claimed", key[1], key[2])
+            log.exception("%s to %s could not be claimed", kind, target)
     sent = +sent
     if sent:
         counts = ", ".join(f"{n} {kind}" for kind, n in sorted(sent.items()))

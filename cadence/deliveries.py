@@ -3,15 +3,17 @@
 The unique constraint makes the claim atomic across processes: whoever inserts the row
 sends; a restart, a retry, a second scheduler or a DST change finds it taken. A claim that
 was never marked sent within LEASE belongs to a process that died mid-send: the next tick
-takes it over.
+takes it over. Slack has no idempotency key, so a send taken over may have reached Slack
+already: the claim tells its taker since when to look for it before sending again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from cadence.db import dialect_insert
 from cadence.models import Delivery
@@ -29,6 +31,16 @@ ONCE_KINDS = (EVENT, VIEW)
 ONCE_KEPT = timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of `take`: `won` when this process has the send. `check_since` is set
+    when it took over a claim that was never marked sent: the send may have reached Slack
+    from that moment on, so the taker looks for it before sending again."""
+
+    won: bool
+    check_since: datetime | None = None
+
+
 def _is(key: Key) -> tuple[sa.ColumnElement[bool], ...]:
     team_id, kind, target, period = key
     return (
@@ -41,19 +53,32 @@ def _is(key: Key) -> tuple[sa.ColumnElement[bool], ...]:
 
 def claim(s: Session, key: Key, now: datetime) -> bool:
     """Take the send for this process; False when another has it or it went out already."""
+    return take(s, key, now).won
+
+
+def take(s: Session, key: Key, now: datetime) -> Claim:
+    """`claim`, telling a taker of an unsent claim since when the send may be in Slack."""
     team_id, kind, target, period = key
     insert = dialect_insert(s)
     row = {"team_id": team_id, "kind": kind, "target": target, "period": period}
     statement = insert(Delivery).values(**row, claimed_at=now).on_conflict_do_nothing()
     if s.execute(statement.returning(Delivery.id)).first() is not None:
-        return True
+        return Claim(True)
+    earlier = s.exec(
+        select(Delivery.claimed_at).where(
+            *_is(key), col(Delivery.sent_at).is_(None), col(Delivery.claimed_at) < now - LEASE
+        )
+    ).first()
+    if earlier is None:
+        return Claim(False)
+    # Compare and set: of two processes taking over the same claim, one wins.
     taken_over = s.execute(
         sa.update(Delivery)
-        .where(*_is(key), col(Delivery.sent_at).is_(None), col(Delivery.claimed_at) < now - LEASE)
+        .where(*_is(key), col(Delivery.sent_at).is_(None), Delivery.claimed_at == earlier)
         .values(claimed_at=now)
         .returning(Delivery.id)
     ).first()
-    return taken_over is not None
+    return Claim(True, earlier) if taken_over is not None else Claim(False)
 
 
 def sent(s: Session, key: Key, now: datetime) -> None:
@@ -61,7 +86,8 @@ def sent(s: Session, key: Key, now: datetime) -> None:
 
 
 def release(s: Session, key: Key, claimed_at: datetime) -> None:
-    """Give our claim back after a failed send, so a later tick tries again."""
+    """Give our claim back after a send that surely did not reach Slack (Slack refused it,
+    or no connection was made), so a later tick tries again."""
     s.execute(
         sa.delete(Delivery).where(
             *_is(key), col(Delivery.sent_at).is_(None), Delivery.claimed_at == claimed_at
@@ -84,4 +110,17 @@ def prune(s: Session, now: datetime) -> None:
         sa.delete(Delivery).where(
             col(Delivery.kind).in_(ONCE_KINDS), col(Delivery.claimed_at) < now - ONCE_KEPT
         )
+    )
+
+
+def in_doubt(s: Session, key: Key, claimed_at: datetime, since: datetime | None = None) -> None:
+    """Our send may have reached Slack, and we do not know (its answer was lost): keep the
+    claim, unsent, with its lease ended, so the next tick takes it over at once and looks
+    for the message first. The taker looks from `since` (the moment an earlier claim we
+    took over had, so a failed look loses none of its window), or else a LEASE before our
+    claim: the ended lease is stored as a claim that old."""
+    s.execute(
+        sa.update(Delivery)
+        .where(*_is(key), col(Delivery.sent_at).is_(None), Delivery.claimed_at == claimed_at)
+        .values(claimed_at=since if since is not None else claimed_at - LEASE)
     )

@@ -18,6 +18,8 @@ SCOPE = {
     "auth_test": None,
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
+    # Only on the bot's DMs (bot.receipts); a channel's would need channels:history too.
+    "conversations_history": "im:history",
     "conversations_join": "channels:join",
     "conversations_open": "im:write",
     "files_upload_v2": "files:write",

@@ -2,13 +2,17 @@
 
 It records every call, refuses a wrong bot token, checks every `blocks` and `view` payload
 with slack_sdk's Block Kit models and the limits in shared/REFERENCE.md, and can be told to
-answer a method with 429 + Retry-After or a 5xx.
+answer a method with 429 + Retry-After or a 5xx, or to do a call and lose its answer (a
+reset connection, an answer slower than the client waits). It keeps the messages posted,
+with their metadata, for conversations.history.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -51,6 +55,17 @@ class Failure:
 
 
 @dataclass
+class Loss:
+    """A call done, its answer lost: "reset" drops the connection, "slow" answers after
+    `seconds`."""
+
+    how: str
+    times: int
+    seconds: float = 0.0
+    when: Callable[[dict[str, Any]], bool] | None = None
+
+
+@dataclass
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
@@ -65,6 +80,11 @@ class FakeSlack:
     oauth_codes: dict[str, str] = field(default_factory=dict)
     installed: dict[str, str] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)  # each view's latest hash, by view id
+    losses: dict[str, Loss] = field(default_factory=dict)
+    # The messages of each conversation (a DM by its D id), oldest first, and Slack's clock
+    # for their ts: a test driving ticks with --at sets it to the tick's time.
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
@@ -104,6 +124,9 @@ class FakeSlack:
             self.oauth_codes.clear()
             self.installed.clear()
             self.hashes.clear()
+            self.losses.clear()
+            self.messages.clear()
+            self.clock = time.time
 
     # -- test controls -------------------------------------------------------------
     def fail(
@@ -122,6 +145,24 @@ class FakeSlack:
         """The view changed since the app last saw it: its hash moves on, as Slack's does."""
         with self._cond:
             self.hashes[view_id] = f"h{next(self._ids)}"
+
+    def lose(
+        self,
+        method: str,
+        how: str = "reset",
+        seconds: float = 0.0,
+        times: int = 1,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Do the next `times` calls of `method` (those `when` picks) and lose the answer:
+        "reset" drops the connection, "slow" answers after `seconds`."""
+        self.losses[method] = Loss(how, times, seconds, when)
+
+    def add_message(self, channel: str, ts: float, **message: Any) -> None:
+        """A message in `channel`'s history, posted at `ts` (Slack's clock)."""
+        with self._cond:
+            self.messages.setdefault(channel, []).append({"ts": f"{ts:.6f}", **message})
+            self.messages[channel].sort(key=lambda m: float(m["ts"]))
 
     def of(self, method: str) -> list[Call]:
         with self._cond:
@@ -197,7 +238,12 @@ class FakeSlack:
         if method in VIEW_METHODS:
             return self._view(method, args, token)
         self._record(Call(method, args, token))
-        return 200, self._result(method, args, token)
+        result = self._result(method, args, token)
+        loss = self.losses.get(method)
+        if loss and loss.times > 0 and (loss.when is None or loss.when(args)):
+            loss.times -= 1
+            result["_lose"] = loss
+        return 200, result
 
     def _view(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict]:
         """Each view answered with its id and a new hash; views.update with a `hash` that is
@@ -269,8 +315,46 @@ class FakeSlack:
                 del self.outside[str(args.get("channel"))]
         return None
 
+    def _ts(self) -> str:
+        return f"{int(self.clock())}.{next(self._ids) % 1_000_000:06d}"
+
+    def _post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """chat.postMessage: kept in its conversation's history, a DM under its D id."""
+        channel = str(args.get("channel"))
+        channel = "D" + channel if channel[:1] in "UW" else channel
+        message = {"type": "message", "user": BOT_USER, "bot_id": "B1", "text": args.get("text")}
+        if args.get("metadata"):
+            message["metadata"] = args["metadata"]
+        with self._cond:
+            ts = self._ts()
+            self.messages.setdefault(channel, []).append({**message, "ts": ts})
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history: newest first, after `oldest`, metadata when asked for,
+        `limit` a page with a cursor to the next."""
+        channel = str(args.get("channel"))
+        if channel[:1] in "UW":  # a user id is not a conversation
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(args.get("oldest") or 0)
+        metadata = str(args.get("include_all_metadata")).lower() in ("1", "true")
+        with self._cond:
+            found = [dict(m) for m in self.messages.get(channel, []) if float(m["ts"]) > oldest]
+        found.reverse()
+        for m in found if not metadata else ():
+            m.pop("metadata", None)
+        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+        page, more = found[start : start + limit], start + limit < len(found)
+        cursor = str(start + limit) if more else ""
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": cursor},
+        }
+
     def _result(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
-        ts = f"{1_700_000_000 + next(self._ids)}.000100"
+        ts = self._ts()
         if method == "auth.test":
             team = self.installed.get(token or "", "T1")
             return {
@@ -282,7 +366,11 @@ class FakeSlack:
             }
         if method == "apps.uninstall":
             self.revoke(self.installed.get(token or "", ""))
-        if method in ("chat.postMessage", "chat.update"):
+        if method == "chat.postMessage":
+            return self._post(args)
+        if method == "conversations.history":
+            return self._history(args)
+        if method == "chat.update":
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts", ts)}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
@@ -409,7 +497,11 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             else:
                 method = path.removeprefix("/api/")
             status, payload = fake.answer(method, args, token)
-            failure = payload.pop("_retry", None)
+            failure, loss = payload.pop("_retry", None), payload.pop("_lose", None)
+            if loss is not None and loss.how == "reset":
+                return self._reset()
+            if loss is not None:
+                time.sleep(loss.seconds)  # on this request's own thread
             headers = {}
             if failure and failure.retry_after is not None:
                 headers["Retry-After"] = str(failure.retry_after)
@@ -417,14 +509,23 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST
 
+        def _reset(self) -> None:
+            """Close the connection with a TCP reset, no answer written."""
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+
         def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
             data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client stopped waiting
+                self.close_connection = True
 
     return Handler
