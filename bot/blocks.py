@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
+
+from bot.ids import Meta
 
 Block = dict[str, Any]
 VALUE = "value"  # the action_id of every input, so reading a view is uniform
@@ -147,7 +150,12 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def modal(
-    callback_id: str, title: str, blocks: list[Block], submit: str | None, close: str, **meta: Any
+    callback_id: str,
+    title: str,
+    blocks: list[Block],
+    submit: str | None,
+    close: str,
+    meta: Mapping[Meta, Any] | None = None,
 ) -> dict[str, Any]:
     view: dict[str, Any] = {
         "type": "modal",
@@ -155,7 +163,7 @@ def modal(
         "title": plain_text(title),
         "close": plain_text(close),
         "blocks": blocks,
-        "private_metadata": json.dumps(meta),
+        "private_metadata": json.dumps(dict(meta or {})),
     }
     if submit:
         view["submit"] = plain_text(submit)

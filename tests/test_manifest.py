@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+from bot.ids import COMMAND, Action, Shortcut, View
 from bot.listeners.commands import SUBCOMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,10 +44,8 @@ def test_the_scopes_are_exactly_those_the_code_needs() -> None:
 
 def test_every_command_shortcut_and_event_is_declared() -> None:
     features, settings = MANIFEST["features"], MANIFEST["settings"]
-    commands = set(re.findall(r'@app\.command\("([^"]+)"\)', CODE))
-    assert {c["command"] for c in features["slash_commands"]} == commands
-    shortcuts = set(re.findall(r'@app\.shortcut\("([^"]+)"\)', CODE))
-    assert {s["callback_id"] for s in features["shortcuts"]} == shortcuts
+    assert {c["command"] for c in features["slash_commands"]} == {COMMAND}
+    assert {s["callback_id"] for s in features["shortcuts"]} == set(Shortcut)
     events = set(re.findall(r'@app\.event\("([^"]+)"\)', CODE))
     assert set(settings["event_subscriptions"]["bot_events"]) == events
     assert settings["interactivity"]["is_enabled"]
@@ -60,3 +59,20 @@ def test_the_usage_hint_lists_every_subcommand() -> None:
     name = MANIFEST["features"]["bot_user"]["display_name"]
     assert re.fullmatch(r"[A-Za-z0-9._-]{1,80}", name), name
     assert len(MANIFEST["display_information"]["name"]) <= 35
+
+
+LISTENERS = "\n".join(p.read_text() for p in (ROOT / "bot" / "listeners").glob("*.py"))
+
+
+def test_every_id_is_listened_for() -> None:
+    """Every command, shortcut, button and modal of bot/ids.py has a listener."""
+    assert "@app.command(COMMAND)" in LISTENERS
+    for kind, decorator in ((Shortcut, "shortcut"), (Action, "action"), (View, "view")):
+        for member in kind:
+            if kind is View and member in INFORMATIVE:
+                continue
+            assert f"@app.{decorator}({kind.__name__}.{member.name})" in LISTENERS, member
+
+
+# Modals with nothing to submit: their Done button only closes them.
+INFORMATIVE = {View.GUIDE, View.NO_QUESTION, View.CODEBOOK}

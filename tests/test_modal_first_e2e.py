@@ -97,6 +97,7 @@ def zones() -> tuple[str, str]:
 def remember_zone(server: Server, team: str, user: str, tz: str, at: datetime) -> None:
     with Session(server.engine) as s:
         members.remember(s, team, {user: tz}, at)
+        s.commit()
 
 
 def plan_interview(sender: SlackSender, slack: FakeSlack, owner: str) -> None:

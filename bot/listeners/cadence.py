@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import clock, words
 from bot.blocks import section, state_values
 from bot.channels import post_to_channel
+from bot.ids import Action, Input, View
 from bot.listeners.interviews import open_plan
 from bot.listeners.shared import AGAIN, answer, modal_errors, once, time_zone
 from bot.store import Store
@@ -69,10 +70,10 @@ async def save_settings(
 ) -> None:
     values = state_values(view)
     draft = members.PrefsDraft(
-        reminders=values.get("reminders", ""),
-        day=values.get("day", ""),
-        time=values.get("time", ""),
-        nudge=values.get("nudge", ""),
+        reminders=values.get(Input.REMINDERS, ""),
+        day=values.get(Input.DAY, ""),
+        time=values.get(Input.TIME, ""),
+        nudge=values.get(Input.NUDGE, ""),
     )
     problems = members.check_prefs(draft)
     if problems:
@@ -131,14 +132,14 @@ async def flag_pressed(
         return
     user, trigger = body["user"]["id"], body["trigger_id"]
     kind = action["action_id"]
-    if kind == views.FOLLOW_UP_QUESTION:
+    if kind == Action.FOLLOW_UP_QUESTION:
         text = words.plain("cadence.follow_up_text", q=question)[: questions.MAX_TEXT]
         segment = questions.other_segment(question.segment)
         view = surfaces.new_question_modal(text, user, question.channel_id, segment)
         await client.views_open(trigger_id=trigger, view=view)
     elif question.status != Status.OPEN.value:
         await answer(respond, words.say("questions.not_open", q=question))
-    elif kind == views.CLOSE_ANSWERED:
+    elif kind == Action.CLOSE_ANSWERED:
         # Saturation does not depend on time zones: no users.info before the trigger expires.
         now = clock.now()
         (overview,) = await store.run(questions.overviews, team_id, [question], now, {})
@@ -155,9 +156,9 @@ async def flag_pressed(
 
 
 def register(app: AsyncApp, store: Store) -> None:
-    @app.action(views.CLOSE_ANSWERED)
-    @app.action(views.FOLLOW_UP_QUESTION)
-    @app.action(views.KEEP_INTERVIEWING)
+    @app.action(Action.CLOSE_ANSWERED)
+    @app.action(Action.FOLLOW_UP_QUESTION)
+    @app.action(Action.KEEP_INTERVIEWING)
     async def saturation_flag(
         ack: AsyncAck,
         body: dict,
@@ -169,7 +170,7 @@ def register(app: AsyncApp, store: Store) -> None:
         await ack()
         await flag_pressed(store, client, respond, context.team_id, body, action)
 
-    @app.action(views.SKIP_BUTTON)
+    @app.action(Action.SKIP_WEEK)
     async def skip_pressed(
         ack: AsyncAck,
         body: dict,
@@ -181,7 +182,7 @@ def register(app: AsyncApp, store: Store) -> None:
         await ack()
         await skip_week(store, client, respond, context.team_id, body, action.get("value", ""))
 
-    @app.action(views.PLAN_BUTTON)
+    @app.action(Action.PLAN)
     async def plan_pressed(
         ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
@@ -189,7 +190,7 @@ def register(app: AsyncApp, store: Store) -> None:
         question_id = ids.number(action.get("value"))
         await open_plan(client, store, context.team_id, body["trigger_id"], question_id)
 
-    @app.view(views.SETTINGS)
+    @app.view(View.SETTINGS)
     async def settings_submitted(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:

@@ -10,10 +10,10 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.blocks import metadata, state_values
+from bot.ids import Action, Input, Meta, ThemeChange, View
 from bot.listeners.shared import first_submission, modal_errors
 from bot.store import Store
 from bot.views import codebook as views
-from bot.views.questions import THEMES_BUTTON
 from cadence import codebook, ids, interviews, questions
 from cadence.models import Question
 
@@ -33,16 +33,16 @@ async def open_codebook(
         await client.views_open(trigger_id=trigger_id, view=views.codebook_modal(*found))
 
 
-def _child(s: Session, team_id: str, kind: str, theme_id: int) -> dict[str, Any] | None:
+def _child(s: Session, team_id: str, kind: ThemeChange, theme_id: int) -> dict[str, Any] | None:
     """The small modal for one theme's menu choice, or None when the theme is gone."""
     try:
         theme = codebook.theme_of(s, team_id, theme_id)
     except LookupError:
         return None
     themes = interviews.themes_of(s, team_id, theme.question_id)
-    if kind == "rename":
+    if kind is ThemeChange.RENAME:
         return views.rename_modal(theme)
-    if kind == "merge":
+    if kind is ThemeChange.MERGE:
         return views.merge_modal(theme, themes)
     return views.move_modal(theme, codebook.insights_of_theme(s, team_id, theme.id), themes)
 
@@ -51,26 +51,29 @@ def _change(s: Session, team_id: str, user: str, callback: str, view: dict) -> t
     """Apply a child modal's change; returns (errors, refreshed codebook), the codebook
     None when the same change was submitted before."""
     values, meta = state_values(view), metadata(view)
-    theme_id, question_id = ids.number(meta.get("theme_id")), ids.number(meta.get("question_id"))
-    problem = codebook.check_label(values.get("label", "")) if callback == views.RENAME else None
+    theme_id, question_id = (
+        ids.number(meta.get(Meta.THEME_ID)),
+        ids.number(meta.get(Meta.QUESTION_ID)),
+    )
+    problem = codebook.check_label(values.get(Input.LABEL, "")) if callback == View.RENAME else None
     if problem:
-        return {"label": problem}, None
+        return {Input.LABEL: problem}, None
     if not first_submission(s, team_id, view):
         return {}, None
-    if callback == views.RENAME:
-        codebook.rename(s, team_id, theme_id or 0, user, values["label"])
-    elif callback == views.MERGE:
-        codebook.merge(s, team_id, theme_id or 0, ids.number(values.get("into")) or 0, user)
+    if callback == View.RENAME:
+        codebook.rename(s, team_id, theme_id or 0, user, values[Input.LABEL])
+    elif callback == View.MERGE:
+        codebook.merge(s, team_id, theme_id or 0, ids.number(values.get(Input.INTO)) or 0, user)
     else:
-        to = values.get("to", "")
+        to = values.get(Input.TO, "")
         target = None if to == interviews.NEW_THEME else (ids.number(to) or 0)
-        insight = ids.number(values.get("insight")) or 0
+        insight = ids.number(values.get(Input.INSIGHT)) or 0
         codebook.move(s, team_id, insight, target, user, clock.now())
     return {}, _load(s, team_id, question_id or 0)
 
 
 def register(app: AsyncApp, store: Store) -> None:
-    @app.action(THEMES_BUTTON)
+    @app.action(Action.THEMES)
     async def themes_pressed(
         ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
@@ -78,27 +81,27 @@ def register(app: AsyncApp, store: Store) -> None:
         question_id = ids.number(action.get("value")) or 0
         await open_codebook(client, store, context.team_id, body["trigger_id"], question_id)
 
-    @app.action(views.THEME_MENU)
+    @app.action(Action.THEME_MENU)
     async def theme_menu(
         ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()
         chosen = (action.get("selected_option") or {}).get("value")
-        kind, _, theme = str(chosen).partition(":")
-        if kind not in ("rename", "merge", "move") or ids.number(theme) is None:
+        parsed = ThemeChange.parse(chosen)
+        if parsed is None or ids.number(parsed[1]) is None:
             return
-        view = await store.run(_child, context.team_id, kind, ids.number(theme))
+        view = await store.run(_child, context.team_id, parsed[0], ids.number(parsed[1]))
         if view is not None:
             await client.views_push(trigger_id=body["trigger_id"], view=view)
 
-    @app.view(views.RENAME)
-    @app.view(views.MERGE)
-    @app.view(views.MOVE)
+    @app.view(View.RENAME)
+    @app.view(View.MERGE)
+    @app.view(View.MOVE)
     async def changed(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         user, callback = body["user"]["id"], view.get("callback_id", "")
-        block = {views.RENAME: "label", views.MERGE: "into"}.get(callback, "to")
+        block = {View.RENAME: Input.LABEL, View.MERGE: Input.INTO}.get(callback, Input.TO)
         try:
             problems, fresh = await store.run(_change, context.team_id, user, callback, view)
         except codebook.NotCurator:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot import charts, clock, words
 from bot.blocks import section
+from bot.ids import COMMAND
 from bot.listeners.cadence import digest_channel, post_digest_now
 from bot.listeners.codebook import open_codebook
 from bot.listeners.interviews import open_plan, open_summary
@@ -241,7 +242,7 @@ async def run(
         user_id=command["user_id"],
         channel_id=command.get("channel_id", ""),
         trigger_id=command.get("trigger_id", ""),
-        command=command.get("command", "/discovery"),
+        command=command.get("command", COMMAND),
         rest=rest.strip(),
         client=client,
         respond=respond,
@@ -260,7 +261,7 @@ async def run(
 
 
 def register(app: AsyncApp, store: Store) -> None:
-    @app.command("/discovery")
+    @app.command(COMMAND)
     async def discovery(
         ack: AsyncAck,
         command: dict,

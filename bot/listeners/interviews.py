@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot import clock, words
 from bot.blocks import metadata, section, state_values, submission_key
+from bot.ids import Action, Input, Meta, Shortcut, View
 from bot.listeners.shared import (
     AGAIN,
     answer,
@@ -25,7 +26,6 @@ from bot.listeners.shared import (
 )
 from bot.store import Store
 from bot.views import interviews as ui
-from bot.views import questions as surfaces
 from cadence import ids, interviews, members, questions, weeks
 from cadence.interviews import Coding
 from cadence.matching import default_matcher
@@ -135,13 +135,13 @@ async def open_plan(
 
 
 def register(app: AsyncApp, store: Store) -> None:
-    @app.view(ui.SUMMARY)
+    @app.view(View.SUMMARY)
     async def summary_submitted(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         team, user, now = context.team_id, body["user"]["id"], clock.now()
         summary = ui.read_summary(state_values(view))
-        editing = ids.number(metadata(view).get("interview_id"))
+        editing = ids.number(metadata(view).get(Meta.INTERVIEW_ID))
         key = submission_key(view)
 
         def store_and_code(s: Session) -> dict[str, str] | tuple[Interview, Coding, bool]:
@@ -162,10 +162,12 @@ def register(app: AsyncApp, store: Store) -> None:
         try:
             stored = await store.run(store_and_code)
         except interviews.NotAllowed:
-            await ack(response_action="errors", errors=modal_errors({"question": "not_allowed"}))
+            await ack(
+                response_action="errors", errors=modal_errors({Input.QUESTION: "not_allowed"})
+            )
             return
         except LookupError:
-            await ack(response_action="errors", errors=modal_errors({"question": "gone"}))
+            await ack(response_action="errors", errors=modal_errors({Input.QUESTION: "gone"}))
             return
         if isinstance(stored, dict):
             await ack(response_action="errors", errors=modal_errors(stored))
@@ -182,7 +184,7 @@ def register(app: AsyncApp, store: Store) -> None:
     async def coded(body: dict, view: dict, context: AsyncBoltContext, choices: dict) -> bool:
         """Apply the coding step's choices (none: the suggestions stand), once per view;
         whether this was its first submission and the interviewer may change it."""
-        interview_id = ids.number(metadata(view).get("interview_id")) or 0
+        interview_id = ids.number(metadata(view).get(Meta.INTERVIEW_ID)) or 0
         team, user = context.team_id, body["user"]["id"]
         try:
             done = await once(
@@ -192,36 +194,38 @@ def register(app: AsyncApp, store: Store) -> None:
             return False
         return done is not AGAIN
 
-    @app.view(ui.CODING)
+    @app.view(View.CODING)
     async def coding_submitted(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         first = await coded(body, view, context, ui.read_choices(state_values(view)))
         await ack()
         if first:
-            interview_id = ids.number(metadata(view).get("interview_id")) or 0
+            interview_id = ids.number(metadata(view).get(Meta.INTERVIEW_ID)) or 0
             await _confirm(client, store, context.team_id, body["user"]["id"], interview_id)
 
-    @app.view_closed(ui.CODING)
+    @app.view_closed(View.CODING)
     async def coding_closed(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         await ack()  # the suggested coding stands
         if await coded(body, view, context, {}):
-            interview_id = ids.number(metadata(view).get("interview_id")) or 0
+            interview_id = ids.number(metadata(view).get(Meta.INTERVIEW_ID)) or 0
             await _confirm(client, store, context.team_id, body["user"]["id"], interview_id)
 
-    @app.view(ui.PLAN)
+    @app.view(View.PLAN)
     async def plan_submitted(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         values, now = state_values(view), clock.now()
-        problems = interviews.check_plan(values.get("question", ""), values.get("when", ""), now)
+        problems = interviews.check_plan(
+            values.get(Input.QUESTION, ""), values.get(Input.WHEN, ""), now
+        )
         if problems:
             await ack(response_action="errors", errors=modal_errors(problems))
             return
         user = body["user"]["id"]
-        planned_at = datetime.fromtimestamp(ids.number(values["when"]) or 0, UTC)
+        planned_at = datetime.fromtimestamp(ids.number(values[Input.WHEN]) or 0, UTC)
         try:
             planned = await once(
                 store,
@@ -229,15 +233,15 @@ def register(app: AsyncApp, store: Store) -> None:
                 view,
                 interviews.plan,
                 context.team_id,
-                ids.number(values["question"]) or 0,
-                values.get("interviewee", ""),
+                ids.number(values[Input.QUESTION]) or 0,
+                values.get(Input.INTERVIEWEE, ""),
                 planned_at,
                 user,
                 now,
                 submission_key(view),
             )
         except LookupError:
-            await ack(response_action="errors", errors=modal_errors({"question": "gone"}))
+            await ack(response_action="errors", errors=modal_errors({Input.QUESTION: "gone"}))
             return
         await ack()
         if planned is AGAIN:
@@ -248,7 +252,7 @@ def register(app: AsyncApp, store: Store) -> None:
         text = words.say("interviews.planned", q=question, interview=interview, when=when)
         await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
 
-    @app.action(surfaces.LOG_BUTTON)
+    @app.action(Action.LOG)
     async def log_button(
         ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
@@ -263,7 +267,7 @@ def register(app: AsyncApp, store: Store) -> None:
             question_id=ids.number(value),
         )
 
-    @app.shortcut("log_from_message")
+    @app.shortcut(Shortcut.LOG_FROM_MESSAGE)
     async def log_from_message(
         ack: AsyncAck, shortcut: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
@@ -282,8 +286,8 @@ def register(app: AsyncApp, store: Store) -> None:
         text = words.say("interviews.gone" if gone else "interviews.not_allowed")
         await answer(respond, text)
 
-    @app.action(ui.LOG_PLANNED)
-    @app.action(ui.EDIT)
+    @app.action(Action.LOG_PLANNED)
+    @app.action(Action.EDIT)
     async def edit(
         ack: AsyncAck,
         body: dict,
@@ -302,7 +306,7 @@ def register(app: AsyncApp, store: Store) -> None:
             return
         await open_summary(client, store, team, user, body["trigger_id"], interview=interview)
 
-    @app.action(ui.DELETE)
+    @app.action(Action.DELETE)
     async def delete(
         ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond, context: AsyncBoltContext
     ) -> None:

@@ -7,6 +7,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import clock, words
 from bot.blocks import metadata, section, state_values, submission_key
+from bot.ids import Action, Input, Meta, View
 from bot.listeners.shared import AGAIN, each, modal_errors, once, overviews_for, publish_home
 from bot.store import Store
 from bot.views import questions as surfaces
@@ -15,22 +16,22 @@ from cadence.models import Status
 
 
 def register(app: AsyncApp, store: Store) -> None:
-    @app.view(surfaces.NEW_QUESTION)
+    @app.view(View.NEW_QUESTION)
     async def new_question(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         values = state_values(view)
         draft = questions.Draft(
-            text=values.get("text", ""),
-            hypothesis=values.get("hypothesis", ""),
-            segment=values.get("segment", ""),
-            owner_id=values.get("owner", ""),
-            channel_id=values.get("channel", ""),
-            weekly_target=values.get("target", ""),
-            preset=values.get("preset", ""),
-            base=values.get("base", ""),
-            run=values.get("run", ""),
-            threshold=values.get("threshold", ""),
+            text=values.get(Input.TEXT, ""),
+            hypothesis=values.get(Input.HYPOTHESIS, ""),
+            segment=values.get(Input.SEGMENT, ""),
+            owner_id=values.get(Input.OWNER, ""),
+            channel_id=values.get(Input.CHANNEL, ""),
+            weekly_target=values.get(Input.TARGET, ""),
+            preset=values.get(Input.PRESET, ""),
+            base=values.get(Input.BASE, ""),
+            run=values.get(Input.RUN, ""),
+            threshold=values.get(Input.THRESHOLD, ""),
         )
         problems = questions.check_draft(draft)
         if problems:
@@ -54,14 +55,14 @@ def register(app: AsyncApp, store: Store) -> None:
             publish_home(client, store, context.team_id, question.owner_id),
         )
 
-    @app.view(surfaces.CLOSE_QUESTION)
+    @app.view(View.CLOSE_QUESTION)
     async def close_question(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         values = state_values(view)
-        if values.get("outcome") not in (Status.ANSWERED.value, Status.DROPPED.value):
+        if values.get(Input.OUTCOME) not in (Status.ANSWERED.value, Status.DROPPED.value):
             await ack(
-                response_action="errors", errors=modal_errors({"outcome": "required_outcome"})
+                response_action="errors", errors=modal_errors({Input.OUTCOME: "required_outcome"})
             )
             return
         user = body["user"]["id"]
@@ -72,20 +73,20 @@ def register(app: AsyncApp, store: Store) -> None:
                 view,
                 questions.close,
                 context.team_id,
-                ids.number(metadata(view).get("question_id")) or 0,
+                ids.number(metadata(view).get(Meta.QUESTION_ID)) or 0,
                 user,
-                Status(values["outcome"]),
-                values.get("conclusion", ""),
+                Status(values[Input.OUTCOME]),
+                values.get(Input.CONCLUSION, ""),
                 clock.now(),
             )
         except questions.NotOwner:
-            await ack(response_action="errors", errors=modal_errors({"outcome": "not_owner"}))
+            await ack(response_action="errors", errors=modal_errors({Input.OUTCOME: "not_owner"}))
             return
         except LookupError:
-            await ack(response_action="errors", errors=modal_errors({"outcome": "gone"}))
+            await ack(response_action="errors", errors=modal_errors({Input.OUTCOME: "gone"}))
             return
         except questions.NotOpen:
-            await ack(response_action="errors", errors=modal_errors({"outcome": "not_open"}))
+            await ack(response_action="errors", errors=modal_errors({Input.OUTCOME: "not_open"}))
             return
         await ack()
         if question is AGAIN:
@@ -96,31 +97,33 @@ def register(app: AsyncApp, store: Store) -> None:
             publish_home(client, store, context.team_id, user),
         )
 
-    @app.view(surfaces.SATURATION_RULE)
+    @app.view(View.SATURATION_RULE)
     async def rule_submitted(
         ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
         values, user = state_values(view), body["user"]["id"]
         rule, problems = saturation.check_rule(
-            values.get("preset", ""),
-            values.get("base", ""),
-            values.get("run", ""),
-            values.get("threshold", ""),
+            values.get(Input.PRESET, ""),
+            values.get(Input.BASE, ""),
+            values.get(Input.RUN, ""),
+            values.get(Input.THRESHOLD, ""),
         )
         if rule is None:
             await ack(response_action="errors", errors=modal_errors(problems))
             return
-        question_id = ids.number(metadata(view).get("question_id")) or 0
+        question_id = ids.number(metadata(view).get(Meta.QUESTION_ID)) or 0
         team = context.team_id
         try:
             question = await once(
                 store, team, view, questions.set_rule, team, question_id, user, rule, clock.now()
             )
         except LookupError:
-            await ack(response_action="errors", errors=modal_errors({"preset": "gone"}))
+            await ack(response_action="errors", errors=modal_errors({Input.PRESET: "gone"}))
             return
         except questions.NotOwner:
-            await ack(response_action="errors", errors=modal_errors({"preset": "not_owner_rule"}))
+            await ack(
+                response_action="errors", errors=modal_errors({Input.PRESET: "not_owner_rule"})
+            )
             return
         await ack()
         if question is AGAIN:
@@ -129,7 +132,7 @@ def register(app: AsyncApp, store: Store) -> None:
         text = words.say("cadence.rule_saved", o=overview)
         await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
 
-    @app.action(surfaces.GUIDE_BUTTON)
+    @app.action(Action.GUIDE)
     async def show_guide(
         ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
@@ -140,7 +143,7 @@ def register(app: AsyncApp, store: Store) -> None:
             view = surfaces.guide_modal(question)
             await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action(surfaces.NEW_BUTTON)
+    @app.action(Action.NEW_QUESTION)
     async def new_from_home(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
         await ack()
         view = surfaces.new_question_modal("", body["user"]["id"], None)

@@ -21,20 +21,14 @@ from bot.blocks import (
     option,
     section,
 )
-from bot.views.questions import GUIDE_BUTTON, LOG_BUTTON, MESSAGE_BLOCKS
+from bot.ids import QUESTION_BUTTONS, Action, Input, View
+from bot.views.questions import MESSAGE_BLOCKS
 from cadence import ids
 from cadence.members import Prefs
 from cadence.models import Question
 from cadence.questions import Overview
 from cadence.schedule import Digest, DigestEntry, OwnerMessage
 
-PLAN_BUTTON = "plan_interview_button"
-SKIP_BUTTON = "skip_week"
-SETTINGS = "reminder_settings"
-CLOSE_ANSWERED = "close_as_answered"
-FOLLOW_UP_QUESTION = "open_follow_up"
-KEEP_INTERVIEWING = "keep_interviewing"
-QUESTION_BLOCK = "cadence_q"  # block_id prefix of a question's buttons in a DM
 # A section's text, less room for the "…and N more" line.
 SECTION_ROOM = TEXT_LIMIT - 100
 # The insights and quotes of a whole digest: Slack refuses a message whose blocks hold much
@@ -47,12 +41,12 @@ MAX_ENTRIES = (MESSAGE_BLOCKS - 3) // 4  # a divider, heading, insights and quot
 def _buttons(question: Question, week: date) -> Block:
     qid = str(question.id)
     block = actions(
-        button(words.plain("modals.log_button"), LOG_BUTTON, qid, "primary"),
-        button(words.plain("modals.plan_button"), PLAN_BUTTON, qid),
-        button(words.plain("modals.guide_button"), GUIDE_BUTTON, qid),
-        button(words.plain("modals.skip_button"), SKIP_BUTTON, f"{qid}:{week.isoformat()}"),
+        button(words.plain("modals.log_button"), Action.LOG, qid, "primary"),
+        button(words.plain("modals.plan_button"), Action.PLAN, qid),
+        button(words.plain("modals.guide_button"), Action.GUIDE, qid),
+        button(words.plain("modals.skip_button"), Action.SKIP_WEEK, f"{qid}:{week.isoformat()}"),
     )
-    block["block_id"] = f"{QUESTION_BLOCK}{qid}"
+    block["block_id"] = f"{QUESTION_BUTTONS}{qid}"
     return block
 
 
@@ -77,7 +71,7 @@ def owner_message_blocks(message: OwnerMessage, reminder: bool) -> tuple[str, li
 
 def with_note(blocks: Sequence[Block], question: Question, note: str) -> list[Block]:
     """A DM as it was, with one question's buttons replaced by a note (skipped, kept)."""
-    target = f"{QUESTION_BLOCK}{question.id}"
+    target = f"{QUESTION_BUTTONS}{question.id}"
     return [context(note) if b.get("block_id") == target else b for b in blocks]
 
 
@@ -87,11 +81,11 @@ def flag_blocks(overview: Overview) -> tuple[str, list[Block]]:
     text = words.say("cadence.flag", o=overview)
     qid = str(q.id)
     buttons = actions(
-        button(words.plain("modals.close_answered_button"), CLOSE_ANSWERED, qid, "primary"),
-        button(words.plain("modals.follow_up_button"), FOLLOW_UP_QUESTION, qid),
-        button(words.plain("modals.keep_button"), KEEP_INTERVIEWING, qid),
+        button(words.plain("modals.close_answered_button"), Action.CLOSE_ANSWERED, qid, "primary"),
+        button(words.plain("modals.follow_up_button"), Action.FOLLOW_UP_QUESTION, qid),
+        button(words.plain("modals.keep_button"), Action.KEEP_INTERVIEWING, qid),
     )
-    buttons["block_id"] = f"{QUESTION_BLOCK}{qid}"
+    buttons["block_id"] = f"{QUESTION_BUTTONS}{qid}"
     return text, [section(text), buttons]
 
 
@@ -184,21 +178,21 @@ def settings_modal(prefs: Prefs) -> dict[str, Any]:
     days = [option(str(d), words.plain("modals.day_name", day=d)) for d in range(7)]
     hour, minute = divmod(prefs.minute, 60)
     blocks = [
-        _on_off("reminders", words.plain("modals.reminders_label"), prefs.reminders),
+        _on_off(Input.REMINDERS, words.plain("modals.reminders_label"), prefs.reminders),
         input_block(
-            "day",
+            Input.DAY,
             words.plain("modals.day_label"),
             {"type": "static_select", "options": days, "initial_option": days[prefs.day]},
         ),
         input_block(
-            "time",
+            Input.TIME,
             words.plain("modals.time_label"),
             {"type": "timepicker", "initial_time": f"{hour:02d}:{minute:02d}"},
         ),
-        _on_off("nudge", words.plain("modals.nudge_label"), prefs.nudge),
+        _on_off(Input.NUDGE, words.plain("modals.nudge_label"), prefs.nudge),
     ]
     return modal(
-        SETTINGS,
+        View.SETTINGS,
         words.plain("modals.settings_title"),
         blocks,
         words.plain("modals.save"),

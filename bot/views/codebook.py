@@ -8,15 +8,11 @@ from typing import Any
 
 from bot import words
 from bot.blocks import Block, context, input_block, modal, option, section, text_element
+from bot.ids import Action, Input, Meta, ThemeChange, View
 from cadence.codebook import MAX_LABEL, Entry
 from cadence.interviews import NEW_THEME
 from cadence.models import Insight, Question, Theme
 
-CODEBOOK = "codebook"
-THEME_MENU = "theme_menu"
-RENAME = "rename_theme"
-MERGE = "merge_theme"
-MOVE = "move_insight"
 MAX_THEMES = 95  # one block each, within a modal's 100
 MAX_OPTIONS = 100
 
@@ -24,16 +20,16 @@ MAX_OPTIONS = 100
 def codebook_modal(question: Question, found: Sequence[Entry]) -> dict[str, Any]:
     blocks: list[Block] = [section(words.say("codebook.intro", q=question, count=len(found)))]
     for entry in found[:MAX_THEMES]:
-        menu = [option(f"rename:{entry.theme.id}", words.plain("codebook.rename"))]
-        if len(found) > 1:
-            menu.append(option(f"merge:{entry.theme.id}", words.plain("codebook.merge")))
-            menu.append(option(f"move:{entry.theme.id}", words.plain("codebook.move")))
-        overflow = {"type": "overflow", "action_id": THEME_MENU, "options": menu}
+        changes = list(ThemeChange) if len(found) > 1 else [ThemeChange.RENAME]
+        menu = [
+            option(c.value_for(entry.theme.id), words.plain(f"codebook.{c.value}")) for c in changes
+        ]
+        overflow = {"type": "overflow", "action_id": Action.THEME_MENU, "options": menu}
         blocks.append(section(words.say("codebook.entry", e=entry), accessory=overflow))
     if len(found) > MAX_THEMES:
         blocks.append(context(words.say("questions.more", count=len(found) - MAX_THEMES)))
     title, done = words.plain("codebook.title"), words.plain("modals.done")
-    return modal(CODEBOOK, title, blocks, None, done, question_id=question.id)
+    return modal(View.CODEBOOK, title, blocks, None, done, {Meta.QUESTION_ID: question.id})
 
 
 def _themes(themes: Sequence[Theme], but: Theme) -> list[dict[str, Any]]:
@@ -42,21 +38,21 @@ def _themes(themes: Sequence[Theme], but: Theme) -> list[dict[str, Any]]:
 
 def rename_modal(theme: Theme) -> dict[str, Any]:
     label = input_block(
-        "label",
+        Input.LABEL,
         words.plain("codebook.label"),
         text_element(theme.name[:MAX_LABEL], max_length=MAX_LABEL),
         hint=words.plain("codebook.label_hint"),
     )
-    return _child(RENAME, theme, [label])
+    return _child(View.RENAME, theme, [label])
 
 
 def merge_modal(theme: Theme, themes: Sequence[Theme]) -> dict[str, Any]:
     into = input_block(
-        "into",
+        Input.INTO,
         words.plain("codebook.into"),
         {"type": "static_select", "options": _themes(themes, theme)},
     )
-    return _child(MERGE, theme, [section(words.say("codebook.merging", t=theme)), into])
+    return _child(View.MERGE, theme, [section(words.say("codebook.merging", t=theme)), into])
 
 
 def move_modal(theme: Theme, insights: Sequence[Insight], themes: Sequence[Theme]) -> dict:
@@ -64,11 +60,13 @@ def move_modal(theme: Theme, insights: Sequence[Insight], themes: Sequence[Theme
     to = [option(NEW_THEME, words.plain("modals.new_theme")), *_themes(themes, theme)]
     blocks = [
         input_block(
-            "insight", words.plain("codebook.insight"), {"type": "static_select", "options": which}
+            Input.INSIGHT,
+            words.plain("codebook.insight"),
+            {"type": "static_select", "options": which},
         ),
-        input_block("to", words.plain("codebook.to"), {"type": "static_select", "options": to}),
+        input_block(Input.TO, words.plain("codebook.to"), {"type": "static_select", "options": to}),
     ]
-    return _child(MOVE, theme, blocks)
+    return _child(View.MOVE, theme, blocks)
 
 
 def _child(callback: str, theme: Theme, blocks: list[Block]) -> dict[str, Any]:
@@ -78,6 +76,5 @@ def _child(callback: str, theme: Theme, blocks: list[Block]) -> dict[str, Any]:
         blocks,
         words.plain("modals.save"),
         words.plain("modals.cancel"),
-        theme_id=theme.id,
-        question_id=theme.question_id,
+        {Meta.THEME_ID: theme.id, Meta.QUESTION_ID: theme.question_id},
     )

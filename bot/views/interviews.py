@@ -19,17 +19,12 @@ from bot.blocks import (
     section,
     text_element,
 )
-from bot.views.questions import NEW_BUTTON, segment_options
+from bot.ids import CODING_PREFIX, Action, Input, Meta, View, coding_block
+from bot.views.questions import segment_options
 from cadence import ids
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
 from cadence.models import JTBD_PARTS, Insight, Interview, Question
 
-SUMMARY = "interview_summary"
-CODING = "code_insights"
-PLAN = "plan_interview"
-LOG_PLANNED = "log_planned"
-EDIT = "edit_interview"
-DELETE = "delete_interview"
 MAX_OPTIONS = 100
 
 
@@ -47,12 +42,12 @@ def _question_select(open_questions: Sequence[Question], question_id: int | None
     chosen = [o for o in options if o["value"] == str(question_id)]
     if chosen:
         element["initial_option"] = chosen[0]
-    return input_block("question", words.plain("modals.question_label"), element)
+    return input_block(Input.QUESTION, words.plain("modals.question_label"), element)
 
 
 def _interviewee(initial: str) -> Block:
     return input_block(
-        "interviewee",
+        Input.INTERVIEWEE,
         words.plain("modals.interviewee_label"),
         text_element(
             initial,
@@ -82,14 +77,14 @@ def summary_modal(
         _question_select(open_questions, question_id),
         _interviewee(interview.interviewee if interview else ""),
         input_block(
-            "segment",
+            Input.SEGMENT,
             words.plain("modals.interview_segment_label"),
             segment,
             optional=True,
             hint=words.plain("modals.interview_segment_hint"),
         ),
         input_block(
-            "held_on",
+            Input.HELD_ON,
             words.plain("modals.held_on_label"),
             {"type": "datepicker", "initial_date": held_on.isoformat()},
         ),
@@ -106,13 +101,13 @@ def summary_modal(
         )
     blocks += [
         input_block(
-            "quote",
+            Input.QUOTE,
             words.plain("modals.quote_label"),
             text_element(interview.quote if interview else "", multiline=True),
             optional=True,
         ),
         input_block(
-            "insights",
+            Input.INSIGHTS,
             words.plain("modals.insights_label"),
             text_element("\n".join(insights) or notes, multiline=True),
             optional=True,
@@ -120,24 +115,24 @@ def summary_modal(
         ),
     ]
     return modal(
-        SUMMARY,
+        View.SUMMARY,
         words.plain("modals.summary_title"),
         blocks,
         words.plain("modals.save"),
         words.plain("modals.cancel"),
-        interview_id=interview.id if interview else None,
+        {Meta.INTERVIEW_ID: interview.id if interview else None},
     )
 
 
 def read_summary(values: dict[str, str]) -> Summary:
     return Summary(
-        question_id=values.get("question", ""),
-        held_on=values.get("held_on", ""),
-        interviewee=values.get("interviewee", ""),
-        segment=values.get("segment", ""),
+        question_id=values.get(Input.QUESTION, ""),
+        held_on=values.get(Input.HELD_ON, ""),
+        interviewee=values.get(Input.INTERVIEWEE, ""),
+        segment=values.get(Input.SEGMENT, ""),
         parts={part: values.get(part, "") for part in JTBD_PARTS},
-        quote=values.get("quote", ""),
-        insights=values.get("insights", ""),
+        quote=values.get(Input.QUOTE, ""),
+        insights=values.get(Input.INSIGHTS, ""),
     )
 
 
@@ -173,21 +168,23 @@ def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
         if insight.id in coding.proposals and insight.theme_id in own:
             other = next(i for i in coding.insights if i.theme_id == coding.proposals[insight.id])
             hint = words.plain("modals.looks_like", text=other.text)
-        blocks.append(input_block(f"insight_{insight.id}", insight.text[:2000], element, hint=hint))
+        blocks.append(
+            input_block(coding_block(insight.id), insight.text[:2000], element, hint=hint)
+        )
     view = modal(
-        CODING,
+        View.CODING,
         words.plain("modals.coding_title"),
         blocks,
         words.plain("modals.save"),
         words.plain("modals.done"),
-        interview_id=interview_id,
+        {Meta.INTERVIEW_ID: interview_id},
     )
     view["notify_on_close"] = True  # closing keeps the preselected coding; we still confirm
     return view
 
 
 def read_choices(values: dict[str, str]) -> dict[int, str]:
-    found = {ids.number(block.removeprefix("insight_")): c for block, c in values.items()}
+    found = {ids.number(block.removeprefix(CODING_PREFIX)): c for block, c in values.items()}
     return {insight: choice for insight, choice in found.items() if insight is not None}
 
 
@@ -196,10 +193,10 @@ def no_question_modal() -> dict[str, Any]:
     offer to open one."""
     blocks = [
         section(words.say("interviews.no_open_question")),
-        actions(button(words.plain("modals.new_button"), NEW_BUTTON, style="primary")),
+        actions(button(words.plain("modals.new_button"), Action.NEW_QUESTION, style="primary")),
     ]
     title, done = words.plain("modals.no_question_title"), words.plain("modals.done")
-    return modal("no_question", title, blocks, None, done)
+    return modal(View.NO_QUESTION, title, blocks, None, done)
 
 
 def plan_modal(open_questions: Sequence[Question], question_id: int | None) -> dict[str, Any]:
@@ -207,14 +204,14 @@ def plan_modal(open_questions: Sequence[Question], question_id: int | None) -> d
         _question_select(open_questions, question_id),
         _interviewee(""),
         input_block(
-            "when",
+            Input.WHEN,
             words.plain("modals.when_label"),
             {"type": "datetimepicker"},
             hint=words.plain("modals.when_hint"),
         ),
     ]
     return modal(
-        PLAN,
+        View.PLAN,
         words.plain("modals.plan_title"),
         blocks,
         words.plain("modals.plan_submit"),
@@ -225,7 +222,7 @@ def plan_modal(open_questions: Sequence[Question], question_id: int | None) -> d
 def follow_up_blocks(question: Question, interview: Interview) -> tuple[str, list[Block]]:
     text = words.say("interviews.follow_up", q=question, interview=interview)
     summary = button(
-        words.plain("modals.summary_button"), LOG_PLANNED, str(interview.id), "primary"
+        words.plain("modals.summary_button"), Action.LOG_PLANNED, str(interview.id), "primary"
     )
     return text, [section(text), actions(summary)]
 
@@ -243,10 +240,14 @@ def recent_blocks(recent: Sequence[tuple[Interview, list[Insight]]]) -> list[Blo
             "deny": plain_text(words.plain("modals.cancel")),
             "style": "danger",
         }
-        delete = button(words.plain("modals.delete_button"), DELETE, str(interview.id), "danger")
+        delete = button(
+            words.plain("modals.delete_button"), Action.DELETE, str(interview.id), "danger"
+        )
         delete["confirm"] = confirm
         blocks += [
             section(words.say("interviews.line", interview=interview, insights=len(insights))),
-            actions(button(words.plain("modals.edit_button"), EDIT, str(interview.id)), delete),
+            actions(
+                button(words.plain("modals.edit_button"), Action.EDIT, str(interview.id)), delete
+            ),
         ]
     return blocks

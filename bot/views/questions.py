@@ -21,6 +21,7 @@ from bot.blocks import (
     section,
     text_element,
 )
+from bot.ids import Action, Input, Meta, View
 from cadence.models import Question, Segment, Status
 from cadence.questions import DEFAULT_TARGET, MAX_LONG_TEXT, MAX_TARGET, MIN_TARGET, Overview
 from cadence.saturation import LIMITS, PRESETS, Rule, preset_of
@@ -29,13 +30,6 @@ T = TypeVar("T")
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
-NEW_QUESTION = "new_question"
-CLOSE_QUESTION = "close_question"
-SATURATION_RULE = "saturation_rule"
-GUIDE_BUTTON = "show_guide"
-NEW_BUTTON = "new_question_button"
-LOG_BUTTON = "log_interview"
-THEMES_BUTTON = "show_themes"  # bot/views/codebook.py opens what it shows
 
 
 def segment_options() -> list[dict[str, Any]]:
@@ -72,15 +66,15 @@ def rule_blocks(rule: Rule | None = None) -> list[Block]:
     return [
         section(words.say("questions.rule_intro", rule=rule)),
         input_block(
-            "preset",
+            Input.PRESET,
             words.plain("modals.preset_label"),
             preset,
             optional=True,
             hint=words.plain("modals.preset_hint"),
         ),
-        number("base", False),
-        number("run", False),
-        number("threshold", True),
+        number(Input.BASE, False),
+        number(Input.RUN, False),
+        number(Input.THRESHOLD, True),
     ]
 
 
@@ -108,13 +102,13 @@ def new_question_modal(
         channel_select["initial_conversation"] = channel_id
     blocks = [
         input_block(
-            "text",
+            Input.TEXT,
             words.plain("modals.text_label"),
             text_element(text, multiline=True, placeholder=words.plain("modals.text_placeholder")),
             hint=words.plain("modals.text_hint"),
         ),
         input_block(
-            "hypothesis",
+            Input.HYPOTHESIS,
             words.plain("modals.hypothesis_label"),
             text_element(
                 multiline=True,
@@ -123,21 +117,21 @@ def new_question_modal(
             ),
             optional=True,
         ),
-        input_block("segment", words.plain("modals.segment_label"), segment_select),
+        input_block(Input.SEGMENT, words.plain("modals.segment_label"), segment_select),
         input_block(
-            "owner",
+            Input.OWNER,
             words.plain("modals.owner_label"),
             {"type": "users_select", "initial_user": user_id},
             hint=words.plain("modals.owner_hint"),
         ),
         input_block(
-            "channel",
+            Input.CHANNEL,
             words.plain("modals.channel_label"),
             channel_select,
             hint=words.plain("modals.channel_hint"),
         ),
         input_block(
-            "target",
+            Input.TARGET,
             words.plain("modals.target_label"),
             {
                 "type": "number_input",
@@ -151,7 +145,7 @@ def new_question_modal(
         *rule_blocks(),
     ]
     return modal(
-        NEW_QUESTION,
+        View.NEW_QUESTION,
         words.plain("modals.new_title"),
         blocks,
         words.plain("modals.create"),
@@ -169,7 +163,7 @@ def created_blocks(question: Question, creator: str) -> tuple[str, list[Block]]:
         text += "\n" + words.say("questions.opened_for", q=question, creator=creator)
     blocks = [
         section(text),
-        actions(button(words.plain("modals.guide_button"), GUIDE_BUTTON, str(question.id))),
+        actions(button(words.plain("modals.guide_button"), Action.GUIDE, str(question.id))),
     ]
     return text, blocks
 
@@ -185,9 +179,9 @@ def close_modal(question: Question, conclusion: str, outcome: Status | None = No
         radio["initial_option"] = next(o for o in outcomes if o["value"] == outcome.value)
     blocks = [
         section(words.say("questions.ref", q=question)),
-        input_block("outcome", words.plain("modals.outcome_label"), radio),
+        input_block(Input.OUTCOME, words.plain("modals.outcome_label"), radio),
         input_block(
-            "conclusion",
+            Input.CONCLUSION,
             words.plain("modals.conclusion_label"),
             text_element(
                 conclusion,
@@ -199,12 +193,12 @@ def close_modal(question: Question, conclusion: str, outcome: Status | None = No
         ),
     ]
     return modal(
-        CLOSE_QUESTION,
+        View.CLOSE_QUESTION,
         words.plain("modals.close_title"),
         blocks,
         words.plain("modals.close_submit"),
         words.plain("modals.cancel"),
-        question_id=question.id,
+        {Meta.QUESTION_ID: question.id},
     )
 
 
@@ -221,7 +215,7 @@ def guide_blocks(question: Question) -> list[Block]:
 
 def guide_modal(question: Question) -> dict[str, Any]:
     title, done = words.plain("modals.guide_title"), words.plain("modals.done")
-    return modal("guide", title, guide_blocks(question), None, done)
+    return modal(View.GUIDE, title, guide_blocks(question), None, done)
 
 
 # -- list, status, home ------------------------------------------------------------------
@@ -259,7 +253,7 @@ def list_blocks(overviews: Sequence[Overview], total: int) -> list[Block]:
 
 
 def _themes_button(question: Question) -> dict[str, Any]:
-    return button(words.plain("modals.themes_button"), THEMES_BUTTON, str(question.id))
+    return button(words.plain("modals.themes_button"), Action.THEMES, str(question.id))
 
 
 def status_blocks(overviews: Sequence[Overview]) -> list[Block]:
@@ -278,8 +272,8 @@ def home_view(overviews: Sequence[Overview], command: str = "/discovery") -> dic
         header(words.plain("home.title")),
         section(words.say("home.intro", count=len(overviews))),
         actions(
-            button(words.plain("modals.new_button"), NEW_BUTTON, style="primary"),
-            button(words.plain("modals.log_button"), LOG_BUTTON),
+            button(words.plain("modals.new_button"), Action.NEW_QUESTION, style="primary"),
+            button(words.plain("modals.log_button"), Action.LOG),
         ),
         divider(),
     ]
@@ -300,10 +294,10 @@ def home_view(overviews: Sequence[Overview], command: str = "/discovery") -> dic
 def rule_modal(question: Question, rule: Rule) -> dict[str, Any]:
     blocks = [section(words.say("questions.ref", q=question)), *rule_blocks(rule)]
     return modal(
-        SATURATION_RULE,
+        View.SATURATION_RULE,
         words.plain("modals.rule_title"),
         blocks,
         words.plain("modals.save"),
         words.plain("modals.cancel"),
-        question_id=question.id,
+        {Meta.QUESTION_ID: question.id},
     )

@@ -1,0 +1,123 @@
+"""Every id the app puts into Slack, in one place: the slash command, the message shortcut,
+buttons and menus (action ids), modals (callback ids), their input blocks and their
+private_metadata keys. Views build with them, listeners route by them, the demo and the tests
+send them, and tests check them against slack-manifest.json and the fuzz lists.
+
+An input block's id is the name of the field the core checks (cadence's `check_*` functions
+key their problems by it), so a problem lands on the block that holds the field. The kinds of
+scheduled sends are the core's: cadence.schedule.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+COMMAND = "/discovery"
+
+
+class Shortcut(StrEnum):
+    LOG_FROM_MESSAGE = "log_from_message"
+
+
+class Action(StrEnum):
+    """Buttons and menus, by what pressing them does."""
+
+    LOG = "log_interview"
+    GUIDE = "show_guide"
+    NEW_QUESTION = "new_question_button"
+    THEMES = "show_themes"
+    LOG_PLANNED = "log_planned"
+    EDIT = "edit_interview"
+    DELETE = "delete_interview"
+    PLAN = "plan_interview_button"
+    SKIP_WEEK = "skip_week"
+    CLOSE_ANSWERED = "close_as_answered"
+    FOLLOW_UP_QUESTION = "open_follow_up"
+    KEEP_INTERVIEWING = "keep_interviewing"
+    THEME_MENU = "theme_menu"
+
+
+class View(StrEnum):
+    """Modals, by their callback id."""
+
+    NEW_QUESTION = "new_question"
+    CLOSE_QUESTION = "close_question"
+    SATURATION_RULE = "saturation_rule"
+    GUIDE = "guide"
+    SUMMARY = "interview_summary"
+    CODING = "code_insights"
+    PLAN = "plan_interview"
+    NO_QUESTION = "no_question"
+    SETTINGS = "reminder_settings"
+    CODEBOOK = "codebook"
+    RENAME = "rename_theme"
+    MERGE = "merge_theme"
+    MOVE = "move_insight"
+
+
+class Input(StrEnum):
+    """Input blocks, by id: each the field of the core's form it holds."""
+
+    # a question
+    TEXT = "text"
+    HYPOTHESIS = "hypothesis"
+    SEGMENT = "segment"
+    OWNER = "owner"
+    CHANNEL = "channel"
+    TARGET = "target"
+    PRESET = "preset"
+    BASE = "base"
+    RUN = "run"
+    THRESHOLD = "threshold"
+    OUTCOME = "outcome"
+    CONCLUSION = "conclusion"
+    # an interview (and the six JTBD parts, each a block named as cadence.models.JTBD_PARTS)
+    QUESTION = "question"
+    HELD_ON = "held_on"
+    INTERVIEWEE = "interviewee"
+    QUOTE = "quote"
+    INSIGHTS = "insights"
+    WHEN = "when"
+    # reminders
+    REMINDERS = "reminders"
+    DAY = "day"
+    TIME = "time"
+    NUDGE = "nudge"
+    # the codebook
+    LABEL = "label"
+    INTO = "into"
+    TO = "to"
+    INSIGHT = "insight"
+
+
+CODING_PREFIX = "insight_"  # the coding step's block of an insight: "insight_<id>"
+QUESTION_BUTTONS = "cadence_q"  # block id prefix of a question's buttons in a reminder DM
+
+
+def coding_block(insight_id: int) -> str:
+    return f"{CODING_PREFIX}{insight_id}"
+
+
+class Meta(StrEnum):
+    """Keys of a modal's private_metadata."""
+
+    QUESTION_ID = "question_id"
+    INTERVIEW_ID = "interview_id"
+    THEME_ID = "theme_id"
+
+
+class ThemeChange(StrEnum):
+    """The codebook's menu: what to do with a theme, as "<change>:<theme id>"."""
+
+    RENAME = "rename"
+    MERGE = "merge"
+    MOVE = "move"
+
+    def value_for(self, theme_id: int) -> str:
+        return f"{self.value}:{theme_id}"
+
+    @classmethod
+    def parse(cls, value: object) -> tuple[ThemeChange, str] | None:
+        """(change, theme id text) of a menu value; None for anything else."""
+        change, _, theme = str(value).partition(":")
+        return (cls(change), theme) if change in cls._value2member_map_ else None
