@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from bot.ids import COMMAND, Action, Shortcut, View
-from bot.listeners.commands import SUBCOMMANDS
+from bot.listeners.commands import SUBCOMMANDS, usage
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = json.loads((ROOT / "slack-manifest.json").read_text())
@@ -53,7 +53,7 @@ def test_every_command_shortcut_and_event_is_declared() -> None:
 
 def test_the_usage_hint_lists_every_subcommand() -> None:
     (command,) = MANIFEST["features"]["slash_commands"]
-    assert set(command["usage_hint"].split(" | ")) == set(SUBCOMMANDS)
+    assert command["usage_hint"].split(" | ") == list(SUBCOMMANDS)
     assert len(command["command"]) <= 32
     assert all(len(s["description"]) <= 150 for s in MANIFEST["features"]["shortcuts"])
     name = MANIFEST["features"]["bot_user"]["display_name"]
@@ -76,3 +76,10 @@ def test_every_id_is_listened_for() -> None:
 
 # Modals with nothing to submit: their Done button only closes them.
 INFORMATIVE = {View.GUIDE, View.NO_QUESTION, View.CODEBOOK}
+
+
+def test_help_and_the_readme_name_every_subcommand_in_the_tables_order() -> None:
+    shown = usage(COMMAND)
+    assert [w for w in SUBCOMMANDS if f"`{COMMAND} {w}" not in shown] == []
+    readme = (ROOT / "README.md").read_text()
+    assert f"`{COMMAND} {' | '.join(SUBCOMMANDS)}`" in readme

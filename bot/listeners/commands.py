@@ -47,8 +47,13 @@ class Ask:
         await self.respond(text=text, blocks=[section(text)], response_type="ephemeral")
 
 
+def usage(command: str) -> str:
+    """/discovery help: a line for each subcommand the routing table has, in its order."""
+    return words.say("help.text", command=command, subcommands=list(SUBCOMMANDS))
+
+
 async def _help(ask: Ask) -> None:
-    await ask.say(words.say("help.text", command=ask.command))
+    await ask.say(usage(ask.command))
 
 
 async def _new(ask: Ask) -> None:
@@ -217,18 +222,20 @@ async def _themes(ask: Ask) -> None:
         await open_codebook(ask.client, ask.store, ask.team_id, ask.trigger_id, question.id)
 
 
+# The routing table: every subcommand, in the order help, the manifest's usage hint and the
+# README list them (tests/test_manifest.py checks the last two against it).
 SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
-    "help": _help,
     "new": _new,
     "list": _list,
     "status": _status,
-    "close": _close,
     "guide": _guide,
+    "themes": _themes,
     "log": _log,
     "plan": _plan,
+    "close": _close,
     "settings": _settings,
     "digest": _digest,
-    "themes": _themes,
+    "help": _help,
 }
 
 
@@ -250,11 +257,7 @@ async def run(
     )
     handler = SUBCOMMANDS.get(word.lower() or "help")
     if handler is None:
-        text = (
-            words.say("help.unknown", word=word)
-            + "\n"
-            + words.say("help.text", command=ask.command)
-        )
+        text = words.say("help.unknown", word=word) + "\n" + usage(ask.command)
         await ask.say(text)
         return
     await handler(ask)
