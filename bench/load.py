@@ -657,7 +657,7 @@ def cmd_tick(args) -> None:
                 due = timed("schedule.due", schedule.due, at, zones)
                 follow = timed("awaiting_follow_up", interviews.awaiting_follow_up, at)
                 timed("workspaces.purge", workspaces.purge, at, RETENTION)
-            n_due = len(due.reminders) + len(due.nudges) + len(due.digests) + len(due.flags)
+            n_due = len(due.sends) - len(follow)  # `due` has the follow-ups too
             for label, ts in timings.items():
                 print(f"{kind}:   in-process {label:<22} {' '.join(f'{t * 1e3:.1f}' for t in ts)}"
                       f" ms")  # fmt: skip

@@ -26,7 +26,7 @@ from cadence import ids
 from cadence.members import Prefs
 from cadence.models import Question
 from cadence.questions import Overview
-from cadence.schedule import Digest, DigestEntry, OwnerMessage
+from cadence.schedule import Digest, DigestEntry, Invite, OwnerMessage
 
 PLAN_BUTTON = "plan_interview_button"
 SKIP_BUTTON = "skip_week"
@@ -165,8 +165,8 @@ def digest_blocks(digest: Digest) -> tuple[str, list[Block]]:
     return text, blocks
 
 
-def invite_blocks(channel_id: str, questions: Sequence[Question]) -> tuple[str, list[Block]]:
-    text = words.say("cadence.invite", channel=channel_id, qs=questions)
+def invite_blocks(invite: Invite) -> tuple[str, list[Block]]:
+    text = words.say("cadence.invite", channel=invite.channel_id, qs=invite.questions)
     return text, [section(text)]
 
 

@@ -23,6 +23,7 @@ from bot.views.questions import NEW_BUTTON, segment_options
 from cadence import ids
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
 from cadence.models import JTBD_PARTS, Insight, Interview, Question
+from cadence.schedule import FollowUp
 
 SUMMARY = "interview_summary"
 CODING = "code_insights"
@@ -222,8 +223,9 @@ def plan_modal(open_questions: Sequence[Question], question_id: int | None) -> d
     )
 
 
-def follow_up_blocks(question: Question, interview: Interview) -> tuple[str, list[Block]]:
-    text = words.say("interviews.follow_up", q=question, interview=interview)
+def follow_up_blocks(follow_up: FollowUp) -> tuple[str, list[Block]]:
+    interview = follow_up.interview
+    text = words.say("interviews.follow_up", q=follow_up.question, interview=interview)
     summary = button(
         words.plain("modals.summary_button"), LOG_PLANNED, str(interview.id), "primary"
     )
