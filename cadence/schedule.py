@@ -590,17 +590,7 @@ def digest(
         ),
         key=lambda i: (order[i.interview_id], i.id),
     )
-    earlier = set(
-        s.exec(
-            select(Insight.theme_id)
-            .join(Interview, col(Insight.interview_id) == Interview.id)
-            .where(
-                Insight.team_id == team_id,
-                col(Interview.question_id).in_(ids),
-                col(Interview.held_on) < week,
-            )
-        )
-    )
+    earlier = _themes_before(s, team_id, ids, week)
     names = dict(
         s.exec(
             select(Theme.id, Theme.name).where(
@@ -625,6 +615,21 @@ def digest(
         quotes = tuple(Quote(_cut(i.quote), i.interviewee) for i in mine if i.quote.strip())
         entries.append(DigestEntry(o, len(mine), tuple(themes), quotes))
     return Digest(team_id, channel_id, week, tuple(entries))
+
+
+def _themes_before(s: Session, team_id: str, ids: Sequence[int], week: date) -> set[int]:
+    """The themes these questions had from interviews held before `week`."""
+    return set(
+        s.exec(
+            select(Insight.theme_id)
+            .join(Interview, col(Insight.interview_id) == Interview.id)
+            .where(
+                Insight.team_id == team_id,
+                col(Interview.question_id).in_(ids),
+                col(Interview.held_on) < week,
+            )
+        )
+    )
 
 
 def _cut(text: str, limit: int = QUOTE_CHARS) -> str:
