@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,28 +29,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import clock, receipts
-from bot.blocks import Block
 from bot.channels import post_to_channel
 from bot.members import time_zones
 from bot.store import Store
-from bot.views.cadence import digest_blocks, flag_blocks, invite_blocks, owner_message_blocks
-from bot.views.interviews import follow_up_blocks
+from bot.views.cadence import VIEWS
 from cadence import deliveries, schedule, workspaces
 from cadence.db import SchedulerLock
 from cadence.deliveries import Key
-from cadence.schedule import Digest, Kind, Send
+from cadence.schedule import Digest, Send
 
 log = logging.getLogger("discovery.scheduler")
-
-# What each kind of scheduled send looks like in Slack: its text and blocks.
-VIEWS: dict[Kind, Callable[[Any], tuple[str, list[Block]]]] = {
-    Kind.REMINDER: partial(owner_message_blocks, reminder=True),
-    Kind.NUDGE: partial(owner_message_blocks, reminder=False),
-    Kind.FOLLOW_UP: follow_up_blocks,
-    Kind.DIGEST: digest_blocks,
-    Kind.INVITE: invite_blocks,
-    Kind.FLAG: flag_blocks,
-}
 
 
 def _reason(error: BaseException) -> str:

@@ -330,7 +330,8 @@ class Weekly:
         sent, live = _ledger(tick.s, set(groups), tick.now)
         for k in live:
             tick.wait(groups[k])  # its process may die
-        unsettled = {k: qs for k, qs in groups.items() if k not in sent | live}
+        settled = sent | live
+        unsettled = {k: qs for k, qs in groups.items() if k not in settled}
         sends = {send.key: send for send in self.make(tick, unsettled)}
         return sorted(sends.values(), key=lambda send: (send.key.team_id, send.key.target))
 
@@ -348,8 +349,10 @@ def _owner_overviews(tick: Tick, groups: dict[Key, list[Question]]) -> dict[int,
     return found
 
 
-def _week(k: Key) -> date:
-    return date.fromisoformat(k.period)
+def _owner_message(k: Key, overviews: tuple[Overview, ...]) -> Send:
+    """A DM to the owner `k.target` about these of their questions, in the week of `k`."""
+    week = date.fromisoformat(k.period)
+    return Send(k, OwnerMessage(k.team_id, k.target, Kind(k.kind), week, overviews), k.target)
 
 
 def _reminders(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:
@@ -358,8 +361,7 @@ def _reminders(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:
     sends = []
     for k, qs in groups.items():
         tick.wait(qs)
-        views = tuple(overview[q.id] for q in qs)
-        sends.append(Send(k, OwnerMessage(k.team_id, k.target, k.kind, _week(k), views), k.target))
+        sends.append(_owner_message(k, tuple(overview[q.id] for q in qs)))
     return sends
 
 
@@ -372,9 +374,7 @@ def _nudges(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:
         behind = tuple(o for q in qs if not (o := overview[q.id]).progress.on_target)
         if behind:
             tick.wait(qs)
-            sends.append(
-                Send(k, OwnerMessage(k.team_id, k.target, k.kind, _week(k), behind), k.target)
-            )
+            sends.append(_owner_message(k, behind))
     return sends
 
 
