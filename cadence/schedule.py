@@ -41,8 +41,8 @@ from cadence.questions import Overview
 
 class Kind(StrEnum):
     """Every kind of scheduled send: its name in the Delivery ledger and in its message's
-    metadata. Each has a view in bot.scheduler.VIEWS, and each that falls due an entry in
-    KINDS."""
+    metadata. Each has a view in bot.views.cadence.VIEWS, and each that falls due an entry
+    in KINDS."""
 
     REMINDER = "weekly_reminder"
     NUDGE = "nudge"
@@ -104,7 +104,7 @@ class OwnerMessage:
 
 @dataclass(frozen=True)
 class FollowUp:
-    """ "How did it go?" to the interviewer of a planned interview."""
+    """The "how did it go?" DM to the interviewer of a planned interview."""
 
     interview: Interview
     question: Question
@@ -319,6 +319,7 @@ class Weekly:
     skippable: bool = True  # "Skip this week" mutes it
 
     def __call__(self, tick: Tick) -> list[Send]:
+        """Its sends due at the tick and neither sent nor claimed by a live process."""
         groups: dict[Key, list[Question]] = defaultdict(list)
         for q in tick.ready:
             when = self.when(q, Prefs.of(tick.member(q)))
@@ -434,7 +435,7 @@ def follow_up_key(interview: Interview) -> Key:
 
 
 def _follow_ups(tick: Tick) -> list[Send]:
-    """ "How did it go?" to the interviewer of each planned interview an hour past and not
+    """The "how did it go?" DM to the interviewer of each planned interview an hour past, not
     yet summarised; the ledger's claim, not this query, makes it once."""
     return [
         Send(follow_up_key(i), FollowUp(i, q), i.interviewer_id)
