@@ -294,7 +294,7 @@ TOP = 3
 # The score in words, from bench/matching.py (the four design codebooks): at or above
 # "very_close", 90% of the themes offered first or in the top three were the right one; at or
 # above "close", 50%. They describe the wording, not a promise.
-CLOSENESS = (("very_close", 0.43), ("close", 0.3))
+CLOSENESS = (("very_close", 0.275), ("close", 0.155))
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = (
     "about after again all also and any are because been before but can cant could did does "
@@ -307,12 +307,13 @@ _STOPWORDS = frozenset(_STOP.split())
 
 
 def content_words(text: str) -> frozenset[str]:
-    """Lowercase words of three letters or more, stopwords out, a plural "s" folded."""
-    words = (w for w in _WORD.findall(text.casefold().replace("'", "")) if len(w) > 2)
+    """Lowercase words of three letters or more and numbers, stopwords out, a plural "s"
+    folded."""
+    words = _WORD.findall(text.casefold().replace("'", ""))
     return frozenset(
         w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
         for w in words
-        if w not in _STOPWORDS and not w.isdigit()
+        if (len(w) > 2 or w.isdigit()) and w not in _STOPWORDS
     )
 
 
