@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient, WebhookResponse
 
 from bot.config import Settings
+from bot.http import session_for
 from bot.store import Store
 
 log = logging.getLogger("discovery")
@@ -155,9 +156,7 @@ class SharedHTTP:
     ) -> Any:
         loop = asyncio.get_running_loop()
         if self.session is None or self.session.closed or self.loop is not loop:
-            # slack_sdk applies its own timeout only to sessions it makes: this one gets it.
-            timeout = aiohttp.ClientTimeout(total=self.client.timeout)
-            self.session, self.loop = aiohttp.ClientSession(timeout=timeout), loop
+            self.session, self.loop = session_for(self.client), loop
             self.client.session = self.session  # each request's client is made with it
         if context.client is not None:
             context.client.session = self.session

@@ -34,10 +34,10 @@ async def time_zones(
     """Each user's zone; one users.info per user not cached or stale. When Slack fails, the
     stale zone still beats UTC, the zone of a user never looked up."""
     wanted = set(user_ids)
-    cached = await store.run(members.zones, team_id, wanted, now)
+    cached = await store.grouped(members.zones, team_id, wanted, now)
     missing = sorted(u for u in wanted if not cached.get(u, ("", False))[1])
     zones = await asyncio.gather(*(_lookup(client, u) for u in missing))
     fetched = {u: tz for u, tz in zip(missing, zones, strict=True) if tz}
     if fetched:
-        await store.run(members.remember, team_id, fetched, now)
+        await store.grouped(members.remember, team_id, fetched, now)
     return {u: fetched.get(u) or cached.get(u, ("UTC", False))[0] for u in wanted}

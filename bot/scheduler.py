@@ -14,13 +14,15 @@ more than DATA_RETENTION_DAYS ago.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TypeVar
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -30,6 +32,7 @@ from sqlmodel import Session
 
 from bot import clock, receipts
 from bot.channels import post_to_channel
+from bot.http import session_for
 from bot.members import time_zones
 from bot.store import Store
 from bot.views.cadence import VIEWS
@@ -58,11 +61,21 @@ PERMANENT = {
     "user_disabled",
     "user_not_found",
 }
+T = TypeVar("T")
 Clock = Callable[[], datetime]
 # A client for every workspace (single-workspace mode), or a workspace's client by its team
 # id, None when it has no token (OAuth installs: bot.oauth.team_clients).
 Clients = AsyncWebClient | Callable[[str], Awaitable[AsyncWebClient | None]]
 RETENTION = timedelta(days=workspaces.RETENTION_DAYS)
+# Workspaces sent to at once, each workspace's sends in order: Slack's rate limits are per
+# workspace (and per channel), and a slow or rate-limited workspace holds up only its own.
+CONCURRENCY = 100
+
+
+class Throttled(Exception):
+    """Slack still answered 429 after the client waited its Retry-After (slack_sdk's
+    handler sleeps in the call, so in this workspace's sends only): the workspace's other
+    sends wait for a later tick."""
 
 
 def _settle(s: Session, key: Key, now: datetime, after: Callable[[Session], None] | None) -> None:
@@ -85,27 +98,31 @@ async def _send_once(
     """Claim the send in the ledger and make it; once sent, mark it so, with `after` in the
     same transaction. A claim taken over may have reached Slack already: with `look`, it is
     looked for first, and marked sent when found. True when it went out, False when another
-    process has it or had it, None when it failed and a later tick retries."""
+    process has it or had it, None when it failed and a later tick retries; Throttled
+    when Slack rate-limits the workspace (the claim given back)."""
     claimed_at = clock()  # the moment of claiming, so a long tick does not age its leases
-    claim = await store.run(deliveries.take, key, claimed_at)
+    claim = await store.grouped(deliveries.take, key, claimed_at)
     if not claim.won:
         return False
     if claim.check_since is not None and look is not None:
         found = await _look(look, claim.check_since, key)
         if found is None:  # still unknown: the next tick looks again, from as early
-            await store.run(deliveries.in_doubt, key, claimed_at, claim.check_since)
+            await store.grouped(deliveries.in_doubt, key, claimed_at, claim.check_since)
             return None
         if found:
             log.info("%s to %s had reached Slack; marked sent", key.kind, key.target)
-            await store.run(_settle, key, clock(), after)
+            await store.grouped(_settle, key, clock(), after)
             return False
     try:
         await send()
     except SlackApiError as e:
+        if e.response.get("error") == "ratelimited":  # past the client's own retries
+            await _failed(store, key, claimed_at, e)
+            raise Throttled(key.team_id) from e
         if e.response.get("error") not in PERMANENT:
             return await _failed(store, key, claimed_at, e)
         log.warning("%s to %s refused (%s); not retried", key.kind, key.target, _reason(e))
-        await store.run(_settle, key, clock(), after)
+        await store.grouped(_settle, key, clock(), after)
         return False
     except aiohttp.ClientConnectorError as e:  # no connection was made: Slack has nothing
         return await _failed(store, key, claimed_at, e)
@@ -113,7 +130,7 @@ async def _send_once(
         return await _lost(store, key, claimed_at, e)
     except Exception as e:  # whatever else failed before Slack had it: a later tick retries
         return await _failed(store, key, claimed_at, e)
-    await store.run(_settle, key, clock(), after)
+    await store.grouped(_settle, key, clock(), after)
     return True
 
 
@@ -137,7 +154,7 @@ async def _look(look: Look, since: datetime, key: Key) -> bool | None:
 
 async def _failed(store: Store, key: Key, claimed_at: datetime, error: Exception) -> None:
     log.warning("%s to %s failed (%s); a later tick retries", key.kind, key.target, _reason(error))
-    await store.run(deliveries.release, key, claimed_at)
+    await store.grouped(deliveries.release, key, claimed_at)
 
 
 async def _lost(store: Store, key: Key, claimed_at: datetime, error: Exception) -> None:
@@ -150,7 +167,7 @@ async def _lost(store: Store, key: Key, claimed_at: datetime, error: Exception) 
     log.warning(
         "%s to %s: no answer (%s); the next tick checks", key.kind, key.target, _reason(error)
     )
-    await store.run(deliveries.in_doubt, key, claimed_at)
+    await store.grouped(deliveries.in_doubt, key, claimed_at)
 
 
 @dataclass(frozen=True)
@@ -199,6 +216,17 @@ async def _post_digest(client: AsyncWebClient, *, store: Store, send: Send, cloc
             raise RuntimeError(f"the invitation to {invite.dm} did not go out")
 
 
+async def _each(items: Iterable[T], fn: Callable[[T], Awaitable[object]]) -> None:
+    """`fn` of every item, CONCURRENCY at a time."""
+    slots = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(item: T) -> None:
+        async with slots:
+            await fn(item)
+
+    await asyncio.gather(*(one(item) for item in items))
+
+
 async def _zones(
     owners_by_team: dict[str, set[str]],
     clients: dict[str, AsyncWebClient | None],
@@ -206,26 +234,52 @@ async def _zones(
     now: datetime,
 ) -> dict:
     zones: dict[tuple[str, str], str] = {}
-    for team_id, owners in owners_by_team.items():
+
+    async def of(team_id: str) -> None:
         client = clients.get(team_id)
-        if client is None:
-            continue
-        found = await time_zones(client, store, team_id, owners, now)
-        zones.update({(team_id, u): tz for u, tz in found.items()})
+        if client is not None:
+            found = await time_zones(client, store, team_id, owners_by_team[team_id], now)
+            zones.update({(team_id, u): tz for u, tz in found.items()})
+
+    await _each(owners_by_team, of)
     return zones
 
 
-async def _clients(clients: Clients, teams: list[str]) -> dict[str, AsyncWebClient | None]:
+class _HTTP:
+    """One HTTP session, its connections kept alive, for all of a tick's Web API calls
+    (slack_sdk's default is a session and a connection per call)."""
+
+    def __init__(self) -> None:
+        self.session: aiohttp.ClientSession | None = None
+
+    def attach(self, client: AsyncWebClient | None) -> AsyncWebClient | None:
+        if client is not None and (client.session is None or client.session.closed):
+            if self.session is None:
+                self.session = session_for(client)
+            client.session = self.session
+        return client
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+
+async def _clients(
+    clients: Clients, teams: Iterable[str], http: _HTTP
+) -> dict[str, AsyncWebClient | None]:
     """Each of `teams`: its client."""
     if isinstance(clients, AsyncWebClient):
-        return dict.fromkeys(teams, clients)
+        return dict.fromkeys(teams, http.attach(clients))
     found: dict[str, AsyncWebClient | None] = {}
-    for team_id in teams:
+
+    async def find(team_id: str) -> None:
         try:
-            found[team_id] = await clients(team_id)
+            found[team_id] = http.attach(await clients(team_id))
         except Exception:  # the installation store: this workspace waits, the others go on
             log.exception("no token for workspace %s", team_id)
             found[team_id] = None
+
+    await _each(teams, find)
     return found
 
 
@@ -250,28 +304,55 @@ async def tick(
         return now + timedelta(seconds=time.monotonic() - started)
 
     await _purge(store, now, retention)
-    owners = await store.run(schedule.owners, now)
-    by_team = await _clients(clients, list(owners))
-    zones = await _zones(owners, by_team, store, now)
-    unreachable = {team_id for team_id, client in by_team.items() if client is None}
-    due = await store.run(schedule.due, now, zones, unreachable)
-    sent: Counter[str] = Counter()
-    for job in [_job(send, store, clock) for send in due.sends]:
-        team_id = job.key.team_id
-        if team_id not in by_team:
-            by_team.update(await _clients(clients, [team_id]))
-        client = by_team[team_id]
-        if client is None:  # an uninstalled workspace: nothing to send with
-            continue
-        try:
-            sent[job.key.kind] += bool(await job.run(client, store, clock))
-        except Exception:  # the database, most likely: this send waits, the others go on
-            log.exception("%s to %s could not be claimed", job.key.kind, job.key.target)
-    sent = +sent
+    http = _HTTP()
+    try:
+        owners = await store.run(schedule.owners, now)
+        by_team = await _clients(clients, owners, http)
+        zones = await _zones(owners, by_team, store, now)
+        unreachable = {team_id for team_id, client in by_team.items() if client is None}
+        due = await store.run(schedule.due, now, zones, unreachable)
+        jobs = [_job(send, store, clock) for send in due.sends]
+        sent = await _send_all(jobs, clients, by_team, store, clock, http)
+    finally:
+        await http.close()
     if sent:
         counts = ", ".join(f"{n} {kind}" for kind, n in sorted(sent.items()))
         log.info("tick at %s: sent %s", now.isoformat(), counts)
     return sent
+
+
+async def _send_all(
+    jobs: list[Job],
+    clients: Clients,
+    by_team: dict[str, AsyncWebClient | None],
+    store: Store,
+    clock: Clock,
+    http: _HTTP,
+) -> Counter[str]:
+    """Each workspace's jobs in order, CONCURRENCY workspaces at once. Returns how many
+    messages of each kind went out."""
+    by_workspace: dict[str, list[Job]] = defaultdict(list)
+    for job in jobs:
+        by_workspace[job.key.team_id].append(job)
+    sent: Counter[str] = Counter()
+
+    async def send(team_id: str) -> None:
+        if team_id not in by_team:
+            by_team.update(await _clients(clients, [team_id], http))
+        client = by_team[team_id]
+        if client is None:  # an uninstalled workspace: nothing to send with
+            return
+        for job in by_workspace[team_id]:
+            try:
+                sent[job.key.kind] += bool(await job.run(client, store, clock))
+            except Throttled:
+                log.warning("workspace %s is rate limited: its other sends wait", team_id)
+                return
+            except Exception:  # the database, most likely: this send waits, the others go on
+                log.exception("%s to %s could not be claimed", job.key.kind, job.key.target)
+
+    await _each(by_workspace, send)
+    return +sent
 
 
 def start(clients: Clients, store: Store, retention: timedelta = RETENTION) -> AsyncIOScheduler:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from cadence.db import session
 
 T = TypeVar("T")
+Grouped = tuple[Callable[..., object], tuple, asyncio.Future]  # a call, its result's future
 
 # Interactions answered and not yet done, past which a new one gets "busy" at once: at a few
 # milliseconds each, the last of them is done well within a second.
@@ -32,6 +33,8 @@ class Store:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="store")
         self.backlog = backlog
         self.pending = 0  # interactions between their answer and their last reply
+        self._grouped: list[Grouped] = []
+        self._committer: asyncio.Task | None = None
 
     async def run(self, fn: Callable[..., T], *args: object, **kwargs: object) -> T:
         def work() -> T:
@@ -41,6 +44,36 @@ class Store:
                 return result
 
         return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+
+    async def grouped(self, fn: Callable[..., T], *args: object) -> T:
+        """`run`, in one transaction with the other grouped calls made meanwhile (a group
+        commit: many concurrent small writes cost one transaction, not one each). Returns
+        once that transaction committed; when the group fails, each of its calls runs
+        alone, so a failing call fails alone."""
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._grouped.append((fn, args, future))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_grouped())
+        return await future
+
+    async def _commit_grouped(self) -> None:
+        while self._grouped:
+            group, self._grouped = self._grouped, []
+            await self._commit(group)
+
+    async def _commit(self, group: list[Grouped]) -> None:
+        try:
+            results = await self.run(lambda s: [fn(s, *args) for fn, args, _ in group])
+        except Exception as e:
+            if len(group) > 1:
+                for call in group:
+                    await self._commit([call])
+            elif not group[0][2].done():
+                group[0][2].set_exception(e)
+            return
+        for (_fn, _args, future), result in zip(group, results, strict=True):
+            if not future.done():  # its caller may have been cancelled
+                future.set_result(result)
 
     @property
     def busy(self) -> bool:
