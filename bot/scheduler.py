@@ -78,10 +78,16 @@ class Throttled(Exception):
     sends wait for a later tick."""
 
 
-def _settle(s: Session, key: Key, now: datetime, after: Callable[[Session], None] | None) -> None:
-    deliveries.sent(s, key, now)
-    if after is not None:
-        after(s)
+After = Callable[[Session], None] | None  # what a send's store does once it went out
+
+
+def _settle(s: Session, settled: list[tuple[Key, datetime, After]]) -> list[None]:
+    """Mark sends sent, each with its `after`: a group of them in one transaction."""
+    deliveries.sent_all(s, [(key, at) for key, at, _after in settled])
+    for _key, _at, after in settled:
+        if after is not None:
+            after(s)
+    return [None] * len(settled)
 
 
 Look = Callable[[datetime], Awaitable[bool]]  # did the send reach Slack since then?
@@ -101,17 +107,17 @@ async def _send_once(
     process has it or had it, None when it failed and a later tick retries; Throttled
     when Slack rate-limits the workspace (the claim given back)."""
     claimed_at = clock()  # the moment of claiming, so a long tick does not age its leases
-    claim = await store.grouped(deliveries.take, key, claimed_at)
+    claim = await store.grouped(deliveries.take_all, (key, claimed_at))
     if not claim.won:
         return False
     if claim.check_since is not None and look is not None:
         found = await _look(look, claim.check_since, key)
         if found is None:  # still unknown: the next tick looks again, from as early
-            await store.grouped(deliveries.in_doubt, key, claimed_at, claim.check_since)
+            await store.run(deliveries.in_doubt, key, claimed_at, claim.check_since)
             return None
         if found:
             log.info("%s to %s had reached Slack; marked sent", key.kind, key.target)
-            await store.grouped(_settle, key, clock(), after)
+            await store.grouped(_settle, (key, clock(), after))
             return False
     try:
         await send()
@@ -122,7 +128,7 @@ async def _send_once(
         if e.response.get("error") not in PERMANENT:
             return await _failed(store, key, claimed_at, e)
         log.warning("%s to %s refused (%s); not retried", key.kind, key.target, _reason(e))
-        await store.grouped(_settle, key, clock(), after)
+        await store.grouped(_settle, (key, clock(), after))
         return False
     except aiohttp.ClientConnectorError as e:  # no connection was made: Slack has nothing
         return await _failed(store, key, claimed_at, e)
@@ -130,7 +136,7 @@ async def _send_once(
         return await _lost(store, key, claimed_at, e)
     except Exception as e:  # whatever else failed before Slack had it: a later tick retries
         return await _failed(store, key, claimed_at, e)
-    await store.grouped(_settle, key, clock(), after)
+    await store.grouped(_settle, (key, clock(), after))
     return True
 
 
@@ -154,7 +160,7 @@ async def _look(look: Look, since: datetime, key: Key) -> bool | None:
 
 async def _failed(store: Store, key: Key, claimed_at: datetime, error: Exception) -> None:
     log.warning("%s to %s failed (%s); a later tick retries", key.kind, key.target, _reason(error))
-    await store.grouped(deliveries.release, key, claimed_at)
+    await store.run(deliveries.release, key, claimed_at)
 
 
 async def _lost(store: Store, key: Key, claimed_at: datetime, error: Exception) -> None:
@@ -167,7 +173,7 @@ async def _lost(store: Store, key: Key, claimed_at: datetime, error: Exception) 
     log.warning(
         "%s to %s: no answer (%s); the next tick checks", key.kind, key.target, _reason(error)
     )
-    await store.grouped(deliveries.in_doubt, key, claimed_at)
+    await store.run(deliveries.in_doubt, key, claimed_at)
 
 
 @dataclass(frozen=True)
@@ -311,8 +317,7 @@ async def tick(
         zones = await _zones(owners, by_team, store, now)
         unreachable = {team_id for team_id, client in by_team.items() if client is None}
         due = await store.run(schedule.due, now, zones, unreachable)
-        jobs = [_job(send, store, clock) for send in due.sends]
-        sent = await _send_all(jobs, clients, by_team, store, clock, http)
+        sent = await _send_all(due.sends, clients, by_team, store, clock, http)
     finally:
         await http.close()
     if sent:
@@ -322,18 +327,18 @@ async def tick(
 
 
 async def _send_all(
-    jobs: list[Job],
+    sends: list[Send],
     clients: Clients,
     by_team: dict[str, AsyncWebClient | None],
     store: Store,
     clock: Clock,
     http: _HTTP,
 ) -> Counter[str]:
-    """Each workspace's jobs in order, CONCURRENCY workspaces at once. Returns how many
-    messages of each kind went out."""
-    by_workspace: dict[str, list[Job]] = defaultdict(list)
-    for job in jobs:
-        by_workspace[job.key.team_id].append(job)
+    """Each workspace's sends in order, CONCURRENCY workspaces at once, each rendered just
+    before it goes. Returns how many messages of each kind went out."""
+    by_workspace: dict[str, list[Send]] = defaultdict(list)
+    for due in sends:
+        by_workspace[due.key.team_id].append(due)
     sent: Counter[str] = Counter()
 
     async def send(team_id: str) -> None:
@@ -342,14 +347,16 @@ async def _send_all(
         client = by_team[team_id]
         if client is None:  # an uninstalled workspace: nothing to send with
             return
-        for job in by_workspace[team_id]:
+        for due in by_workspace[team_id]:
             try:
-                sent[job.key.kind] += bool(await job.run(client, store, clock))
+                went = await _job(due, store, clock).run(client, store, clock)
             except Throttled:
                 log.warning("workspace %s is rate limited: its other sends wait", team_id)
                 return
             except Exception:  # the database, most likely: this send waits, the others go on
-                log.exception("%s to %s could not be claimed", job.key.kind, job.key.target)
+                log.exception("%s to %s could not be claimed", due.key.kind, due.key.target)
+                continue
+            sent[due.key.kind] += bool(went)  # after the await: the count is shared
 
     await _each(by_workspace, send)
     return +sent

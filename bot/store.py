@@ -10,11 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from cadence.db import session
 
 T = TypeVar("T")
-Grouped = tuple[Callable[..., object], tuple, asyncio.Future]  # a call, its result's future
+I = TypeVar("I")  # noqa: E741
+Grouped = tuple[Callable[..., list], object, asyncio.Future]  # `many`, an item, its result
 
 # Interactions answered and not yet done, past which a new one gets "busy" at once: at a few
 # milliseconds each, the last of them is done well within a second.
@@ -45,13 +47,13 @@ class Store:
 
         return await asyncio.get_running_loop().run_in_executor(self._thread, work)
 
-    async def grouped(self, fn: Callable[..., T], *args: object) -> T:
-        """`run`, in one transaction with the other grouped calls made meanwhile (a group
-        commit: many concurrent small writes cost one transaction, not one each). Returns
-        once that transaction committed; when the group fails, each of its calls runs
-        alone, so a failing call fails alone."""
+    async def grouped(self, many: Callable[[Session, list[I]], list[T]], item: I) -> T:
+        """`many(session, items)` over the items of every call made meanwhile, in one
+        transaction (a group commit: concurrent small writes cost a statement and a
+        transaction together, not one each); this item's result once it is committed. When
+        the group fails, each of its items runs alone, so a failing one fails alone."""
         future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._grouped.append((fn, args, future))
+        self._grouped.append((many, item, future))
         if self._committer is None or self._committer.done():
             self._committer = asyncio.create_task(self._commit_grouped())
         return await future
@@ -62,8 +64,15 @@ class Store:
             await self._commit(group)
 
     async def _commit(self, group: list[Grouped]) -> None:
+        by_fn: dict[Callable, list[Grouped]] = {}
+        for call in group:
+            by_fn.setdefault(call[0], []).append(call)
+
+        def work(s: Session) -> list[object]:
+            return [r for many, calls in by_fn.items() for r in many(s, [c[1] for c in calls])]
+
         try:
-            results = await self.run(lambda s: [fn(s, *args) for fn, args, _ in group])
+            results = await self.run(work)
         except Exception as e:
             if len(group) > 1:
                 for call in group:
@@ -71,7 +80,8 @@ class Store:
             elif not group[0][2].done():
                 group[0][2].set_exception(e)
             return
-        for (_fn, _args, future), result in zip(group, results, strict=True):
+        calls = [call for calls in by_fn.values() for call in calls]
+        for (_many, _item, future), result in zip(calls, results, strict=True):
             if not future.done():  # its caller may have been cancelled
                 future.set_result(result)
 
