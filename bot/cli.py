@@ -31,6 +31,15 @@ def _parse_instant(value: str) -> datetime:
     return at.astimezone(UTC)
 
 
+def _parse_shard(value: str) -> frozenset[int]:
+    from cadence.shards import SHARDS
+
+    index, _, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count) <= SHARDS):
+        raise argparse.ArgumentTypeError(f"{value!r} is not I/N with I < N <= {SHARDS}")
+    return frozenset(range(int(index), SHARDS, int(count)))
+
+
 def _first_line(error: BaseException | None) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
 
@@ -177,7 +186,8 @@ def cmd_tick(args: argparse.Namespace) -> None:
     settings = config.load(requests=False)
     engine = _engine(settings)
     at = args.at or clock.now()
-    sent = asyncio.run(tick(_clients(settings, engine), Store(engine), at, _retention(settings)))
+    store, retention = Store(engine), _retention(settings)
+    sent = asyncio.run(tick(_clients(settings, engine), store, at, retention, args.shard))
     counts = "".join(f", {n} {kind}" for kind, n in sorted(sent.items()))
     print(f"tick at {at.isoformat()}: {sent.total()} sent{counts}")
 
@@ -244,6 +254,12 @@ def parser() -> argparse.ArgumentParser:
         type=_parse_instant,
         metavar="ISO-8601",
         help="the instant to act at, with a zone, e.g. 2026-11-30T14:05:00Z",
+    )
+    tick.add_argument(
+        "--shard",
+        type=_parse_shard,
+        metavar="I/N",
+        help="only the workspaces of the I-th of N equal parts of the shards (from 0)",
     )
     tick.set_defaults(func=cmd_tick)
 

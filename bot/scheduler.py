@@ -15,10 +15,14 @@ more than DATA_RETENTION_DAYS ago.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
+import os
+import socket
 import time
+import uuid
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -36,8 +40,7 @@ from bot.http import session_for
 from bot.members import time_zones
 from bot.store import Store
 from bot.views.cadence import VIEWS
-from cadence import deliveries, schedule, workspaces
-from cadence.db import SchedulerLock
+from cadence import deliveries, schedule, shards, workspaces
 from cadence.deliveries import Key
 from cadence.schedule import Digest, Send
 
@@ -259,11 +262,15 @@ class _HTTP:
         self.session: aiohttp.ClientSession | None = None
 
     def attach(self, client: AsyncWebClient | None) -> AsyncWebClient | None:
-        if client is not None and (client.session is None or client.session.closed):
-            if self.session is None:
-                self.session = session_for(client)
-            client.session = self.session
-        return client
+        """`client` for this tick: a copy with the session (the client itself may serve
+        another tick, whose session closes when that tick ends)."""
+        if client is None or (client.session is not None and not client.session.closed):
+            return client
+        if self.session is None:
+            self.session = session_for(client)
+        ours = copy.copy(client)
+        ours.session = self.session
+        return ours
 
     async def close(self) -> None:
         if self.session is not None:
@@ -299,24 +306,30 @@ async def _purge(store: Store, now: datetime, retention: timedelta) -> None:
 
 
 async def tick(
-    clients: Clients, store: Store, now: datetime, retention: timedelta = RETENTION
+    clients: Clients,
+    store: Store,
+    now: datetime,
+    retention: timedelta = RETENTION,
+    held: Set[int] | None = None,
 ) -> Counter[str]:
-    """Send everything due at `now`, each workspace's with its client; delete the data of
-    workspaces uninstalled `retention` before. Returns how many messages of each kind went
-    out."""
+    """Send everything due at `now` (in the workspaces of the `held` shards, or in all),
+    each workspace's with its client; delete the data of workspaces uninstalled `retention`
+    before (the holder of shard 0). Returns how many messages of each kind went out."""
     started = time.monotonic()
 
     def clock() -> datetime:  # `now` as the tick goes on: --at plus the time it takes
         return now + timedelta(seconds=time.monotonic() - started)
 
-    await _purge(store, now, retention)
+    mine = schedule.everyone if held is None else (lambda team: shards.of(team) in held)
+    if held is None or 0 in held:
+        await _purge(store, now, retention)
     http = _HTTP()
     try:
-        owners = await store.run(schedule.owners, now)
+        owners = await store.run(schedule.owners, now, mine)
         by_team = await _clients(clients, owners, http)
         zones = await _zones(owners, by_team, store, now)
         unreachable = {team_id for team_id, client in by_team.items() if client is None}
-        due = await store.run(schedule.due, now, zones, unreachable)
+        due = await store.run(schedule.due, now, zones, unreachable, mine)
         sent = await _send_all(due.sends, clients, by_team, store, clock, http)
     finally:
         await http.close()
@@ -363,27 +376,33 @@ async def _send_all(
 
 
 def start(clients: Clients, store: Store, retention: timedelta = RETENTION) -> AsyncIOScheduler:
-    """Tick at the top of every minute in the running event loop, while this process holds
-    the deployment's scheduler lock; a second scheduler waits for it instead of ticking."""
+    """Tick at the top of every minute in the running event loop, for the workspaces of the
+    shards this worker holds (cadence.shards): a worker alone sends for all of them; more
+    share them, and take over those of a worker that died."""
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no line per idle minute
-    lock = SchedulerLock(store.engine)
+    worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    held: set[int] = set()
 
-    def holding() -> bool:
-        if lock.held():
-            return True
-        if lock.acquire():
-            log.info("scheduler lock taken: this process sends the scheduled messages")
-            return True
-        return False
-
-    if not holding():
-        log.info("another scheduler holds the lock; waiting for it")
+    async def hold(now: datetime) -> frozenset[int]:
+        try:
+            mine = await store.run(shards.hold, worker, now)
+        except Exception:  # the database: this minute's sends wait for the next
+            log.exception("the scheduler's shards could not be held")
+            return frozenset()
+        if mine != held:
+            log.info("this worker sends for %d of %d shards", len(mine), shards.SHARDS)
+            held.clear()
+            held.update(mine)
+        return mine
 
     async def job() -> None:
-        if holding():
-            await tick(clients, store, clock.now(), retention)
+        now = clock.now()
+        mine = await hold(now)
+        if mine:
+            await tick(clients, store, now, retention, mine)
 
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(job, "cron", second=0, coalesce=True, max_instances=1, misfire_grace_time=50)
     scheduler.start()
+    asyncio.get_running_loop().create_task(hold(clock.now()))  # known before the first tick
     return scheduler

@@ -212,13 +212,21 @@ def _candidates(now: datetime):
     return select(Question).where(col(Question.id).in_(sa.select(ids.c.id)))
 
 
-def owners(s: Session, now: datetime) -> dict[str, set[str]]:
-    """Owners of the open questions the tick looks at now, by workspace: the people whose
-    zones `due` needs."""
+Mine = Callable[[str], bool]  # the workspaces a tick sends for (its worker's shards)
+
+
+def everyone(_team_id: str) -> bool:
+    return True
+
+
+def owners(s: Session, now: datetime, mine: Mine = everyone) -> dict[str, set[str]]:
+    """Owners of the open questions the tick looks at now, by workspace (of those `mine`
+    accepts): the people whose zones `due` needs."""
     found: dict[str, set[str]] = defaultdict(set)
     query = _candidates(now).with_only_columns(Question.team_id, Question.owner_id)
     for team_id, owner_id in s.execute(query).all():
-        found[team_id].add(owner_id)
+        if mine(team_id):
+            found[team_id].add(owner_id)
     return found
 
 
@@ -271,11 +279,15 @@ class Tick:
 
     @classmethod
     def read(
-        cls, s: Session, now: datetime, zones: dict[tuple[str, str], str], unreachable: Set[str]
+        cls,
+        s: Session,
+        now: datetime,
+        zones: dict[tuple[str, str], str],
+        unreachable: Set[str],
+        mine: Mine = everyone,
     ) -> Tick:
-        looked_at = list(
-            s.exec(_candidates(now).order_by(col(Question.team_id), col(Question.number)))
-        )
+        query = _candidates(now).order_by(col(Question.team_id), col(Question.number))
+        looked_at = [q for q in s.exec(query) if mine(q.team_id)]
         found = s.exec(
             select(Member).where(
                 col(Member.team_id).in_({q.team_id for q in looked_at}),
@@ -507,6 +519,7 @@ def due(
     now: datetime,
     zones: dict[tuple[str, str], str],
     unreachable: Set[str] = frozenset(),
+    mine: Mine = everyone,
 ) -> Due:
     """Every send due at `now` and not yet sent, kind by kind.
 
@@ -518,9 +531,10 @@ def due(
     not in `zones` (it became due after the tick asked `owners`). The questions of workspaces
     in `unreachable` (no token to send with) wait an hour. A question takes part in a week's
     send only if it was open before that send's moment, so opening one never triggers a
-    catch-up.
+    catch-up. Only the workspaces `mine` accepts are looked at (a worker's shards); the
+    others' questions are left as they are.
     """
-    tick = Tick.read(s, now, zones, unreachable)
+    tick = Tick.read(s, now, zones, unreachable, mine)
     sends = [send for kind in KINDS for send in kind(tick)]
     for q in tick.looked_at:
         q.checked_at = now

@@ -22,6 +22,7 @@ from bot.app import web_client
 from bot.sandbox.fake_slack import FakeSlack
 from bot.scheduler import tick
 from bot.store import Store
+from cadence import shards
 from cadence.db import make_engine
 from cadence.models import Member, Question
 from tests.conftest import BIN, app_env, fresh_database, run_cli
@@ -136,6 +137,20 @@ def test_a_workspace_still_rate_limited_leaves_its_sends_to_the_next_tick(
     later = MONDAY + timedelta(minutes=1)
     assert asyncio.run(tick(client, Store(engine), later)).total() == 2
     assert [_reminded(slack, o) for o in owners + theirs] == [1, 1, 1, 1]
+
+
+def test_a_tick_sends_for_the_workspaces_of_its_shards_only(
+    engine: sa.Engine, slack: FakeSlack, client
+) -> None:
+    teams = _workspaces(6, 1)
+    _seed(engine, teams)
+    held = frozenset(range(0, shards.SHARDS, 2))
+    sent = asyncio.run(tick(client, Store(engine), MONDAY, held=held))
+    assert [_reminded(slack, o) for t, (o,) in teams.items()] == [
+        int(shards.of(t) in held) for t in teams
+    ]
+    assert sent.total() == sum(shards.of(t) in held for t in teams)
+    assert asyncio.run(tick(client, Store(engine), MONDAY)).total() == 6 - sent.total()
 
 
 @pytest.fixture
