@@ -12,12 +12,13 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
+from bot import clock
 
-from bot import clock, config
-from bot.config import ConfigError, Settings
-
+# Each command imports what it needs when it runs: `--help` and an idle `tick` stay quick.
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from bot.config import Settings
     from bot.scheduler import Clients
 
 
@@ -46,6 +47,9 @@ def _first_line(error: BaseException | None) -> str:
 
 def _engine(settings: Settings) -> sa.Engine:
     """The database, its schema brought up to date on SQLite and checked elsewhere."""
+    import sqlalchemy as sa
+
+    from bot.config import ConfigError
     from cadence.db import is_current, make_engine, migrate
 
     engine = make_engine(settings.database_url)
@@ -64,7 +68,7 @@ def _engine(settings: Settings) -> sa.Engine:
 def _clients(settings: Settings, engine: sa.Engine) -> Clients:
     """What the scheduler sends with: the bot token's client, or with OAuth installs each
     workspace's client from the installation store."""
-    from bot.app import web_client
+    from bot.http import web_client
 
     if not settings.oauth:
         return web_client(settings)
@@ -82,7 +86,9 @@ def _retention(settings: Settings) -> timedelta:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from bot.app import build_app, web_client
+    from bot import config
+    from bot.app import build_app
+    from bot.http import web_client
     from bot.scheduler import start
     from bot.server import asgi_app
     from bot.store import Store
@@ -128,7 +134,10 @@ def cmd_socket(args: argparse.Namespace) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_sdk.errors import SlackApiError
 
-    from bot.app import build_app, web_client
+    from bot import config
+    from bot.app import build_app
+    from bot.config import ConfigError
+    from bot.http import web_client
     from bot.scheduler import start
     from bot.store import Store
     from cadence.matching import default_matcher
@@ -166,6 +175,7 @@ def cmd_socket(args: argparse.Namespace) -> None:
 
 
 def cmd_scheduler(_args: argparse.Namespace) -> None:
+    from bot import config
     from bot.scheduler import start
     from bot.store import Store
 
@@ -180,6 +190,7 @@ def cmd_scheduler(_args: argparse.Namespace) -> None:
 
 
 def cmd_tick(args: argparse.Namespace) -> None:
+    from bot import config
     from bot.scheduler import tick
     from bot.store import Store
 
@@ -193,6 +204,10 @@ def cmd_tick(args: argparse.Namespace) -> None:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
+    import sqlalchemy as sa
+
+    from bot import config
+    from bot.config import ConfigError
     from cadence.db import make_engine, migrate
 
     settings = config.load(bot=False, requests=False)
@@ -204,6 +219,7 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
+    from bot import config
     from bot.demo import run
 
     database = config.load(bot=False, requests=False).database_url if args.database else None
@@ -292,6 +308,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    from bot.config import ConfigError
+
     try:
         args.func(args)
     except ConfigError as e:

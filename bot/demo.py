@@ -25,8 +25,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot import clock, words
-from bot.app import build_app, web_client
+from bot.app import build_app
 from bot.config import Settings
+from bot.http import web_client
 from bot.ids import Input, View
 from bot.sandbox.fake_slack import BOT_TOKEN, Call, FakeSlack
 from bot.sandbox.requests import SIGNING_SECRET, SlackSender, view_submission

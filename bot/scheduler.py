@@ -39,7 +39,6 @@ from bot.channels import post_to_channel
 from bot.http import session_for
 from bot.members import time_zones
 from bot.store import Store
-from bot.views.cadence import VIEWS
 from cadence import deliveries, schedule, shards, workspaces
 from cadence.deliveries import Key
 from cadence.schedule import Digest, Send
@@ -199,6 +198,8 @@ class Job:
 def _job(send: Send, store: Store, clock: Clock) -> Job:
     """A send as its kind's view renders it: a DM carrying its ledger key as message
     metadata, or the digest's post in its channel. A kind without a view is an error."""
+    from bot.views.cadence import VIEWS  # the templates, once something is due
+
     user = send.dm
     if user is None:
         post = partial(_post_digest, store=store, send=send, clock=clock)
@@ -215,6 +216,8 @@ def _job(send: Send, store: Store, clock: Clock) -> Job:
 async def _post_digest(client: AsyncWebClient, *, store: Store, send: Send, clock: Clock):
     """Post in the digest's channel; when the bot cannot get in, each owner hears once that
     it needs an invitation. A failed invitation fails the digest, so both are tried again."""
+    from bot.views.cadence import VIEWS
+
     digest: Digest = send.what
     text, blocks = VIEWS[send.key.kind](digest)
     meta = receipts.metadata(send.key)

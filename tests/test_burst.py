@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from bot import config
-from bot.app import web_client
+from bot.http import web_client
 from bot.sandbox.fake_slack import FakeSlack
 from bot.scheduler import tick
 from bot.store import Store
