@@ -256,8 +256,8 @@ def parser() -> argparse.ArgumentParser:
         "scheduler",
         help="run the scheduler alone, in its own process",
         description="Every minute, send what is due: weekly reminders, Thursday nudges, "
-        "planned-interview follow-ups and Friday digests. One scheduler per deployment: a "
-        "second one waits on the database lock until the first stops.",
+        "planned-interview follow-ups and Friday digests. More schedulers on the same database "
+        "share the workspaces (sharded, leased) and take over a stopped one's.",
     ).set_defaults(func=cmd_scheduler)
 
     tick = sub.add_parser(
