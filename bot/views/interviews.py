@@ -27,6 +27,7 @@ from bot.views.questions import segment_options
 from cadence import ids
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
 from cadence.models import JTBD_PARTS, Insight, Interview, Question, Theme
+from cadence.preselection import Account
 from cadence.schedule import FollowUp
 
 if TYPE_CHECKING:  # the matcher needs numpy: the scheduler renders these views without it
@@ -153,9 +154,11 @@ def theme_option(theme_id: int, name: str, closeness: str = "") -> dict[str, Any
     """A theme as an option: its name, with its score in words where it has some, cut so
     that the words still fit Slack's 75 characters."""
     score = words.plain("modals.closeness", word=closeness)
-    room = OPTION_TEXT - (len(words.plain("modals.theme_option", name="", score=score)))
-    short = name if len(name) <= room else name[: room - 1] + "…"
-    return option(str(theme_id), words.plain("modals.theme_option", name=short, score=score))
+    text = words.plain("modals.theme_option", name=name, score=score)
+    if len(text) > OPTION_TEXT:
+        short = name[: len(name) - (len(text) - OPTION_TEXT) - 1] + "…"
+        text = words.plain("modals.theme_option", name=short, score=score)
+    return option(str(theme_id), text)
 
 
 @dataclass(frozen=True)
@@ -341,6 +344,15 @@ def follow_up_blocks(follow_up: FollowUp) -> tuple[str, list[Block]]:
         words.plain("modals.summary_button"), Action.LOG_PLANNED, str(interview.id), "primary"
     )
     return text, [section(text), actions(summary)]
+
+
+def account_blocks(question_id: int, account: Account | None) -> list[Block]:
+    """What the question's latest saturation run rests on, with a button to review its
+    coding in the codebook; nothing before a run with insights."""
+    if account is None or not account.insights:
+        return []
+    review = button(words.plain("modals.review_coding_button"), Action.THEMES, str(question_id))
+    return [section(words.say("interviews.account", a=account), accessory=review)]
 
 
 def recent_blocks(recent: Sequence[tuple[Interview, list[Insight]]]) -> list[Block]:
