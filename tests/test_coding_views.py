@@ -132,3 +132,14 @@ def test_the_flag_says_what_its_count_rests_on_with_a_button_to_review_it() -> N
     for nothing in (None, Account(0, 0, (1, 2, 3))):  # no run yet, or a run of no insights
         _, blocks = cadence_views.flag_blocks(Flag(o, nothing))
         assert not [b for b in blocks if "accessory" in b]
+
+
+def test_a_step_of_many_insights_and_themes_stays_within_slack_s_250_kb() -> None:
+    themes = [theme(n, LONG) for n in range(1, 81)]
+    many = [insight(1000 + n, 500 + n, LONG * 8) for n in range(20)]
+    order = [t.id for t in themes]
+    coding = Coding(many, themes, rankings={i.id: ranking(order) for i in many})
+    view = views.coding_modal(coding, 1)
+    assert check_payload("views.update", {"view": view}) == []
+    kinds = [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"]
+    assert kinds[0] == "static_select" and kinds[-1] == "external_select"

@@ -174,10 +174,11 @@ class Choices:
         """Options across the groups: Slack's 100 counts them all."""
         return sum(len(options) for _, options in self.groups)
 
-    def element(self) -> dict[str, Any]:
-        """A static select, in groups when there is more than one; past Slack's 100 options,
-        an external select whose type-ahead (Action.THEME_SEARCH) reaches every theme."""
-        if self.count > MAX_OPTIONS:
+    def element(self, typeahead: bool = False) -> dict[str, Any]:
+        """A static select, in groups when there is more than one; past Slack's 100 options
+        (or with `typeahead`), an external select whose type-ahead (Action.THEME_SEARCH)
+        reaches every theme."""
+        if typeahead or self.count > MAX_OPTIONS:
             return {
                 "type": "external_select",
                 "action_id": Action.THEME_SEARCH,
@@ -228,6 +229,11 @@ def coding_choices(coding: Coding, insight: Insight) -> Choices:
     return Choices(groups, initial)
 
 
+# Static options in one coding step: Slack refuses a view over 250 kB, and an option takes up
+# to ~170 bytes; the selects past them type ahead instead.
+MODAL_OPTIONS = 1000
+
+
 def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
     """One select per insight (`coding_choices`); a look-alike of the same interview only
     proposed in the hint."""
@@ -240,12 +246,15 @@ def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
             )
         )
     ]
+    room = MODAL_OPTIONS
     for insight in coding.insights:
+        choices = coding_choices(coding, insight)
+        room -= choices.count
         hint = None
         if insight.id in coding.proposals and insight.theme_id in own:
             other = next(i for i in coding.insights if i.theme_id == coding.proposals[insight.id])
             hint = words.plain("modals.looks_like", text=other.text)
-        element = coding_choices(coding, insight).element()
+        element = choices.element(typeahead=room < 0)
         blocks.append(
             input_block(coding_block(insight.id), insight.text[:2000], element, hint=hint)
         )
