@@ -227,9 +227,6 @@ async def plan_submitted(
     planned = await stored(ack, store, team, view, Input.QUESTION, interviews.plan, *args)
     if planned is None:
         return
-    await ack()
-    if planned is AGAIN:
-        return
     interview, question = planned
     when = form.at.astimezone(weeks.zone(await time_zone(client, store, team, user)))
     await dm(
