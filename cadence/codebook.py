@@ -10,7 +10,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence import interviews, questions
+from cadence import interviews, questions, search
 from cadence.models import Insight, Interview, Question, Theme
 
 MAX_LABEL = 80
@@ -86,7 +86,7 @@ def rename(s: Session, team_id: str, theme_id: int, user_id: str, label: str) ->
     _curated(s, team_id, theme.question_id, user_id)
     theme.name = label.strip()[:MAX_LABEL]
     s.add(theme)
-    s.flush()
+    search.sync_question(s, team_id, theme.question_id)
     return theme
 
 
@@ -104,6 +104,7 @@ def merge(s: Session, team_id: str, theme_id: int, into_id: int, user_id: str) -
     s.delete(theme)
     s.flush()
     questions.recount(s, team_id, into.question_id)
+    search.sync_question(s, team_id, into.question_id)
     return into
 
 
