@@ -447,21 +447,6 @@ def recent(s: Session, team_id: str, question_id: int, limit: int) -> list[Inter
     )
 
 
-def recent_with_insights(
-    s: Session, team_id: str, question_id: int, limit: int
-) -> list[tuple[Interview, list[Insight]]]:
-    """`recent` interviews, each with its insights: two queries."""
-    latest = recent(s, team_id, question_id, limit)
-    found: dict[int, list[Insight]] = {i.id: [] for i in latest}
-    for insight in s.exec(
-        select(Insight)
-        .where(Insight.team_id == team_id, col(Insight.interview_id).in_(list(found)))
-        .order_by(col(Insight.id))
-    ):
-        found[insight.interview_id].append(insight)
-    return [(i, found[i.id]) for i in latest]
-
-
 def awaiting_follow_up(s: Session, now: datetime) -> list[tuple[Interview, Question]]:
     """Planned interviews, in every workspace, an hour past and not yet summarised, with their
     questions; one older than FOLLOW_UP_WITHIN gets no late "how did it go?"."""

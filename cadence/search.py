@@ -33,6 +33,9 @@ QUESTION_KINDS = {
 }
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 PG_CONFIG = "cadence_search"  # english stemming after unaccent (migration 0007)
+# PostgreSQL's parser reads "<passwords>" as an XML tag and indexes no word of it (the
+# headline, shown as typed, leaves such a word unbolded).
+PG_TEXT = "translate(text, '<>', '  ')"
 
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
 

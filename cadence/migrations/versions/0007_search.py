@@ -41,7 +41,7 @@ _POSTGRES = [
     f"""ALTER TEXT SEARCH CONFIGURATION {search.PG_CONFIG}
     ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem""",
     f"""ALTER TABLE search_doc ADD COLUMN tsv tsvector
-    GENERATED ALWAYS AS (to_tsvector('{search.PG_CONFIG}'::regconfig, text)) STORED""",
+    GENERATED ALWAYS AS (to_tsvector('{search.PG_CONFIG}'::regconfig, {search.PG_TEXT})) STORED""",
     "CREATE INDEX ix_search_doc_tsv ON search_doc USING gin (tsv)",
 ]
 
