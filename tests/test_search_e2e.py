@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 from bot.ids import Action
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import SlackSender, block_action
+from tests.conftest import Server, run_cli
 from tests.flows import log_interview, open_question, opened
 
 
@@ -163,3 +165,22 @@ def test_the_reply_after_logging_and_status_show_snapshots(
     sender.interaction(block_action(Action.VIEW_SNAPSHOT, view["value"], user=user, team=team))
     card = json.dumps(opened(slack, before), ensure_ascii=False)
     assert "I hate &lt;passwords&gt; &amp; tokens" in card and "Struggling moments" in card
+
+
+def test_the_cli_writes_the_same_two_files(
+    sender: SlackSender, slack: FakeSlack, team: str, server: Server, tmp_path: Path
+) -> None:
+    user = owner_of(team)
+    logged(sender, slack, user)
+    result = run_cli(
+        "export", "--team", team, "--question", "1", "--out", str(tmp_path), env=server.env
+    )
+    assert result.returncode == 0, result.stderr
+    report = (tmp_path / "question-1-evidence.md").read_text()
+    assert report.startswith("# #1 Would admins pay for single sign-on?")
+    table = (tmp_path / "question-1-insights.csv").read_bytes()
+    assert table.startswith("\ufeffquestion,".encode()) and "Zoë Ångström".encode() in table
+    missing = run_cli(
+        "export", "--team", team, "--question", "9", "--out", str(tmp_path), env=server.env
+    )
+    assert missing.returncode == 2 and "no question #9" in missing.stderr
