@@ -28,6 +28,7 @@ from bot.views.snapshots import line_block
 from cadence import ids
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
 from cadence.models import JTBD_PARTS, Interview, Question
+from cadence.schedule import FollowUp
 from cadence.snapshots import Snapshot
 
 MAX_OPTIONS = 100
@@ -260,8 +261,9 @@ def read_plan(view: dict[str, Any]) -> PlanForm:
     )
 
 
-def follow_up_blocks(question: Question, interview: Interview) -> tuple[str, list[Block]]:
-    text = words.say("interviews.follow_up", q=question, interview=interview)
+def follow_up_blocks(follow_up: FollowUp) -> tuple[str, list[Block]]:
+    interview = follow_up.interview
+    text = words.say("interviews.follow_up", q=follow_up.question, interview=interview)
     summary = button(
         words.plain("modals.summary_button"), Action.LOG_PLANNED, str(interview.id), "primary"
     )

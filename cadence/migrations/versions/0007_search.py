@@ -6,7 +6,7 @@ keep in step. PostgreSQL: `search_doc` with a generated tsvector column (english
 after unaccent) and a GIN index. Both filled from the rows already there.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-09
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from cadence import search
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
