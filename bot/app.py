@@ -188,6 +188,7 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
     """The Bolt app and its token's identity (to verify once, at start). With OAuth settings,
     the app installs in any workspace and authorizes each request with its workspace's token
     from the installation store instead."""
+    from bot.drafting import drafter_for, with_drafter
     from bot.listeners import register_all
 
     identity = TokenIdentity(settings.bot_token)
@@ -228,5 +229,6 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
         listen_for_uninstalls(app, app.installation_store, store)
     identity.http = SharedHTTP(client)
     app.use(identity.http.middleware)
+    app.use(with_drafter(drafter_for(settings)))
     register_all(app, store)
     return app, identity

@@ -383,15 +383,17 @@ def _quotable(text: str) -> int:
 
 # --- a model's answer ----------------------------------------------------------------------
 
-_LIST = {"type": "array", "items": {"type": "string", "maxLength": MAX_INSIGHT}}
+# Types and keys only: strict structured outputs refuse size keywords such as maxLength, so
+# sizes are the reader's to cut (to the summary's own limits).
+_LINES = {"type": "array", "items": {"type": "string"}}
 ANSWER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "interviewee": {"type": "string", "maxLength": MAX_INTERVIEWEE},
-        "company": {"type": "string", "maxLength": MAX_INTERVIEWEE},
-        "quote": {"type": "string", "maxLength": MAX_PART},
-        "insights": {**_LIST, "maxItems": MAX_INSIGHTS},
-        **{part: {**_LIST, "maxItems": 10} for part in JTBD_PARTS},
+        "interviewee": {"type": "string"},
+        "company": {"type": "string"},
+        "quote": {"type": "string"},
+        "insights": _LINES,
+        **{part: _LINES for part in JTBD_PARTS},
     },
     "required": ["interviewee", "company", "quote", "insights", *JTBD_PARTS],
     "additionalProperties": False,
@@ -403,30 +405,28 @@ class InvalidAnswer(ValueError):
 
 
 def draft_from_answer(answer: object, notes: Notes) -> Draft:
-    """A model's structured answer as a draft, checked against ANSWER_SCHEMA (every key,
-    no other, each of its type and size)."""
+    """A model's structured answer as a draft: checked against ANSWER_SCHEMA (every key, no
+    other, each of its type), then cut to the summary's limits."""
     if not isinstance(answer, dict) or set(answer) != set(ANSWER_SCHEMA["required"]):
-        raise InvalidAnswer("keys")
+        raise InvalidAnswer("not the schema's keys")
     for key, rule in ANSWER_SCHEMA["properties"].items():
         value = answer[key]
-        items = value if rule["type"] == "array" else [value]
-        if rule["type"] == "array" and (
-            not isinstance(value, list) or len(value) > rule["maxItems"]
-        ):
+        items = value if rule["type"] == "array" and isinstance(value, list) else [value]
+        if (rule["type"] == "array") != isinstance(value, list):
             raise InvalidAnswer(key)
-        limit = rule.get("maxLength") or rule.get("items", {}).get("maxLength")
-        if any(not isinstance(i, str) or len(i) > limit for i in items):
+        if any(not isinstance(item, str) for item in items):
             raise InvalidAnswer(key)
 
-    def lines(key: str) -> tuple[str, ...]:
-        return tuple(s.strip() for s in answer[key] if s.strip())
+    def lines(key: str, count: int, length: int) -> tuple[str, ...]:
+        return tuple(s.strip()[:length] for s in answer[key] if s.strip())[:count]
 
+    parts = {part: lines(part, MAX_INSIGHTS, MAX_INSIGHT) for part in JTBD_PARTS}
     return Draft(
-        interviewee=answer["interviewee"].strip(),
-        company=answer["company"].strip(),
-        quote=answer["quote"].strip(),
-        insights=lines("insights"),
-        parts={part: lines(part) for part in JTBD_PARTS if lines(part)},
+        interviewee=answer["interviewee"].strip()[:MAX_INTERVIEWEE],
+        company=answer["company"].strip()[:MAX_INTERVIEWEE],
+        quote=answer["quote"].strip()[:MAX_PART],
+        insights=lines("insights", MAX_INSIGHTS, MAX_INSIGHT),
+        parts={part: found for part, found in parts.items() if found},
         by_model=True,
         cut=notes.cut,
     )

@@ -106,13 +106,18 @@ def test_a_valid_answer_is_a_draft_by_the_model():
         _answer(quote=7),
         _answer(insights="one line"),
         _answer(insights=[1]),
-        _answer(insights=["x"] * 21),
-        _answer(quote="x" * 3001),
+        _answer(struggling_moments=None),
     ],
 )
 def test_an_answer_off_the_schema_is_refused(answer):
     with pytest.raises(InvalidAnswer):
         draft_from_answer(answer, Notes("x"))
+
+
+def test_an_answer_too_long_is_cut_to_the_summary():
+    draft = draft_from_answer(_answer(insights=["x" * 1200] * 25, quote="q" * 4000), Notes("x"))
+    assert len(draft.insights) == 20 and len(draft.insights[0]) == 1000
+    assert len(draft.quote) == 3000
 
 
 def test_schema_requires_every_property_as_strict_structured_outputs_do():
