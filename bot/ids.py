@@ -35,6 +35,8 @@ class Action(StrEnum):
     FOLLOW_UP_QUESTION = "open_follow_up"
     KEEP_INTERVIEWING = "keep_interviewing"
     THEME_MENU = "theme_menu"
+    PASTE_NOTES = "paste_notes"
+    DRAFT_FROM_FILE = "draft_from_file"
 
 
 class View(StrEnum):
@@ -53,6 +55,7 @@ class View(StrEnum):
     RENAME = "rename_theme"
     MERGE = "merge_theme"
     MOVE = "move_insight"
+    PASTE_NOTES = "paste_notes"
 
 
 class Input(StrEnum):
@@ -78,6 +81,7 @@ class Input(StrEnum):
     QUOTE = "quote"
     INSIGHTS = "insights"
     WHEN = "when"
+    NOTES = "notes"  # notes or a transcript pasted to draft the summary from
     # reminders
     REMINDERS = "reminders"
     DAY = "day"
@@ -104,6 +108,9 @@ class Meta(StrEnum):
     QUESTION_ID = "question_id"
     INTERVIEW_ID = "interview_id"
     THEME_ID = "theme_id"
+    SUMMARY_VIEW = "summary_view"  # the summary a pasted note fills: its view id and hash
+    SUMMARY_HASH = "summary_hash"
+    KEPT = "kept"  # what the person had chosen or typed in the summary before pasting
 
 
 class ThemeChange(StrEnum):

@@ -73,6 +73,11 @@ def opened(slack: FakeSlack, before: int) -> dict:
     return slack.wait_for("views.open", before + 1)[before].args["view"]
 
 
+def view_id(slack: FakeSlack, index: int) -> str:
+    """The id Slack gave the `index`-th view opened."""
+    return slack.wait_for("views.open", index + 1)[index].result["view"]["id"]
+
+
 def log_interview(
     sender: SlackSender, slack: FakeSlack, answers: dict, *, ref: str = "#1", user: str = OWNER
 ) -> dict:
