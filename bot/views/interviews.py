@@ -29,6 +29,7 @@ from cadence import ids
 from cadence.drafting import MAX_NOTES, Draft
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
 from cadence.models import JTBD_PARTS, Insight, Interview, Question
+from cadence.schedule import FollowUp
 
 MAX_OPTIONS = 100
 MAX_PASTE = 3000  # Slack's most for a plain_text_input
@@ -385,8 +386,9 @@ def read_plan(view: dict[str, Any]) -> PlanForm:
     )
 
 
-def follow_up_blocks(question: Question, interview: Interview) -> tuple[str, list[Block]]:
-    text = words.say("interviews.follow_up", q=question, interview=interview)
+def follow_up_blocks(follow_up: FollowUp) -> tuple[str, list[Block]]:
+    interview = follow_up.interview
+    text = words.say("interviews.follow_up", q=follow_up.question, interview=interview)
     summary = button(
         words.plain("modals.summary_button"), Action.LOG_PLANNED, str(interview.id), "primary"
     )
