@@ -123,7 +123,9 @@ def test_paste_notes_fills_the_summary_and_keeps_what_was_typed(
     assert interviews_of(server, sender.team) == []
 
 
-def share(sender: SlackSender, user: str, file_id: str, channel: str = "") -> None:
+def share(
+    sender: SlackSender, user: str, file_id: str, channel: str = "", event_id: str | None = None
+) -> None:
     event = {
         "type": "file_shared",
         "file_id": file_id,
@@ -132,7 +134,7 @@ def share(sender: SlackSender, user: str, file_id: str, channel: str = "") -> No
         "channel_id": channel or "D" + user[1:],
         "event_ts": "1700000000.000200",
     }
-    assert sender.event(event).status == 200
+    assert sender.event(event, event_id=event_id).status == 200
 
 
 def test_a_transcript_shared_in_a_dm_is_offered_then_drafted(
@@ -161,6 +163,23 @@ def test_a_transcript_shared_in_a_dm_is_offered_then_drafted(
     download = slack.wait_where("file_download", lambda a: a["file"] == file_id)
     assert download.token == BOT_TOKEN
     assert interviews_of(server, sender.team) == []
+
+
+def test_a_file_event_slack_sends_again_is_answered_once(
+    sender: SlackSender, slack: FakeSlack
+) -> None:
+    user = user_of(sender.team)
+    file_id = "F" + sender.team[1:]
+    slack.add_file(file_id, "again.md", b"- It took two days")
+    share(sender, user, file_id, event_id="Ev" + file_id)
+    dm(slack, user, "again.md")
+    share(sender, user, file_id, event_id="Ev" + file_id)  # Slack's retry: nothing
+    sender.command("help", user=user)  # a later request, to know the retry was handled
+    slack.wait_where("response_url", lambda a: "discovery" in a.get("text", ""))
+    slack.add_file(file_id + "B", "later.md", b"- It took two days")
+    share(sender, user, file_id + "B")  # and a later file, answered after it
+    dm(slack, user, "later.md")
+    assert len([c for c in slack.of("chat.postMessage") if "again.md" in c.args["text"]]) == 1
 
 
 def test_a_long_transcript_is_cut_and_the_person_told(

@@ -10,14 +10,13 @@ import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import clock
 from bot.app import slack_file_url
 from bot.drafting import drafter_of
 from bot.ids import Action
 from bot.listeners.interviews import open_summary
-from bot.listeners.shared import dm, store_of
+from bot.listeners.shared import dm, first_event, store_of
 from bot.views import interviews as ui
-from cadence import deliveries, ids
+from cadence import ids
 
 NOTES = "notes"
 NOTES_TYPES = {"text", "markdown", "vtt", "srt"}  # Slack's filetype of each
@@ -53,9 +52,7 @@ async def file_shared(
     file_id = str(event.get("file_id") or "")
     if not channel.startswith("D") or user == context.bot_user_id or not ids.is_slack_id(user):
         return
-    store = store_of(context)
-    key = (context.team_id, deliveries.EVENT, str(body.get("event_id", ""))[:64], "")
-    if not await store.run(deliveries.first, key, clock.now()):
+    if not await first_event(store_of(context), context.team_id, body):
         return
     file = (await client.files_info(file=file_id))["file"]
     route = ROUTES.get(kind_of(file) or "")
