@@ -27,6 +27,7 @@ from rich.markup import escape
 from bot import clock, words
 from bot.app import build_app, web_client
 from bot.config import Settings
+from bot.ids import Input, Shortcut, View
 from bot.sandbox.fake_slack import BOT_TOKEN, Call, FakeSlack
 from bot.sandbox.requests import SIGNING_SECRET, SlackSender, message_shortcut, view_submission
 from bot.scheduler import tick
@@ -118,7 +119,11 @@ class Demo:
         self.out.print(f"[dim]{self._when(user)}[/] [bold]{PEOPLE[user][0]}[/] uses "
                        "[cyan]Log as interview notes[/] on his notes")  # fmt: skip
         payload = message_shortcut(
-            "log_from_message", notes, user=user, team=TEAM, response_url=self.fake.response_url()
+            Shortcut.LOG_FROM_MESSAGE,
+            notes,
+            user=user,
+            team=TEAM,
+            response_url=self.fake.response_url(),
         )
         self.used.add(payload["trigger_id"])
         self.sender.interaction(payload)
@@ -322,11 +327,13 @@ async def _play(demo: Demo) -> None:
     # Sunday evening before the first week: the two questions are opened.
     demo.command(MAYA, "new Why do trials stall before the team sees value?")
     demo.modal(
-        MAYA, {"segment": "recent_signups", "hypothesis": "Setup is too slow."}, "new_question"
+        MAYA,
+        {Input.SEGMENT: "recent_signups", Input.HYPOTHESIS: "Setup is too slow."},
+        View.NEW_QUESTION,
     )
     demo.settle("views.publish", MAYA)
     demo.command(DEV, "new What makes finance teams switch invoicing tools?")
-    demo.modal(DEV, {"segment": "competitor_advocates"}, "new_question")
+    demo.modal(DEV, {Input.SEGMENT: "competitor_advocates"}, View.NEW_QUESTION)
     demo.settle("views.publish", DEV)
     first = demo.now.date() + timedelta(days=1)
     end = datetime.combine(first + timedelta(weeks=WEEKS), datetime.min.time(), UTC)
@@ -338,24 +345,29 @@ async def _play(demo: Demo) -> None:
         if today.weekday() in (1, 2, 3) and hour == 13:  # Maya logs one a day, after lunch
             lines, quote = next(maya)
             demo.command(MAYA, "log #1")
-            answers = {"insights": "\n".join(lines), "quote": quote, "held_on": today.isoformat()}
-            demo.modal(MAYA, answers, "interview_summary")
+            answers = {
+                Input.INSIGHTS: "\n".join(lines),
+                Input.QUOTE: quote,
+                Input.HELD_ON: today.isoformat(),
+            }
+            demo.modal(MAYA, answers, View.SUMMARY)
             demo.settle("chat.postMessage", MAYA, "Interview logged")
         if today.weekday() == 1 and hour == 16 and day < 7:  # Dev drafts his first from notes
             next(dev)
-            demo.draft_from_message(DEV, DEV_NOTES, {"question": "2", "held_on": today.isoformat()})
+            answers = {Input.QUESTION: "2", Input.HELD_ON: today.isoformat()}
+            demo.draft_from_message(DEV, DEV_NOTES, answers)
             demo.settle("chat.postMessage", DEV, "Interview logged")
         elif today.weekday() == 1 and hour == 16 and day < 14:  # and logs one on Tuesdays
             demo.command(DEV, "log #2")
-            answers = {"insights": next(dev), "held_on": today.isoformat()}
-            demo.modal(DEV, answers, "interview_summary")
+            answers = {Input.INSIGHTS: next(dev), Input.HELD_ON: today.isoformat()}
+            demo.modal(DEV, answers, View.SUMMARY)
             demo.settle("chat.postMessage", DEV, "Interview logged")
         if day == 1 and hour == 15:  # and plans one for Wednesday, 14:00 his time
             demo.command(DEV, "plan #2")
             when = datetime.combine(today + timedelta(days=1), datetime.min.time())
             when = when.replace(hour=14, tzinfo=zone("America/New_York"))
-            answers = {"interviewee": "Ana at Acme", "when": int(when.timestamp())}
-            demo.modal(DEV, answers, "plan_interview")
+            answers = {Input.INTERVIEWEE: "Ana at Acme", Input.WHEN: int(when.timestamp())}
+            demo.modal(DEV, answers, View.PLAN)
             demo.settle("chat.postMessage", DEV, "Planned")
         await demo.tick()
         follow_up = next(
@@ -369,7 +381,7 @@ async def _play(demo: Demo) -> None:
         if follow_up is not None:
             follow_up.args["_done"] = True
             demo.press(DEV, follow_up.args["blocks"][1]["elements"][0])
-            demo.modal(DEV, {"insights": next(dev)}, "interview_summary")
+            demo.modal(DEV, {Input.INSIGHTS: next(dev)}, View.SUMMARY)
             demo.settle("chat.postMessage", DEV, "Interview logged")
     demo.command(MAYA, "status #1")
     demo.settle("files.completeUploadExternal", MAYA)

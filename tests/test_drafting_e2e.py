@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.ids import Action, Input, Shortcut, View
 from bot.sandbox.fake_llm import API_KEY, MODEL, FakeLLM, answer_of
 from bot.sandbox.fake_slack import BOT_TOKEN, FakeSlack
 from bot.sandbox.requests import SlackSender, block_action, message_shortcut, view_submission
@@ -44,7 +45,11 @@ def note(view: dict) -> str:
 def shortcut(sender: SlackSender, slack: FakeSlack, user: str, text: str) -> dict:
     """The message shortcut on `text`: the summary as it opened (with its id and hash)."""
     payload = message_shortcut(
-        "log_from_message", text, user=user, team=sender.team, response_url=slack.response_url()
+        Shortcut.LOG_FROM_MESSAGE,
+        text,
+        user=user,
+        team=sender.team,
+        response_url=slack.response_url(),
     )
     assert sender.interaction(payload).status == 200
     call = slack.wait_where("views.open", lambda a: a["trigger_id"] == payload["trigger_id"])
@@ -62,18 +67,18 @@ def test_the_shortcut_drafts_the_whole_summary_and_nothing_is_stored_before_save
     open_question(sender, slack, "Why do expense claims stall?", user=user)
     shown = shortcut(sender, slack, user, (NOTES / "d01_expense_bullets.md").read_text())
     assert "Drafting from your notes" in note(shown)
-    assert value(shown, "quote") == ""
+    assert value(shown, Input.QUOTE) == ""
     view = drafted_view(slack, shown["id"])
     update = slack.wait_where("views.update", lambda a: a["view_id"] == shown["id"]).args
     assert update["hash"] == shown["hash"]  # the view as it opened, not one changed since
-    assert value(view, "interviewee") == "Ana Ruiz (Brightline Dental)"
-    assert value(view, "quote").startswith("I'm not an accountant")
+    assert value(view, Input.INTERVIEWEE) == "Ana Ruiz (Brightline Dental)"
+    assert value(view, Input.QUOTE).startswith("I'm not an accountant")
     assert value(view, "motivations") == "Wants the accountant to get a clean export"
-    assert "Month-end close takes her two full days" in value(view, "insights")
+    assert "Month-end close takes her two full days" in value(view, Input.INSIGHTS)
     assert "simple rules" in note(view) and "nothing is stored" in note(view)
     assert interviews_of(server, sender.team) == []
     question = str(rows(server, "SELECT id FROM question WHERE team_id=:t", t=sender.team)[0]["id"])
-    submitted = view_submission(view, {"question": question}, user=user, team=sender.team)
+    submitted = view_submission(view, {Input.QUESTION: question}, user=user, team=sender.team)
     assert sender.interaction(submitted).status == 200
     (stored,) = interviews_of(server, sender.team)
     assert stored["interviewee"] == "Ana Ruiz (Brightline Dental)"
@@ -102,24 +107,24 @@ def test_paste_notes_fills_the_summary_and_keeps_what_was_typed(
     sender.command("log #1", user=user)
     opened = slack.wait_for("views.open", before + 1)[before].result["view"]
     assert "Drafting" not in json.dumps(opened["blocks"])
-    typed = view_submission(opened, {"quote": "My own quote"}, user=user, team=sender.team)
+    typed = view_submission(opened, {Input.QUOTE: "My own quote"}, user=user, team=sender.team)
     summary = {**typed["view"], "id": opened["id"], "hash": opened["hash"]}
-    press = block_action("paste_notes", user=user, team=sender.team, view=summary)
+    press = block_action(Action.PASTE_NOTES, user=user, team=sender.team, view=summary)
     assert sender.interaction(press).status == 200
     pushed = slack.wait_where("views.push", lambda a: a["trigger_id"] == press["trigger_id"])
     paste = pushed.args["view"]
-    assert paste["callback_id"] == "paste_notes"
-    assert block(paste, "notes")["element"]["max_length"] == 3000
+    assert paste["callback_id"] == View.PASTE_NOTES
+    assert block(paste, Input.NOTES)["element"]["max_length"] == 3000
     notes = (NOTES / "d06_restaurant_slack.txt").read_text()
     answer = sender.interaction(
-        view_submission(paste, {"notes": notes}, user=user, team=sender.team)
+        view_submission(paste, {Input.NOTES: notes}, user=user, team=sender.team)
     )
     assert answer.status == 200 and not answer.body  # back to the summary below
     view = drafted_view(slack, opened["id"])
-    assert value(view, "interviewee") == "Dev (Saffron Street)"
-    assert value(view, "quote") == "My own quote"  # typed before pasting: kept
+    assert value(view, Input.INTERVIEWEE) == "Dev (Saffron Street)"
+    assert value(view, Input.QUOTE) == "My own quote"  # typed before pasting: kept
     assert "Tried marketman" in value(view, "alternative_solutions")
-    assert block(view, "question")["element"]["initial_option"]["text"]["text"].startswith("#1")
+    assert block(view, Input.QUESTION)["element"]["initial_option"]["text"]["text"].startswith("#1")
     assert interviews_of(server, sender.team) == []
 
 
@@ -150,15 +155,15 @@ def test_a_transcript_shared_in_a_dm_is_offered_then_drafted(
     share(sender, user, file_id)
     offer = dm(slack, user, "tom.vtt")
     (button,) = offer["blocks"][1]["elements"]
-    assert (button["action_id"], button["value"]) == ("draft_from_file", file_id)
+    assert (button["action_id"], button["value"]) == (Action.DRAFT_FROM_FILE, file_id)
     assert [
         c.args["channel"] for c in slack.of("chat.postMessage") if "png" in c.args["text"]
     ] == []
-    press = block_action("draft_from_file", file_id, user=user, team=sender.team)
+    press = block_action(Action.DRAFT_FROM_FILE, file_id, user=user, team=sender.team)
     assert sender.interaction(press).status == 200
     shown = slack.wait_where("views.open", lambda a: a["trigger_id"] == press["trigger_id"])
     view = drafted_view(slack, shown.result["view"]["id"])
-    assert value(view, "interviewee") == "Tom Becker (Northwind Logistics)"
+    assert value(view, Input.INTERVIEWEE) == "Tom Becker (Northwind Logistics)"
     assert "We piloted company fuel cards instead" in value(view, "alternative_solutions")
     download = slack.wait_where("file_download", lambda a: a["file"] == file_id)
     assert download.token == BOT_TOKEN
@@ -191,12 +196,12 @@ def test_a_long_transcript_is_cut_and_the_person_told(
     long = ("Interview with Tom Becker (Northwind Logistics)\n" + turn * 800).encode()
     file_id = "F" + sender.team[1:]
     slack.add_file(file_id, "long.txt", long)
-    press = block_action("draft_from_file", file_id, user=user, team=sender.team)
+    press = block_action(Action.DRAFT_FROM_FILE, file_id, user=user, team=sender.team)
     assert sender.interaction(press).status == 200
     shown = slack.wait_where("views.open", lambda a: a["trigger_id"] == press["trigger_id"])
     view = drafted_view(slack, shown.result["view"]["id"])
     assert "only the first 20,000 characters were read" in note(view)
-    assert value(view, "interviewee") == "Tom Becker (Northwind Logistics)"
+    assert value(view, Input.INTERVIEWEE) == "Tom Becker (Northwind Logistics)"
     assert not slack.violations  # the filled view within Slack's limits
 
 
@@ -277,5 +282,5 @@ def test_a_failing_model_falls_back_to_the_offline_draft_and_says_so(
     shown = shortcut(model_sender, slack, user, (NOTES / "d06_restaurant_slack.txt").read_text())
     view = drafted_view(slack, shown["id"])
     assert said in note(view) and "simple rules" in note(view)
-    assert value(view, "quote") == "every monday is a guessing game"  # the offline draft
+    assert value(view, Input.QUOTE) == "every monday is a guessing game"  # the offline draft
     assert API_KEY not in model_server.log.read_text()
