@@ -270,7 +270,8 @@ def test_the_digest_groups_the_weeks_insights_by_theme_and_marks_new_ones(db: Se
         ("Onboarding", True, ("Setup took a week", "No templates")),
         ("Pricing", False, ("Seat price hurts",)),
     ]
-    assert entry.quotes == (schedule.Quote("I gave up <!channel>", "Ada"),)
+    assert [snap.interview.quote for snap in entry.snapshots] == ["I gave up <!channel>", ""]
+    assert [snap.first_insight for snap in entry.snapshots] == ["Seat price hurts", "No templates"]
 
 
 def test_concurrent_claims_let_exactly_one_through(db: Session) -> None:
