@@ -116,9 +116,12 @@ def state_values(view: dict[str, Any]) -> dict[str, str]:
     for block_id, by_action in _dict(_dict(view.get("state")).get("values")).items():
         state = _dict(_dict(by_action).get(VALUE))
         chosen = _dict(state.get("selected_option"))
+        ticked = state.get("selected_options")  # checkboxes: the first ticked, if any
+        ticked = _dict(ticked[0]) if isinstance(ticked, list) and ticked else {}
         value = (
             state.get("value")
             or chosen.get("value")
+            or ticked.get("value")
             or state.get("selected_user")
             or state.get("selected_conversation")
             or state.get("selected_date")
