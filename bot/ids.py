@@ -37,6 +37,8 @@ class Action(StrEnum):
     FOLLOW_UP_QUESTION = "open_follow_up"
     KEEP_INTERVIEWING = "keep_interviewing"
     THEME_MENU = "theme_menu"
+    PASTE_NOTES = "paste_notes"
+    DRAFT_FROM_FILE = "draft_from_file"
 
 
 class View(StrEnum):
@@ -56,6 +58,7 @@ class View(StrEnum):
     MERGE = "merge_theme"
     MOVE = "move_insight"
     SNAPSHOT = "interview_snapshot"
+    PASTE_NOTES = "paste_notes"
 
 
 class Input(StrEnum):
@@ -82,6 +85,7 @@ class Input(StrEnum):
     QUOTE = "quote"
     INSIGHTS = "insights"
     WHEN = "when"
+    NOTES = "notes"  # notes or a transcript pasted to draft the summary from
     # reminders
     REMINDERS = "reminders"
     DAY = "day"
@@ -115,6 +119,9 @@ class Meta(StrEnum):
     QUESTION_ID = "question_id"
     INTERVIEW_ID = "interview_id"
     THEME_ID = "theme_id"
+    SUMMARY_VIEW = "summary_view"  # the summary a pasted note fills: its view id and hash
+    SUMMARY_HASH = "summary_hash"
+    KEPT = "kept"  # what the person had chosen or typed in the summary before pasting
 
 
 class ThemeChange(StrEnum):
