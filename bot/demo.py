@@ -422,6 +422,11 @@ async def _play(demo: Demo) -> None:
             demo.press(DEV, follow_up.args["blocks"][1]["elements"][0])
             demo.modal(DEV, {Input.INSIGHTS: next(dev)}, View.SUMMARY)
             demo.settle("chat.postMessage", DEV, "Interview logged")
+    _evidence(demo)
+
+
+def _evidence(demo: Demo) -> None:
+    """After three weeks: where #1 stands, what anyone heard about setup, and #1's export."""
     demo.command(MAYA, "status #1")
     demo.settle("files.completeUploadExternal", MAYA)
     demo.command(DEV, "search setup")  # every question's evidence, found by its words
