@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import tempfile
 import threading
@@ -28,9 +29,9 @@ from bot import clock, words
 from bot.app import build_app
 from bot.config import Settings
 from bot.http import web_client
-from bot.ids import Input, View
+from bot.ids import Input, Shortcut, View
 from bot.sandbox.fake_slack import BOT_TOKEN, Call, FakeSlack
-from bot.sandbox.requests import SIGNING_SECRET, SlackSender, view_submission
+from bot.sandbox.requests import SIGNING_SECRET, SlackSender, message_shortcut, view_submission
 from bot.scheduler import tick
 from bot.server import asgi_app
 from bot.store import Store
@@ -42,6 +43,7 @@ MAYA, DEV = "UMAYA", "UDEV"
 PEOPLE = {MAYA: ("@maya", "Europe/Berlin"), DEV: ("@dev", "America/New_York")}
 CHANNEL, CHANNEL_NAME = "CPRODUCT", "#product-discovery"
 WEEKS = 3
+EXPORT_LINES = 6  # of each exported file, shown
 
 # Maya's nine interviews (Tuesday to Thursday, three weeks): new themes early, then the same.
 MAYA_INTERVIEWS = [
@@ -68,6 +70,11 @@ DEV_INTERVIEWS = [
     "Switching tools is blocked by the annual contract",
     "They want approvals in Slack, not in another inbox",
 ]
+# Dev's notes of his first interview, a message in Slack he drafts the summary from.
+DEV_NOTES = """Interview with Ana (Acme)
+- Finance closes the books in a spreadsheet the ERP can't read
+- "Every month end we retype the invoices by hand"
+- Tried an ERP plug-in instead, gave up after a week"""
 QUOTES = [
     "I gave up on day three <!channel>",
     "",
@@ -78,6 +85,18 @@ QUOTES = [
     "",
     "",
     "",
+]
+# Whom Maya talked to: the snapshots in the digest's thread and in status name them.
+PEOPLE_MET = [
+    ("Lena", "Acme"),
+    ("Omar", "Brightbooks"),
+    ("Sara", "Cloudkitchen"),
+    ("Tom", "Dataflow"),
+    ("Ines", "Evergreen"),
+    ("Kai", "Fieldnotes"),
+    ("Ruth", "Greenlight"),
+    ("Jon", "Harbor"),
+    ("Mia", "Ironclad"),
 ]
 
 
@@ -93,6 +112,7 @@ class Demo:
     homes: set[str] = field(default_factory=set)
     used: set[str] = field(default_factory=set)  # modals already filled
     png: Path | None = None
+    uploads: list[str] = field(default_factory=list)  # the export's files, until announced
 
     # -- acting as people in Slack ----------------------------------------------------------
     def command(self, user: str, text: str) -> None:
@@ -107,7 +127,29 @@ class Demo:
             lambda a: a["view"]["callback_id"] == callback and a["trigger_id"] not in self.used,
         )
         self.used.add(call.args["trigger_id"])
-        view = {**call.args["view"], "id": f"V{len(self.used)}"}
+        return self.submit(user, {**call.args["view"], "id": f"V{len(self.used)}"}, answers)
+
+    def draft_from_message(self, user: str, notes: str, answers: dict[str, Any]) -> dict:
+        """The "Log as interview notes" shortcut on `notes`: the summary opens, "Drafting…",
+        the draft fills it; submitted as drafted, with `answers` on top."""
+        self.out.print(f"[dim]{self._when(user)}[/] [bold]{PEOPLE[user][0]}[/] uses "
+                       "[cyan]Log as interview notes[/] on his notes")  # fmt: skip
+        payload = message_shortcut(
+            Shortcut.LOG_FROM_MESSAGE,
+            notes,
+            user=user,
+            team=TEAM,
+            response_url=self.fake.response_url(),
+        )
+        self.used.add(payload["trigger_id"])
+        self.sender.interaction(payload)
+        opened = self.fake.wait_where("views.open", lambda a: a["trigger_id"] in payload.values())
+        view_id = opened.result["view"]["id"] if opened.result else ""
+        filled = self.fake.wait_where("views.update", lambda a: a["view_id"] == view_id)
+        self.show()
+        return self.submit(user, {**filled.args["view"], "id": view_id}, answers)
+
+    def submit(self, user: str, view: dict, answers: dict[str, Any]) -> dict:
         reply = self.sender.interaction(view_submission(view, answers, user=user, team=TEAM))
         answer = reply.json() if reply.body else {}
         if answer.get("response_action") == "update":  # the coding step: keep the suggestions
@@ -136,7 +178,8 @@ class Demo:
 
         def ended(args: dict[str, Any]) -> bool:
             target = args.get("channel") or args.get("user_id") or args.get("channel_id")
-            return target in (user, "D" + user) and words_ in str(args.get("text", ""))
+            mine = method == "response_url" or target in (user, "D" + user)  # a reply: its own
+            return mine and words_ in str(args.get("text", ""))
 
         with contextlib.suppress(AssertionError):
             self.fake.wait_where(method, ended, timeout=10, after=self.shown)
@@ -163,7 +206,8 @@ class Demo:
         if call.method == "chat.postMessage":
             to = args["channel"]
             who = PEOPLE[to][0] if to in PEOPLE else CHANNEL_NAME
-            self._message(f"→ {who}", to if to in PEOPLE else MAYA, args)
+            where = " (in the digest's thread)" if args.get("thread_ts") else ""
+            self._message(f"→ {who}{where}", to if to in PEOPLE else MAYA, args)
         elif call.method == "chat.update":
             self._message("✎ the message changes", None, args)
         elif call.method == "response_url":
@@ -178,11 +222,38 @@ class Demo:
             fields = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
             self.out.print(f"   [magenta]⧉ modal “{escape(view['title']['text'])}”[/] "
                            f"[dim]{escape(' · '.join(fields))}[/]")  # fmt: skip
-        elif call.method == "upload":
+            self._filled(view)
+        elif call.method == "upload" and args["data"].startswith(b"\x89PNG"):
             self.png = Path.cwd() / "discovery-demo-learning-curve.png"
             self.png.write_bytes(args["data"])
+        elif call.method == "upload":  # the export's report (Markdown) and CSV
+            self.uploads.append(args["data"].decode("utf-8-sig"))
         elif call.method == "files.completeUploadExternal":
+            self._uploaded(args)
+
+    def _uploaded(self, args: dict[str, Any]) -> None:
+        files = args["files"]
+        files = json.loads(files) if isinstance(files, str) else files
+        titles = [f.get("title", "") for f in files]
+        if any(t.endswith(".png") for t in titles) or not self.uploads:
             self.out.print(f"   [magenta]📎 learning-curve.png[/] in the DM, saved as {self.png}")
+            return
+        self.out.print(f"   [magenta]📎 {escape(' · '.join(titles))}[/] in the DM; they begin:")
+        for text in self.uploads:
+            for line in text.splitlines()[:EXPORT_LINES]:
+                self.out.print(f"   [dim]│[/] {escape(_people(line))}", soft_wrap=True)
+        self.uploads.clear()
+
+    def _filled(self, view: dict[str, Any]) -> None:
+        """A drafted summary's note and the fields the draft filled."""
+        if not any(b["type"] == "context" for b in view["blocks"]):
+            return
+        for b in view["blocks"]:
+            if b["type"] == "context":
+                self.out.print("     " + _block(b), soft_wrap=True)
+            elif b["type"] == "input" and b["element"].get("initial_value"):
+                value = b["element"]["initial_value"].replace("\n", " · ")
+                self.out.print(f"     [dim]{escape(b['label']['text'])}:[/] {escape(value)}")
 
     def _message(self, title: str, user: str | None, args: dict[str, Any]) -> None:
         self.out.print(f"\n[dim]{self._when(user)}[/] [bold green]{escape(title)}[/]")
@@ -194,10 +265,15 @@ class Demo:
 EMOJI = {"bricks": "🧱"}
 
 
+def _people(text: str) -> str:
+    """Mentions as the people's names."""
+    return re.sub(r"<@(\w+)>", lambda m: PEOPLE.get(m.group(1), ("@" + m.group(1),))[0], text)
+
+
 def _mrkdwn(text: str) -> str:
     """Slack's mrkdwn as rich markup: bold, italics, code, mentions, links."""
     text = re.sub(r":(\w+):", lambda m: EMOJI.get(m.group(1), m.group(0)), escape(text))
-    text = re.sub(r"<@(\w+)>", lambda m: PEOPLE.get(m.group(1), ("@" + m.group(1),))[0], text)
+    text = _people(text)
     text = re.sub(r"<#\w+>", CHANNEL_NAME, text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"[underline]\2[/]", text)
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"[bold]\1[/bold]", text)
@@ -284,7 +360,7 @@ def run(out: TextIO, database: str | None = None, today: date | None = None) -> 
 
 
 async def _play(demo: Demo) -> None:
-    maya = iter(zip(MAYA_INTERVIEWS, QUOTES, strict=True))
+    maya = iter(zip(MAYA_INTERVIEWS, QUOTES, PEOPLE_MET, strict=True))
     dev = iter(DEV_INTERVIEWS)
     # Sunday evening before the first week: the two questions are opened.
     demo.command(MAYA, "new Why do trials stall before the team sees value?")
@@ -305,16 +381,23 @@ async def _play(demo: Demo) -> None:
         if hour == 0:
             demo.out.rule(f"[bold]{demo.now.strftime('%A %b %-d')}[/]", style="dim")
         if today.weekday() in (1, 2, 3) and hour == 13:  # Maya logs one a day, after lunch
-            lines, quote = next(maya)
+            lines, quote, (name, company) = next(maya)
             demo.command(MAYA, "log #1")
             answers = {
+                Input.INTERVIEWEE: name,
+                Input.COMPANY: company,
                 Input.INSIGHTS: "\n".join(lines),
                 Input.QUOTE: quote,
                 Input.HELD_ON: today.isoformat(),
             }
             demo.modal(MAYA, answers, View.SUMMARY)
             demo.settle("chat.postMessage", MAYA, "Interview logged")
-        if today.weekday() == 1 and hour == 16 and day < 14:  # Dev logs one on Tuesdays
+        if today.weekday() == 1 and hour == 16 and day < 7:  # Dev drafts his first from notes
+            next(dev)
+            answers = {Input.QUESTION: "2", Input.HELD_ON: today.isoformat()}
+            demo.draft_from_message(DEV, DEV_NOTES, answers)
+            demo.settle("chat.postMessage", DEV, "Interview logged")
+        elif today.weekday() == 1 and hour == 16 and day < 14:  # and logs one on Tuesdays
             demo.command(DEV, "log #2")
             answers = {Input.INSIGHTS: next(dev), Input.HELD_ON: today.isoformat()}
             demo.modal(DEV, answers, View.SUMMARY)
@@ -340,5 +423,14 @@ async def _play(demo: Demo) -> None:
             demo.press(DEV, follow_up.args["blocks"][1]["elements"][0])
             demo.modal(DEV, {Input.INSIGHTS: next(dev)}, View.SUMMARY)
             demo.settle("chat.postMessage", DEV, "Interview logged")
+    _evidence(demo)
+
+
+def _evidence(demo: Demo) -> None:
+    """After three weeks: where #1 stands, what anyone heard about setup, and #1's export."""
     demo.command(MAYA, "status #1")
+    demo.settle("files.completeUploadExternal", MAYA)
+    demo.command(DEV, "search setup")  # every question's evidence, found by its words
+    demo.settle("response_url", DEV, "hits for")
+    demo.command(MAYA, "export #1")  # and taken into a planning document
     demo.settle("files.completeUploadExternal", MAYA)

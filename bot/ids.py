@@ -29,12 +29,17 @@ class Action(StrEnum):
     LOG_PLANNED = "log_planned"
     EDIT = "edit_interview"
     DELETE = "delete_interview"
+    VIEW_SNAPSHOT = "view_snapshot"
+    SEARCH_MORE = "search_more"
     PLAN = "plan_interview_button"
     SKIP_WEEK = "skip_week"
     CLOSE_ANSWERED = "close_as_answered"
     FOLLOW_UP_QUESTION = "open_follow_up"
     KEEP_INTERVIEWING = "keep_interviewing"
     THEME_MENU = "theme_menu"
+    THEME_SEARCH = "theme_search"  # the coding step's type-ahead, past Slack's 100 options
+    PASTE_NOTES = "paste_notes"
+    DRAFT_FROM_FILE = "draft_from_file"
 
 
 class View(StrEnum):
@@ -53,6 +58,8 @@ class View(StrEnum):
     RENAME = "rename_theme"
     MERGE = "merge_theme"
     MOVE = "move_insight"
+    SNAPSHOT = "interview_snapshot"
+    PASTE_NOTES = "paste_notes"
 
 
 class Input(StrEnum):
@@ -75,9 +82,11 @@ class Input(StrEnum):
     QUESTION = "question"
     HELD_ON = "held_on"
     INTERVIEWEE = "interviewee"
+    COMPANY = "company"
     QUOTE = "quote"
     INSIGHTS = "insights"
     WHEN = "when"
+    NOTES = "notes"  # notes or a transcript pasted to draft the summary from
     # reminders
     REMINDERS = "reminders"
     DAY = "day"
@@ -94,8 +103,15 @@ CODING_PREFIX = "insight_"  # the coding step's block of an insight: "insight_<i
 QUESTION_BUTTONS = "cadence_q"  # block id prefix of a question's buttons in a reminder DM
 
 
+KEEP_PREFIX = "keep_"  # the checkbox of an offered JTBD line: "keep_<insight id>"
+
+
 def coding_block(insight_id: int) -> str:
     return f"{CODING_PREFIX}{insight_id}"
+
+
+def keep_block(insight_id: int) -> str:
+    return f"{KEEP_PREFIX}{insight_id}"
 
 
 class Meta(StrEnum):
@@ -104,6 +120,9 @@ class Meta(StrEnum):
     QUESTION_ID = "question_id"
     INTERVIEW_ID = "interview_id"
     THEME_ID = "theme_id"
+    SUMMARY_VIEW = "summary_view"  # the summary a pasted note fills: its view id and hash
+    SUMMARY_HASH = "summary_hash"
+    KEPT = "kept"  # what the person had chosen or typed in the summary before pasting
 
 
 class ThemeChange(StrEnum):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence import ids, preselection, questions, weeks
+from cadence import ids, preselection, questions, search, weeks
 
 if TYPE_CHECKING:  # the matcher needs numpy: loaded by the first coding, not by the scheduler
     from cadence.matching import Matcher, Ranked, Ranking
@@ -38,6 +38,7 @@ class Summary:
     question_id: str
     held_on: str  # ISO date
     interviewee: str = ""
+    company: str = ""
     segment: str = ""
     parts: dict[str, str] = field(default_factory=dict)  # JTBD part -> text
     quote: str = ""
@@ -48,6 +49,19 @@ def insight_lines(text: str) -> list[str]:
     """Insights typed one per line; list bullets and blank lines dropped."""
     lines = (_BULLET.sub("", line).strip() for line in text.splitlines())
     return [line for line in lines if line]
+
+
+def lines_to_code(summary: Summary) -> tuple[list[str], bool]:
+    """The insights to code, and whether they are offered: the key-insights lines; or, when
+    there are none, each line of the JTBD parts (cut to what an insight holds), so that
+    nothing typed is lost for saturation. Offered lines count unless the interviewer
+    unchecks them."""
+    lines = insight_lines(summary.insights)
+    if lines:
+        return lines, False
+    parts = [summary.parts.get(part, "") for part in JTBD_PARTS]
+    offered = [line[:MAX_INSIGHT] for text in parts for line in insight_lines(text)]
+    return offered[:MAX_INSIGHTS], bool(offered)
 
 
 def check_summary(summary: Summary, today: date) -> dict[str, str]:
@@ -64,6 +78,8 @@ def check_summary(summary: Summary, today: date) -> dict[str, str]:
         errors["segment"] = "required"
     if len(summary.interviewee.strip()) > MAX_INTERVIEWEE:
         errors["interviewee"] = "too_long"
+    if len(summary.company.strip()) > MAX_INTERVIEWEE:
+        errors["company"] = "too_long"
     for part, text in summary.parts.items():
         if len(text.strip()) > MAX_PART:
             errors[part] = "too_long"
@@ -151,6 +167,7 @@ def save(
     held_before = interview.held_on
     interview.question_id = question.id
     interview.interviewee = summary.interviewee.strip()[:MAX_INTERVIEWEE]
+    interview.company = summary.company.strip()[:MAX_INTERVIEWEE]
     interview.segment = summary.segment or question.segment
     interview.held_on = date.fromisoformat(summary.held_on)
     for part in JTBD_PARTS:
@@ -163,6 +180,7 @@ def save(
         settle(s, team_id, moved_from)
     if interview_id is not None and (moved_from or held_before != interview.held_on):
         questions.recount(s, team_id, question.id)  # its place in the curve moved
+    search.sync_interview(s, team_id, interview.id)
     return interview
 
 
@@ -238,11 +256,12 @@ class Coding:
     themes: list[Theme]
     proposals: dict[int, int] = field(default_factory=dict)  # insight id -> theme id
     rankings: dict[int, Ranking] = field(default_factory=dict)  # insight id -> its ranking
+    offered: bool = False  # the insights are lines of the JTBD parts, each to keep or not
 
     @property
     def to_confirm(self) -> bool:
         """Whether the interviewer should see the coding step."""
-        return bool(self.insights and (self.themes or self.proposals))
+        return bool(self.insights and (self.themes or self.proposals or self.offered))
 
 
 def code_insights(
@@ -252,10 +271,12 @@ def code_insights(
     lines: Sequence[str],
     matcher: Matcher,
     now: datetime,
+    offered: bool = False,
 ) -> Coding:
     """Replace the interview's insights with `lines`, each ranked against the question's
     themes (by name and the insights already coded to them) and coded to the best where the
-    workspace's rule finds it safe, or else to a theme of its own."""
+    workspace's rule finds it safe, or else to a theme of its own. `offered`: the lines are
+    offered (`lines_to_code`), for the interviewer to keep or not."""
     from cadence.matching import rank, suggest
 
     old = insights_of(s, team_id, interview.id)
@@ -301,10 +322,11 @@ def code_insights(
         look_alike.append(alike)
     s.flush()
     settle(s, team_id, interview.question_id)
+    search.sync_interview(s, team_id, interview.id)
     alive = {t.id for t in themes_of(s, team_id, interview.question_id)}
     proposals = {i.id: t for i, t in zip(stored, look_alike, strict=True) if t is not None}
     ranked = {i.id: r for i, r in zip(stored, rankings, strict=True)}
-    return Coding(stored, [t for t in themes if t.id in alive], proposals, ranked)
+    return Coding(stored, [t for t in themes if t.id in alive], proposals, ranked, offered)
 
 
 def coding_of(
@@ -424,13 +446,21 @@ def recode(
     choices: dict[int, str],
     user_id: str,
     now: datetime,
+    dropped: Collection[int] = (),
 ) -> None:
     """Apply the interviewer's theme choices (insight id -> theme id or NEW_THEME): each is a
     decision about the themes the app ranked first for the insight (cadence.preselection),
     and an insight filed elsewhere than the app preselected no longer counts as preselected.
-    An insight without a choice (the step closed) keeps its coding and says nothing."""
+    An insight without a choice (the step closed) keeps its coding and says nothing. The
+    insights `dropped` (offered lines unchecked) are deleted, with a theme only they had."""
     interview = changeable(s, team_id, interview_id, user_id)
     insights = insights_of(s, team_id, interview_id)
+    for insight in [i for i in insights if i.id in dropped]:
+        insights.remove(insight)
+        s.delete(insight)
+    if dropped:
+        s.flush()
+        search.sync_interview(s, team_id, interview_id)
     valid = {t.id for t in themes_of(s, team_id, interview.question_id)}
     for insight in insights:
         choice = choices.get(insight.id)
@@ -484,7 +514,7 @@ def new_themes(s: Session, team_id: str, interview: Interview) -> int:
 
 def settle(s: Session, team_id: str, question_id: int) -> None:
     """After a change to the question's coding: themes that no insight is coded to any more
-    go, and its curve and saturation state are recounted."""
+    go, its curve and saturation state are recounted and its theme labels reindexed."""
     used = select(Insight.id).where(col(Insight.theme_id) == col(Theme.id))
     for theme in s.exec(
         select(Theme).where(
@@ -494,6 +524,7 @@ def settle(s: Session, team_id: str, question_id: int) -> None:
         s.delete(theme)
     s.flush()
     questions.recount(s, team_id, question_id)
+    search.sync_question(s, team_id, question_id)
 
 
 def delete(s: Session, team_id: str, interview_id: int, user_id: str) -> Interview:
@@ -503,6 +534,7 @@ def delete(s: Session, team_id: str, interview_id: int, user_id: str) -> Intervi
     s.delete(interview)
     s.flush()
     settle(s, team_id, interview.question_id)
+    search.sync_interview(s, team_id, interview_id)
     return interview
 
 
@@ -520,21 +552,6 @@ def recent(s: Session, team_id: str, question_id: int, limit: int) -> list[Inter
             .limit(limit)
         )
     )
-
-
-def recent_with_insights(
-    s: Session, team_id: str, question_id: int, limit: int
-) -> list[tuple[Interview, list[Insight]]]:
-    """`recent` interviews, each with its insights: two queries."""
-    latest = recent(s, team_id, question_id, limit)
-    found: dict[int, list[Insight]] = {i.id: [] for i in latest}
-    for insight in s.exec(
-        select(Insight)
-        .where(Insight.team_id == team_id, col(Insight.interview_id).in_(list(found)))
-        .order_by(col(Insight.id))
-    ):
-        found[insight.interview_id].append(insight)
-    return [(i, found[i.id]) for i in latest]
 
 
 def awaiting_follow_up(s: Session, now: datetime) -> list[tuple[Interview, Question]]:

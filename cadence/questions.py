@@ -12,7 +12,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence import ids, members, saturation, weeks
+from cadence import ids, members, saturation, search, weeks
 from cadence.models import Insight, Interview, Question, Segment, Status, Theme
 
 MAX_TEXT = 300
@@ -115,6 +115,7 @@ def create(
     s.add(question)
     s.flush()
     s.refresh(question, ["number"])
+    search.sync_question(s, team_id, question.id)
     return question
 
 
@@ -201,7 +202,7 @@ def close(
     question.conclusion = conclusion.strip()[:MAX_LONG_TEXT]
     question.closed_at = question.updated_at = now
     s.add(question)
-    s.flush()
+    search.sync_question(s, team_id, question.id)
     return question
 
 
@@ -290,10 +291,12 @@ def overviews(
     """
     if not questions:
         return []
-    todays = {}
+    todays, opened = {}, {}
     for q in questions:
-        today = weeks.local_today(now, time_zones.get(q.owner_id, "UTC"))
+        tz = time_zones.get(q.owner_id, "UTC")
+        today = weeks.local_today(now, tz)
         todays[q.id] = min(today, until) if until else today
+        opened[q.id] = weeks.local_today(q.created_at, tz)
     since = weeks.week_start(min(todays.values())) - timedelta(weeks=weeks.STREAK_LOOKBACK_WEEKS)
     ids = [q.id for q in questions]
     days: dict[int, list[date]] = defaultdict(list)
@@ -304,7 +307,7 @@ def overviews(
     return [
         Overview(
             question=q,
-            progress=_progress(tuple(days[q.id]), q.weekly_target, todays[q.id]),
+            progress=_progress(tuple(days[q.id]), q.weekly_target, todays[q.id], opened[q.id]),
             themes=theme_counts.get(q.id, 0),
             saturation=_assessed(q.curve, rule_of(q)),
         )

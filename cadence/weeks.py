@@ -51,13 +51,21 @@ def _week(day: date) -> int:
     return (day.toordinal() - 1) // 7
 
 
-def progress(held_on: Iterable[date], target: int, today: date) -> Progress:
-    """Progress from the dates interviews were held on, as of `today`."""
+def progress(
+    held_on: Iterable[date], target: int, today: date, opened: date | None = None
+) -> Progress:
+    """Progress from the dates interviews were held on, as of `today`. The history starts
+    no earlier than the week the question was `opened` in (a local date), or the week of
+    its first interview when one was held before that (logged afterwards)."""
+    held_on = list(held_on)
     per_week = Counter(map(_week, held_on))
     this = _week(today)
     this_monday = week_start(today)
+    first = week_start(min([opened, *held_on])) if opened else date.min
     history = tuple(
-        (this_monday - timedelta(weeks=k), per_week[this - k]) for k in range(HISTORY_WEEKS, 0, -1)
+        (monday, per_week[this - k])
+        for k in range(HISTORY_WEEKS, 0, -1)
+        if (monday := this_monday - timedelta(weeks=k)) >= first
     )
     streak = 0
     while streak < STREAK_LOOKBACK_WEEKS and per_week[this - streak - 1] >= target:

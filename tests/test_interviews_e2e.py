@@ -24,6 +24,7 @@ from tests.flows import (
     log_interview,
     open_question,
     opened,
+    options,
     reply_to,
     rows,
 )
@@ -43,7 +44,8 @@ def test_log_opens_the_summary_modal_with_defaults(sender: SlackSender, slack: F
     open_question(sender, slack, "Why do trials stall?", answers={Input.SEGMENT: "superstars"})
     view = opened(slack, sender.command("log", user=OWNER))
     assert "initial_option" not in block(view, Input.QUESTION)["element"]  # the select first
-    assert view["blocks"][0]["block_id"] == Input.QUESTION
+    inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+    assert inputs[0] == Input.QUESTION  # under the Paste notes button
     today = datetime.now(ZoneInfo(TZ)).date().isoformat()
     assert block(view, Input.HELD_ON)["element"]["initial_date"] == today
     for part in (
@@ -127,13 +129,13 @@ def test_second_interview_asks_to_code_with_the_near_duplicate_preselected(
         "Finance needs an invoice, not a credit card",
     ]
     first, second = (s["element"]["initial_option"]["text"]["text"] for s in selects)
-    assert first == "Setup takes more than a week before the team sees value"
+    assert first == "Setup takes more than a week before the team sees value · very close"
     assert second == "New theme"
 
     # The interviewer moves the invoice insight into the pricing theme instead.
     pricing = next(
         o["value"]
-        for o in selects[1]["element"]["options"]
+        for o in options(selects[1]["element"])
         if o["text"]["text"].startswith("Per-seat")
     )
     payload = view_submission(
@@ -225,9 +227,10 @@ def test_home_button_and_message_shortcut_open_the_same_modal(
     )
     view = opened(slack, shortcut)
     assert view["callback_id"] == View.SUMMARY
-    assert block(view, Input.INSIGHTS)["element"]["initial_value"] == (
-        "Call with Acme:\nSetup takes a week\nSSO is a must <!channel>"
-    )
+    # Opened at once, then drafted from the message (tests/test_drafting_e2e.py has more).
+    shown = slack.wait_one("views.open", trigger_id=shortcut.trigger_id).result["view"]
+    filled = slack.wait_one("views.update", view_id=shown["id"]).args["view"]
+    assert block(filled, "struggling_moments")["element"]["initial_value"] == "Setup takes a week"
 
 
 def test_planned_interview_gets_one_follow_up_through_tick(
@@ -334,3 +337,40 @@ def test_edit_and_delete_from_the_status_view(
     assert rows(server, "SELECT * FROM interview WHERE team_id=:t", t=sender.team) == []
     assert themes_of(server, sender.team) == []
     assert "*Themes:* 0" in ephemeral(slack, sender.command("status #1", user=OWNER))
+
+
+def test_jtbd_lines_without_key_insights_are_offered_ticked_and_one_can_be_left_out(
+    sender: SlackSender, slack: FakeSlack, server: Server, team: str
+) -> None:
+    owner = "U" + team[1:]
+    open_question(sender, slack, "Why is month end slow?", user=owner)
+    answer = log_interview(
+        sender,
+        slack,
+        {
+            "struggling_moments": "Month end close takes three days",
+            "motivations": "- Wants to leave on time\n- Likes the new office plants",
+        },
+        user=owner,
+    )
+    assert answer["response_action"] == "update"
+    coding = answer["view"]
+    assert "each line of the JTBD parts is offered" in json.dumps(coding)
+    inputs = [b for b in coding["blocks"] if b["type"] == "input"]
+    labels = [b["label"]["text"] for b in inputs if b["element"]["type"] == "static_select"]
+    assert labels == [
+        "Month end close takes three days",
+        "Wants to leave on time",
+        "Likes the new office plants",
+    ]
+    boxes = [b for b in inputs if b["element"]["type"] == "checkboxes"]
+    assert len(boxes) == 3 and all(b["element"]["initial_options"] for b in boxes)
+
+    unticked = {boxes[2]["block_id"]: None}
+    payload = view_submission(coding, unticked, user=owner, team=sender.team)
+    assert sender.interaction(payload).status == 200
+    dm(slack, owner, "*1/3* this week · 2 insights · 2 new themes")
+    assert themes_of(server, sender.team) == [
+        "Month end close takes three days",
+        "Wants to leave on time",
+    ]

@@ -24,6 +24,7 @@ SCOPE = {
     "conversations_history": "im:history",
     "conversations_join": "channels:join",
     "conversations_open": "im:write",
+    "files_info": "files:read",  # and its url_private, downloaded with the bot token
     "files_upload_v2": "files:write",
     "issue_new_wss_url": None,  # apps.connections.open: the app-level token's connections:write
     "users_info": "users:read",
@@ -64,18 +65,23 @@ def test_the_usage_hint_lists_every_subcommand() -> None:
 
 
 def test_every_id_is_listened_for() -> None:
-    """Every command, shortcut, button and modal of bot/ids.py has a listener."""
+    """Every command, shortcut, button, menu and modal of bot/ids.py has a listener (a menu
+    whose options come from the app, an options listener)."""
     heard = {(kind, i) for kind, i, _ in LISTENERS}
     assert ("command", COMMAND) in heard
-    for kind, decorator in ((Shortcut, "shortcut"), (Action, "action"), (View, "view")):
+    for kind, decorators in (
+        (Shortcut, {"shortcut"}),
+        (Action, {"action", "options"}),
+        (View, {"view"}),
+    ):
         for member in kind:
             if kind is View and member in INFORMATIVE:
                 continue
-            assert (decorator, member) in heard, member
+            assert any((d, member) in heard for d in decorators), member
 
 
 # Modals with nothing to submit: their Done button only closes them.
-INFORMATIVE = {View.GUIDE, View.NO_QUESTION, View.CODEBOOK}
+INFORMATIVE = {View.GUIDE, View.NO_QUESTION, View.CODEBOOK, View.SNAPSHOT}
 
 
 def test_help_and_the_readme_name_every_subcommand_in_the_tables_order() -> None:

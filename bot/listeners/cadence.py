@@ -12,13 +12,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import clock, words
 from bot.blocks import section
 from bot.channels import post_to_channel
-from bot.ids import Action, View
+from bot.ids import Action, Input, View
 from bot.listeners.interviews import open_plan
-from bot.listeners.shared import AGAIN, answer, dm, once, refuse, store_of, time_zone
+from bot.listeners.shared import answer, dm, refuse, store_of, stored, time_zone
+from bot.scheduler import post_thread
 from bot.store import Store
 from bot.views import cadence as views
 from bot.views import questions as surfaces
-from cadence import ids, members, questions, saturation, schedule, weeks
+from cadence import deliveries, ids, members, questions, saturation, schedule, weeks
 from cadence.models import Status
 
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{6,})$")
@@ -74,9 +75,10 @@ async def settings_submitted(
         await refuse(ack, problems)
         return
     team, user = context.team_id, body["user"]["id"]
-    prefs = await once(store_of(context), team, view, members.save_prefs, team, user, draft)
-    await ack()
-    if prefs is not AGAIN:
+    store = store_of(context)
+    args = (team, user, draft)
+    prefs = await stored(ack, store, team, view, Input.REMINDERS, members.save_prefs, *args)
+    if prefs is not None:
         await dm(client, user, views.settings_saved(prefs))
 
 
@@ -97,6 +99,7 @@ async def post_digest_now(
     user: str,
     channel: str,
 ) -> None:
+    """This week so far, posted in `channel` now, with its snapshots in its thread."""
     tz = await time_zone(client, store, team_id, user)
     digest = await store.run(schedule.digest_now, team_id, channel, clock.now(), tz)
     if digest is None:
@@ -104,10 +107,14 @@ async def post_digest_now(
         await respond(text=reply, blocks=[section(reply)], response_type="ephemeral")
         return
     text, blocks = views.digest_blocks(digest)
-    posted = await post_to_channel(client, channel, text, blocks)
-    name = "cadence.digest_posted" if posted else "cadence.digest_cannot_post"
+    ts = await post_to_channel(client, channel, text, blocks)
+    name = "cadence.digest_posted" if ts else "cadence.digest_cannot_post"
     reply = words.say(name, channel=channel)
     await respond(text=reply, blocks=[section(reply)], response_type="ephemeral")
+    if ts:  # its thread as the Friday digest's: each reply sent once, a later tick retries
+        replies = digest.thread(ts)
+        await store.run(deliveries.queue, [r.key for r in replies], clock.now())
+        await post_thread(client, store=store, clock=clock.now, replies=replies)
 
 
 async def flag_pressed(

@@ -3,6 +3,8 @@ the follow-up after a planned interview, editing and deleting."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
@@ -12,7 +14,8 @@ from sqlmodel import Session
 
 from bot import clock, words
 from bot.blocks import submission_key
-from bot.ids import Action, Input, Shortcut, View
+from bot.drafting import drafter_of
+from bot.ids import CODING_PREFIX, Action, Input, Shortcut, View
 from bot.listeners.shared import (
     AGAIN,
     answer,
@@ -30,10 +33,14 @@ from bot.listeners.shared import (
 )
 from bot.store import Store
 from bot.views import interviews as ui
-from cadence import ids, interviews, members, questions, weeks
+from bot.views import snapshots as cards
+from cadence import ids, interviews, members, questions, snapshots, weeks
+from cadence.drafting import Draft, Drafter, OfflineDrafter, prepare
 from cadence.interviews import Coding
 from cadence.matching import default_matcher
 from cadence.models import Interview
+
+log = logging.getLogger("discovery")
 
 
 async def open_summary(
@@ -45,11 +52,14 @@ async def open_summary(
     *,
     question_id: int | None = None,
     interview: Interview | None = None,
-    notes: str = "",
+    notes: Callable[[], Awaitable[str]] | None = None,
+    drafter: Drafter | None = None,
 ) -> None:
-    """Open the summary modal: new, for a known question, from notes, or for `interview`.
-    It opens at once, dated in the cached zone (however old; UTC for none): a users.info
-    first could outlast the trigger_id's 3 s."""
+    """Open the summary modal: new, for a known question, for `interview`, or drafted from
+    `notes` (read once it is open). It opens at once, dated in the cached zone (however old;
+    UTC for none), "Drafting from your notes…": a users.info or a draft first could outlast
+    the trigger_id's 3 s. The date a fresh zone gives, and the draft, follow by views.update
+    with the view's hash: a modal the person changed since is theirs."""
     now = clock.now()
 
     def load(s: Session) -> tuple[tuple[str, bool], list, list[str]]:
@@ -68,36 +78,47 @@ async def open_summary(
         await client.views_open(trigger_id=trigger_id, view=ui.no_question_modal())
         return
 
-    def modal(held_on: date) -> dict:
-        lines = interviews.insight_lines(notes)[: interviews.MAX_INSIGHTS]
+    def modal(held_on: date, draft: Draft | None = None) -> dict:
         return ui.summary_modal(
             open_questions,
             held_on,
             question_id=question_id,
             interview=interview,
             insights=insights,
-            notes="\n".join(lines),
+            draft=draft,
+            drafting=notes is not None and draft is None,
         )
 
     shown = interviews.default_held_on(interview, now, tz)
     opened = await client.views_open(trigger_id=trigger_id, view=modal(shown))
-    if fresh:
-        return
-    # The modal is open: now the zone is looked up, and a default date it changes follows.
-    tz = await time_zone(client, store, team_id, user_id)
+    if not fresh:  # the modal is open: now the zone is looked up
+        tz = await time_zone(client, store, team_id, user_id)
     held_on = interviews.default_held_on(interview, now, tz)
-    if held_on != shown:
-        await _update_unless_changed(client, opened["view"], modal(held_on))
+    draft = await draft_notes(notes, drafter or OfflineDrafter()) if notes else None
+    if held_on != shown or draft is not None:
+        await update_unless_changed(client, opened["view"], modal(held_on, draft))
 
 
-async def _update_unless_changed(client: AsyncWebClient, shown: dict, view: dict) -> None:
-    """Replace a view as it was opened; one changed since (its hash moved on, Slack answers
-    hash_conflict) is left as it is."""
+async def draft_notes(notes: Callable[[], Awaitable[str]], drafter: Drafter) -> Draft:
+    """The draft of the notes `notes` reads; an empty one, said so, when they can't be read."""
     try:
-        await client.views_update(view_id=shown["id"], hash=shown["hash"], view=view)
+        text = await notes()
+    except Exception as e:  # a file gone or refused: the summary stays, empty
+        log.warning("notes not read: %s", type(e).__name__)
+        return Draft(fallback="unreadable")
+    return await drafter.draft(prepare(text))
+
+
+async def update_unless_changed(client: AsyncWebClient, shown: dict, view: dict) -> dict | None:
+    """Replace a view as it was opened, and give it back as it is now; one changed since
+    (its hash moved on, Slack answers hash_conflict) is left as it is (None)."""
+    try:
+        updated = await client.views_update(view_id=shown["id"], hash=shown["hash"], view=view)
     except SlackApiError as e:
         if e.response.get("error") != "hash_conflict":
             raise
+        return None
+    return updated["view"]
 
 
 async def _confirm(
@@ -111,20 +132,27 @@ async def _confirm(
             interview = interviews.changeable(s, team_id, interview_id, user_id)
         except (LookupError, interviews.NotAllowed):
             return None
-        question = questions.get(s, team_id, interview.question_id)
-        count = len(interviews.insights_of(s, team_id, interview_id))
-        return question, interviews.new_themes(s, team_id, interview), count
+        (snap,) = snapshots.of_interviews(s, team_id, [interview.id])
+        return snap, interviews.new_themes(s, team_id, interview)
 
     found = await store.run(load)
     if found is None:
         return
-    question, new, count = found
+    snap, new = found
+    question = snap.question
     (overview,) = await overviews_for(store, team_id, [question])
     text = words.say(
-        "interviews.logged", q=question, progress=overview.progress, new_themes=new, insights=count
+        "interviews.logged",
+        q=question,
+        progress=overview.progress,
+        new_themes=new,
+        insights=len(snap.insights),
     )
     # The owner's Home tab shows the progress that moved; a closed question is not on it.
-    await each(publish_home(client, store, team_id, question.owner_id), dm(client, user_id, text))
+    await each(
+        publish_home(client, store, team_id, question.owner_id),
+        dm(client, user_id, text, cards.logged_blocks(text, snap)),
+    )
 
 
 async def open_plan(
@@ -151,10 +179,13 @@ def _store_and_code(
     if not first_submission(s, team, view):  # Save pressed again: the first answer
         seen = interviews.get(s, team, editing) if editing else None
         seen = seen or interviews.submitted(s, team, key or "")
-        return (seen, interviews.coding_of(s, team, seen), False) if seen else {}
+        if seen is None:
+            return {}
+        return seen, interviews.coding_of(s, team, seen, default_matcher()), False
     interview = interviews.save(s, team, summary, user, now, editing, key)
-    lines = interviews.insight_lines(summary.insights)
-    coding = interviews.code_insights(s, team, interview, lines, default_matcher(), now)
+    lines, offered = interviews.lines_to_code(summary)
+    matcher = default_matcher()
+    coding = interviews.code_insights(s, team, interview, lines, matcher, now, offered)
     return interview, coding, True
 
 
@@ -184,8 +215,9 @@ async def _coded(body: dict, view: dict, context: AsyncBoltContext, keep: bool) 
     """Apply the coding step's choices (`keep`: none, the suggestions stand), once per view:
     the interview, when this was its first submission by someone who may change it."""
     interview_id, choices = ui.read_coding(view)
+    dropped = set() if keep else ui.read_dropped(view)
     team, user = context.team_id, body["user"]["id"]
-    args = (team, interview_id, {} if keep else choices, user, clock.now())
+    args = (team, interview_id, {} if keep else choices, user, clock.now(), dropped)
     try:
         done = await once(store_of(context), team, view, interviews.recode, *args)
     except (interviews.NotAllowed, LookupError):
@@ -213,6 +245,24 @@ async def coding_closed(
         await _confirm(client, store_of(context), context.team_id, user, interview_id)
 
 
+MAX_QUERY = 200  # characters of a type-ahead query read: more finds nothing more
+
+
+def _theme_search(s: Session, team: str, block_id: object, query: object) -> list[dict]:
+    """The options of a coding select's type-ahead: the insight's block, the words typed."""
+    insight_id = ids.number(str(block_id).removeprefix(CODING_PREFIX)) or 0
+    typed = str(query)[:MAX_QUERY]
+    found = interviews.find_themes(s, team, insight_id, typed, default_matcher(), ui.MAX_OPTIONS)
+    return ui.theme_search_groups(found)
+
+
+async def theme_search(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
+    """A coding select past 100 themes asks for its options (within Slack's 3 s): one trip."""
+    store, team = store_of(context), context.team_id
+    groups = await store.run(_theme_search, team, body.get("block_id"), body.get("value", ""))
+    await ack(option_groups=groups)
+
+
 async def plan_submitted(
     ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
@@ -226,9 +276,6 @@ async def plan_submitted(
     args = (team, question_id, form.interviewee, form.at, user, clock.now(), submission_key(view))
     planned = await stored(ack, store, team, view, Input.QUESTION, interviews.plan, *args)
     if planned is None:
-        return
-    await ack()
-    if planned is AGAIN:
         return
     interview, question = planned
     when = form.at.astimezone(weeks.zone(await time_zone(client, store, team, user)))
@@ -262,8 +309,50 @@ async def log_from_message(
         context.team_id,
         shortcut["user"]["id"],
         shortcut["trigger_id"],
-        notes=shortcut.get("message", {}).get("text", ""),
+        notes=lambda: _message_text(shortcut),
+        drafter=drafter_of(context),
     )
+
+
+async def _message_text(shortcut: dict) -> str:
+    return str(shortcut.get("message", {}).get("text", ""))
+
+
+async def paste_button(
+    ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """Paste notes, atop the summary: one large input pushed over it."""
+    await ack()
+    await client.views_push(trigger_id=body["trigger_id"], view=ui.paste_modal(body["view"]))
+
+
+async def paste_submitted(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """Back to the summary below, "Drafting…", then filled from the notes; what the person
+    had chosen or typed there stays. Nothing is stored: the summary's Save does that."""
+    await ack()  # closes this view only: the summary is on top again
+    pasted = ui.read_paste(view)
+    store, team, user, now = store_of(context), context.team_id, body["user"]["id"], clock.now()
+
+    def load(s: Session) -> tuple[list, str]:
+        return questions.open_questions(s, team), members.cached_zone(s, team, user)
+
+    open_questions, tz = await store.run(load)
+    if not open_questions:
+        return  # closed since: the summary's Save says so
+
+    def modal(draft: Draft | None) -> dict:
+        held_on = interviews.default_held_on(None, now, tz)
+        return ui.summary_modal(
+            open_questions, held_on, draft=draft, drafting=draft is None, kept=pasted.kept
+        )
+
+    shown = {"id": pasted.summary_view, "hash": pasted.summary_hash}
+    waiting = await update_unless_changed(client, shown, modal(None))
+    if waiting is not None:
+        draft = await drafter_of(context).draft(prepare(pasted.notes))
+        await update_unless_changed(client, waiting, modal(draft))
 
 
 async def _cannot(respond: AsyncRespond, error: Exception) -> None:
@@ -309,7 +398,10 @@ LISTENERS = [
     ("view", View.SUMMARY, summary_submitted),
     ("view", View.CODING, coding_submitted),
     ("view_closed", View.CODING, coding_closed),
+    ("options", Action.THEME_SEARCH, theme_search),
     ("view", View.PLAN, plan_submitted),
+    ("view", View.PASTE_NOTES, paste_submitted),
+    ("action", Action.PASTE_NOTES, paste_button),
     ("action", Action.LOG, log_button),
     ("shortcut", Shortcut.LOG_FROM_MESSAGE, log_from_message),
     ("action", Action.LOG_PLANNED, edit),

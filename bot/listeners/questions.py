@@ -10,9 +10,9 @@ from bot import clock, words
 from bot.blocks import submission_key
 from bot.ids import Action, Input, View
 from bot.listeners.shared import (
-    AGAIN,
     dm,
     each,
+    first_event,
     overviews_for,
     publish_home,
     refuse,
@@ -20,7 +20,7 @@ from bot.listeners.shared import (
     stored,
 )
 from bot.views import questions as surfaces
-from cadence import deliveries, ids, questions
+from cadence import ids, questions
 
 
 async def new_question(
@@ -36,9 +36,6 @@ async def new_question(
     args = (team, draft, creator, clock.now(), submission_key(view))
     question = await stored(ack, store, team, view, Input.TEXT, questions.create, *args)
     if question is None:
-        return
-    await ack()
-    if question is AGAIN:
         return
     text, blocks = surfaces.created_blocks(question, creator)
     await each(
@@ -59,9 +56,6 @@ async def close_question(
     question = await stored(ack, store, team, view, Input.OUTCOME, questions.close, *args)
     if question is None:
         return
-    await ack()
-    if question is AGAIN:
-        return
     text = words.say("questions.closed", q=question)
     await each(dm(client, user, text), publish_home(client, store, team, user))
 
@@ -80,9 +74,6 @@ async def rule_submitted(
         ack, store, team, view, Input.PRESET, questions.set_rule, *args, codes=own
     )
     if question is None:
-        return
-    await ack()
-    if question is AGAIN:
         return
     (overview,) = await overviews_for(store, team, [question])
     await dm(client, user, words.say("cadence.rule_saved", o=overview))
@@ -109,10 +100,8 @@ async def home(event: dict, body: dict, client: AsyncWebClient, context: AsyncBo
     store, user = store_of(context), event.get("user")
     if event.get("tab", "home") != "home" or not ids.is_slack_id(user) or store.busy:
         return  # overloaded: the tab shows what it showed, until it is opened again
-    # Slack retries an event it thinks was not answered: each event_id is handled once.
-    key = (context.team_id, deliveries.EVENT, str(body.get("event_id", ""))[:64], "")
     with store.interaction():
-        if await store.run(deliveries.first, key, clock.now()):
+        if await first_event(store, context.team_id, body):
             await publish_home(client, store, context.team_id, user)
 
 
