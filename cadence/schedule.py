@@ -323,7 +323,8 @@ def due(
             views = [overview[q.id] for q in qs]
             result.reminders.append(OwnerMessage(team_id, target, kind, week, tuple(views)))
         else:
-            behind = tuple(o for q in qs if not (o := overview[q.id]).progress.on_target)
+            # A booked interview is on its way: only who still has some to find is behind.
+            behind = tuple(o for q in qs if (o := overview[q.id]).behind_by)
             if not behind:
                 continue
             result.nudges.append(OwnerMessage(team_id, target, kind, week, behind))
@@ -450,7 +451,12 @@ def digest(
             ),
             key=lambda t: (not t.new, -len(t.insights)),
         )
-        quotes = tuple(Quote(_cut(i.quote), i.interviewee) for i in mine if i.quote.strip())
+        # A person of the pool is not named in a channel.
+        quotes = tuple(
+            Quote(_cut(i.quote), "" if i.candidate_id else i.interviewee)
+            for i in mine
+            if i.quote.strip()
+        )
         entries.append(DigestEntry(o, len(mine), tuple(themes), quotes))
     return Digest(team_id, channel_id, week, tuple(entries))
 
