@@ -228,5 +228,5 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
         listen_for_uninstalls(app, app.installation_store, store)
     identity.http = SharedHTTP(client)
     app.use(identity.http.middleware)
-    register_all(app, store)
+    register_all(app, store, settings.public_url)
     return app, identity

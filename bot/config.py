@@ -35,6 +35,7 @@ class Settings:
     retention_days: int = RETENTION_DAYS  # days a workspace's data outlives its uninstall
     backlog: int = BACKLOG  # interactions answered, not yet done, past which it says "busy"
     api_timeout: int = API_TIMEOUT  # seconds a Web API call waits for Slack's answer
+    public_url: str = ""  # where Slack and webhooks reach the server, e.g. https://bot.example.com
 
     @property
     def oauth(self) -> bool:
@@ -58,6 +59,14 @@ def _api_url(env: Mapping[str, str]) -> str:
         raise ConfigError(f"SLACK_API_URL is malformed: {value!r} is not an http(s) URL")
     # slack_sdk joins base_url and method name by plain concatenation.
     return value if value.endswith("/") else value + "/"
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    value = env.get("PUBLIC_URL", "").strip().rstrip("/")
+    parts = urlsplit(value)
+    if value and (parts.scheme not in ("http", "https") or not parts.netloc):
+        raise ConfigError(f"PUBLIC_URL is malformed: {value!r} is not an http(s) URL")
+    return value
 
 
 def _port(env: Mapping[str, str]) -> int:
@@ -143,4 +152,5 @@ def load(
         retention_days=_count(env, "DATA_RETENTION_DAYS", RETENTION_DAYS, "days"),
         backlog=_count(env, "MAX_BACKLOG", BACKLOG, "interactions"),
         api_timeout=_count(env, "SLACK_API_TIMEOUT", API_TIMEOUT, "seconds"),
+        public_url=_public_url(env),
     )

@@ -35,6 +35,15 @@ class Action(StrEnum):
     FOLLOW_UP_QUESTION = "open_follow_up"
     KEEP_INTERVIEWING = "keep_interviewing"
     THEME_MENU = "theme_menu"
+    # the candidate pool
+    NEW_SECRET = "pool_new_secret"
+    INVITE = "pool_invite"
+    NOT_A_FIT = "pool_not_a_fit"
+    OPTED_OUT = "pool_opted_out"
+    PLAN_CANDIDATE = "pool_plan"
+    # a planned interview's follow-up
+    NO_SHOW = "interview_no_show"
+    RESCHEDULE = "interview_reschedule"
 
 
 class View(StrEnum):
@@ -53,6 +62,9 @@ class View(StrEnum):
     RENAME = "rename_theme"
     MERGE = "merge_theme"
     MOVE = "move_insight"
+    POOL_ADD = "pool_add"
+    INVITE = "pool_invite"
+    RESCHEDULE = "reschedule_interview"
 
 
 class Input(StrEnum):
@@ -83,6 +95,10 @@ class Input(StrEnum):
     DAY = "day"
     TIME = "time"
     NUDGE = "nudge"
+    LINK = "link"
+    # the candidate pool
+    PEOPLE = "people"
+    DRAFT = "draft"
     # the codebook
     LABEL = "label"
     INTO = "into"
@@ -92,6 +108,23 @@ class Input(StrEnum):
 
 CODING_PREFIX = "insight_"  # the coding step's block of an insight: "insight_<id>"
 QUESTION_BUTTONS = "cadence_q"  # block id prefix of a question's buttons in a reminder DM
+FOLLOW_UP_BUTTONS = "follow_up_"  # "How did it go?"'s buttons: "follow_up_<interview id>"
+SUGGESTION_PREFIX = "pool_"  # a suggestion's buttons: "pool_<candidate id>_<question id>"
+
+
+def suggestion_block(candidate_id: int, question_id: int) -> str:
+    return f"{SUGGESTION_PREFIX}{candidate_id}_{question_id}"
+
+
+def suggestion_value(candidate_id: int, question_id: int) -> str:
+    """A suggestion's buttons carry "<candidate id>:<question id>"."""
+    return f"{candidate_id}:{question_id}"
+
+
+def parse_suggestion(value: object) -> tuple[str, str]:
+    """(candidate id text, question id text) of a suggestion button's value."""
+    candidate, _, question = str(value).partition(":")
+    return candidate, question
 
 
 def coding_block(insight_id: int) -> str:
@@ -104,6 +137,7 @@ class Meta(StrEnum):
     QUESTION_ID = "question_id"
     INTERVIEW_ID = "interview_id"
     THEME_ID = "theme_id"
+    CANDIDATE_ID = "candidate_id"
 
 
 class ThemeChange(StrEnum):

@@ -89,17 +89,22 @@ def check_summary(summary: Summary, today: date) -> dict[str, str]:
 
 def check_plan(question_id: str, when: str, now: datetime) -> dict[str, str]:
     """Problems of a planned interview by block; `when` is a Unix time, as Slack gives it."""
-    errors: dict[str, str] = {}
+    errors = check_when(when, now)
     if ids.number(question_id) is None:
         errors["question"] = "required"
+    return errors
+
+
+def check_when(when: str, now: datetime) -> dict[str, str]:
+    """Problems of the moment an interview is planned for, a Unix time."""
     at = ids.number(when)
     if at is None:
-        errors["when"] = "required"
-    elif datetime.fromtimestamp(at, UTC) <= now:
-        errors["when"] = "past_time"
-    elif datetime.fromtimestamp(at, UTC) > now + PLAN_WITHIN:
-        errors["when"] = "far_future"
-    return errors
+        return {"when": "required"}
+    if datetime.fromtimestamp(at, UTC) <= now:
+        return {"when": "past_time"}
+    if datetime.fromtimestamp(at, UTC) > now + PLAN_WITHIN:
+        return {"when": "far_future"}
+    return {}
 
 
 def get(s: Session, team_id: str, interview_id: int) -> Interview | None:

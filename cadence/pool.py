@@ -368,6 +368,17 @@ def _note_import(
     s.add(pool)
 
 
+def read(
+    s: Session,
+    team_id: str,
+    rows: Sequence[Mapping[str, Any]],
+    segments: Mapping[str, str],
+    now: datetime,
+) -> tuple[list[Person], list[Problem]]:
+    """`check` with the workspace's events."""
+    return check(rows, segments, events_of(settings(s, team_id)), now)
+
+
 def import_rows(
     s: Session,
     team_id: str,
@@ -378,7 +389,7 @@ def import_rows(
 ) -> Imported:
     """Check every row and store them all, or none when any is bad: the one path of a
     pasted CSV, a shared file and the webhook."""
-    people, problems = check(rows, segments, events_of(settings(s, team_id)), now)
+    people, problems = read(s, team_id, rows, segments, now)
     if problems:
         return Imported(problems=tuple(problems))
     return store(s, team_id, people, source, now)

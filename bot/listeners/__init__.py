@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot import words
 from bot.app import REPLIES
-from bot.listeners import cadence, codebook, commands, interviews, questions
+from bot.listeners import cadence, codebook, commands, interviews, pool, questions
 from bot.store import Store
 from cadence import ids
 
@@ -24,13 +24,14 @@ async def slack_ids_only(context: AsyncBoltContext, next: Callable[[], Awaitable
     return await next()
 
 
-def register_all(app: AsyncApp, store: Store) -> None:
+def register_all(app: AsyncApp, store: Store, public_url: str = "") -> None:
     app.use(slack_ids_only)
-    commands.register(app, store)
+    commands.register(app, store, public_url)
     questions.register(app, store)
     interviews.register(app, store)
     cadence.register(app, store)
     codebook.register(app, store)
+    pool.register(app, store, public_url)
 
     @app.error
     async def failed(error: Exception, context: AsyncBoltContext) -> None:

@@ -74,6 +74,7 @@ async def save_settings(
         day=values.get(Input.DAY, ""),
         time=values.get(Input.TIME, ""),
         nudge=values.get(Input.NUDGE, ""),
+        link=values.get(Input.LINK, ""),
     )
     problems = members.check_prefs(draft)
     if problems:

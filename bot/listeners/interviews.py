@@ -29,7 +29,7 @@ from bot.views import interviews as ui
 from cadence import ids, interviews, members, questions, weeks
 from cadence.interviews import Coding
 from cadence.matching import default_matcher
-from cadence.models import Interview
+from cadence.models import Interview, Question
 
 
 async def open_summary(
@@ -132,6 +132,24 @@ async def open_plan(
     open_questions = await store.run(questions.open_questions, team_id)
     view = ui.plan_modal(open_questions, question_id) if open_questions else ui.no_question_modal()
     await client.views_open(trigger_id=trigger_id, view=view)
+
+
+async def _planned(
+    client: AsyncWebClient,
+    store: Store,
+    team_id: str,
+    user: str,
+    interview: Interview,
+    question: Question,
+) -> None:
+    """Say when it is, in the planner's zone; the owner's Home shows it booked."""
+    tz = await time_zone(client, store, team_id, user)
+    when = interview.planned_at.astimezone(weeks.zone(tz))
+    text = words.say("interviews.planned", q=question, interview=interview, when=when)
+    await each(
+        client.chat_postMessage(channel=user, text=text, blocks=[section(text)]),
+        publish_home(client, store, team_id, question.owner_id),
+    )
 
 
 def register(app: AsyncApp, store: Store) -> None:
@@ -239,6 +257,7 @@ def register(app: AsyncApp, store: Store) -> None:
                 user,
                 now,
                 submission_key(view),
+                ids.number(metadata(view).get(Meta.CANDIDATE_ID)),
             )
         except LookupError:
             await ack(response_action="errors", errors=modal_errors({Input.QUESTION: "gone"}))
@@ -246,11 +265,77 @@ def register(app: AsyncApp, store: Store) -> None:
         await ack()
         if planned is AGAIN:
             return
-        interview, question = planned
-        tz = await time_zone(client, store, context.team_id, user)
-        when = planned_at.astimezone(weeks.zone(tz))
-        text = words.say("interviews.planned", q=question, interview=interview, when=when)
-        await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
+        await _planned(client, store, context.team_id, user, *planned)
+
+    @app.action(Action.NO_SHOW)
+    async def no_show(
+        ack: AsyncAck,
+        body: dict,
+        action: dict,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        team, user = context.team_id, body["user"]["id"]
+        interview_id = ids.number(action.get("value")) or 0
+        try:
+            question = await store.run(interviews.no_show, team, interview_id, user, clock.now())
+        except (interviews.NotAllowed, LookupError) as e:
+            await refuse(respond, e)
+            return
+        note = words.say("pool.no_show", q=question)
+        message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
+        steps = [publish_home(client, store, team, question.owner_id)]
+        if message.get("ts") and channel:
+            blocks = ui.with_follow_up_note(message.get("blocks") or [], interview_id, note)
+            steps.append(
+                client.chat_update(channel=channel, ts=message["ts"], text=note, blocks=blocks)
+            )
+        await each(*steps)
+
+    @app.action(Action.RESCHEDULE)
+    async def reschedule(
+        ack: AsyncAck,
+        body: dict,
+        action: dict,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        team, user = context.team_id, body["user"]["id"]
+        try:
+            interview_id = ids.number(action.get("value")) or 0
+            interview = await store.run(interviews.changeable, team, interview_id, user)
+        except (interviews.NotAllowed, LookupError) as e:
+            await refuse(respond, e)
+            return
+        view = ui.reschedule_modal(interview)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(View.RESCHEDULE)
+    async def rescheduled(
+        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        when, now = state_values(view).get(Input.WHEN, ""), clock.now()
+        problems = interviews.check_when(when, now)
+        if problems:
+            await ack(response_action="errors", errors=modal_errors(problems))
+            return
+        team, user = context.team_id, body["user"]["id"]
+        planned_at = datetime.fromtimestamp(ids.number(when) or 0, UTC)
+        interview_id = ids.number(metadata(view).get(Meta.INTERVIEW_ID)) or 0
+        try:
+            moved = await once(
+                store, team, view, interviews.reschedule, team, interview_id, planned_at, user, now
+            )
+        except (interviews.NotAllowed, LookupError):
+            await ack(response_action="errors", errors=modal_errors({Input.WHEN: "gone"}))
+            return
+        await ack()
+        if moved is not AGAIN:
+            await _planned(client, store, team, user, *moved)
 
     @app.action(Action.LOG)
     async def log_button(

@@ -85,6 +85,9 @@ class FakeSlack:
     # for their ts: a test driving ticks with --at sets it to the tick's time.
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
+    # Files shared with the app, by id: files.info describes them and their url_private
+    # serves their bytes to a request with the bot token.
+    files: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
@@ -126,6 +129,7 @@ class FakeSlack:
             self.hashes.clear()
             self.losses.clear()
             self.messages.clear()
+            self.files.clear()
             self.clock = time.time
 
     # -- test controls -------------------------------------------------------------
@@ -163,6 +167,31 @@ class FakeSlack:
         with self._cond:
             self.messages.setdefault(channel, []).append({"ts": f"{ts:.6f}", **message})
             self.messages[channel].sort(key=lambda m: float(m["ts"]))
+
+    def share(self, name: str, data: bytes, filetype: str = "csv") -> str:
+        """A file a user shared with the app: its id, for a file_shared event."""
+        with self._cond:
+            file_id = f"F{next(self._ids)}"
+            url = f"{self.url}/files/{file_id}/{name}"
+            info = {
+                "id": file_id,
+                "name": name,
+                "filetype": filetype,
+                "size": len(data),
+                "url_private": url,
+                "url_private_download": url + "?download=1",
+            }
+            self.files[file_id] = (info, data)
+        return file_id
+
+    def download(self, path: str, token: str | None) -> tuple[int, bytes]:
+        """GET of a file's url_private: its bytes, with the bot token only."""
+        file_id = path.split("/")[2] if path.count("/") >= 2 else ""
+        with self._cond:
+            found = self.files.get(file_id)
+        ok = found is not None and (token == BOT_TOKEN or token in self.installed)
+        self._record(Call("download" if ok else "download:refused", {"file": file_id}, token))
+        return (200, found[1]) if ok and found else (404, b"")
 
     def of(self, method: str) -> list[Call]:
         with self._cond:
@@ -383,6 +412,13 @@ class FakeSlack:
         if method == "conversations.info":
             channel = str(args.get("channel"))
             return {"ok": True, "channel": {"id": channel, "name": channel.lower()}}
+        if method == "files.info":
+            found = self.files.get(str(args.get("file")))
+            return (
+                {"ok": True, "file": found[0]}
+                if found
+                else {"ok": False, "error": "file_not_found"}
+            )
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ids)}"
             return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
@@ -507,7 +543,16 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 headers["Retry-After"] = str(failure.retry_after)
             self._send(status, payload, headers)
 
-        do_GET = do_POST
+        def do_GET(self) -> None:
+            if not self.path.startswith("/files/"):
+                return self.do_POST()
+            auth = self.headers.get("Authorization", "")
+            status, data = fake.download(self.path.partition("?")[0], auth.removeprefix("Bearer "))
+            self.send_response(status)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _reset(self) -> None:
             """Close the connection with a TCP reset, no answer written."""

@@ -20,11 +20,12 @@ from bot.blocks import (
     modal,
     option,
     section,
+    text_element,
 )
 from bot.ids import QUESTION_BUTTONS, Action, Input, View
 from bot.views.questions import MESSAGE_BLOCKS
 from cadence import ids
-from cadence.members import Prefs
+from cadence.members import MAX_LINK, Prefs
 from cadence.models import Question
 from cadence.questions import Overview
 from cadence.schedule import Digest, DigestEntry, OwnerMessage
@@ -190,6 +191,13 @@ def settings_modal(prefs: Prefs) -> dict[str, Any]:
             {"type": "timepicker", "initial_time": f"{hour:02d}:{minute:02d}"},
         ),
         _on_off(Input.NUDGE, words.plain("modals.nudge_label"), prefs.nudge),
+        input_block(
+            Input.LINK,
+            words.plain("modals.link_label"),
+            text_element(prefs.link, max_length=MAX_LINK, placeholder="https://"),
+            optional=True,
+            hint=words.plain("modals.link_hint"),
+        ),
     ]
     return modal(
         View.SETTINGS,

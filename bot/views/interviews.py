@@ -19,11 +19,11 @@ from bot.blocks import (
     section,
     text_element,
 )
-from bot.ids import CODING_PREFIX, Action, Input, Meta, View, coding_block
+from bot.ids import CODING_PREFIX, FOLLOW_UP_BUTTONS, Action, Input, Meta, View, coding_block
 from bot.views.questions import segment_options
 from cadence import ids
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
-from cadence.models import JTBD_PARTS, Insight, Interview, Question
+from cadence.models import JTBD_PARTS, Candidate, Insight, Interview, Question
 
 MAX_OPTIONS = 100
 
@@ -199,10 +199,15 @@ def no_question_modal() -> dict[str, Any]:
     return modal(View.NO_QUESTION, title, blocks, None, done)
 
 
-def plan_modal(open_questions: Sequence[Question], question_id: int | None) -> dict[str, Any]:
+def plan_modal(
+    open_questions: Sequence[Question],
+    question_id: int | None,
+    candidate: Candidate | None = None,
+) -> dict[str, Any]:
+    """Plan an interview; from a suggestion, with that person of the pool (booked)."""
     blocks = [
         _question_select(open_questions, question_id),
-        _interviewee(""),
+        _interviewee(candidate.name if candidate else ""),
         input_block(
             Input.WHEN,
             words.plain("modals.when_label"),
@@ -216,15 +221,20 @@ def plan_modal(open_questions: Sequence[Question], question_id: int | None) -> d
         blocks,
         words.plain("modals.plan_submit"),
         words.plain("modals.cancel"),
+        {Meta.CANDIDATE_ID: candidate.id} if candidate else None,
     )
 
 
 def follow_up_blocks(question: Question, interview: Interview) -> tuple[str, list[Block]]:
     text = words.say("interviews.follow_up", q=question, interview=interview)
-    summary = button(
-        words.plain("modals.summary_button"), Action.LOG_PLANNED, str(interview.id), "primary"
+    value = str(interview.id)
+    buttons = actions(
+        button(words.plain("modals.summary_button"), Action.LOG_PLANNED, value, "primary"),
+        button(words.plain("pool.no_show_button"), Action.NO_SHOW, value),
+        button(words.plain("pool.reschedule_button"), Action.RESCHEDULE, value),
     )
-    return text, [section(text), actions(summary)]
+    buttons["block_id"] = f"{FOLLOW_UP_BUTTONS}{interview.id}"
+    return text, [section(text), buttons]
 
 
 def recent_blocks(recent: Sequence[tuple[Interview, list[Insight]]]) -> list[Block]:
@@ -251,3 +261,28 @@ def recent_blocks(recent: Sequence[tuple[Interview, list[Insight]]]) -> list[Blo
             ),
         ]
     return blocks
+
+
+def with_follow_up_note(blocks: Sequence[Block], interview_id: int, note: str) -> list[Block]:
+    """The follow-up DM as it was, with its buttons replaced by a note (a no-show)."""
+    target = f"{FOLLOW_UP_BUTTONS}{interview_id}"
+    return [context(note) if b.get("block_id") == target else b for b in blocks]
+
+
+def reschedule_modal(interview: Interview) -> dict[str, Any]:
+    blocks = [
+        input_block(
+            Input.WHEN,
+            words.plain("modals.when_label"),
+            {"type": "datetimepicker"},
+            hint=words.plain("modals.when_hint"),
+        )
+    ]
+    return modal(
+        View.RESCHEDULE,
+        words.plain("pool.reschedule_title"),
+        blocks,
+        words.plain("pool.reschedule_submit"),
+        words.plain("modals.cancel"),
+        {Meta.INTERVIEW_ID: interview.id},
+    )

@@ -1,0 +1,361 @@
+"""The candidate pool in Slack: `/discovery pool` and its words, people pasted or shared as
+a CSV file in a DM, the webhook's secret, and the buttons of each suggestion (Invite, Plan
+interview, Not a fit, Opted out). Names and emails go only into DMs and modals."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
+
+from bot import clock, words
+from bot.blocks import metadata, section, state_values
+from bot.ids import COMMAND, Action, Input, Meta, View, parse_suggestion
+from bot.listeners.shared import AGAIN, answer, first_submission, modal_errors, once
+from bot.store import Store
+from bot.views import interviews as interview_ui
+from bot.views import pool as views
+from cadence import deliveries, members, pool, questions, weeks
+from cadence.models import Candidate, Question
+from cadence.pool import Contacted, Imported
+
+log = logging.getLogger("discovery")
+FILE_BYTES = 2_000_000  # a shared CSV, at most
+FILE_HOST = "files.slack.com"
+
+
+def hook_url(public_url: str, host: str, secret: str) -> str:
+    """The webhook's address: PUBLIC_URL's, else the host this request came to."""
+    base = public_url or f"https://{host or 'YOUR-HOST'}"
+    return f"{base}/hooks/candidates/{secret}"
+
+
+def host_of(request: AsyncBoltRequest | None) -> str:
+    found = (request.headers.get("host") or [""]) if request is not None else [""]
+    return str(found[0])
+
+
+async def dm(client: AsyncWebClient, user: str, text: str, blocks: list | None = None) -> None:
+    await client.chat_postMessage(channel=user, text=text, blocks=blocks or [section(text)])
+
+
+# -- /discovery pool ---------------------------------------------------------------------
+def _glance(
+    s: Session, team_id: str, user_id: str, now: datetime
+) -> tuple[pool.Overview, list[Question], dict]:
+    """The pool's counts, and the next suggestions for the user's open questions."""
+    mine = questions.open_questions(s, team_id, user_id)
+    tz = members.cached_zone(s, team_id, user_id)
+    since = weeks.week_begins(now, tz)
+    return pool.overview(s, team_id), mine, pool.suggestions(s, team_id, mine, now, since)
+
+
+async def show_pool(
+    client: AsyncWebClient, store: Store, respond: AsyncRespond, team_id: str, user_id: str
+) -> None:
+    """Counts by segment and source in the reply; names only in the DM."""
+    glance, mine, found = await store.run(_glance, team_id, user_id, clock.now())
+    text = views.overview_text(glance, COMMAND)
+    if mine and any(found.values()):
+        text += "\n" + words.say("pool.sent_to_dm")
+        head, blocks = views.pool_dm(mine, found, COMMAND)
+        await dm(client, user_id, head, blocks)
+    elif mine:
+        text += "\n" + words.say("pool.none_to_suggest", command=COMMAND)
+    await respond(text=text, blocks=[section(text)], response_type="ephemeral")
+
+
+async def show_webhook(
+    store: Store, respond: AsyncRespond, team_id: str, url_of: Any, rotate: bool = False
+) -> None:
+    """The webhook's URL when its secret is new (the first time, or rotated)."""
+
+    def secret(s: Session) -> str | None:
+        return None if pool.has_secret(s, team_id) and not rotate else pool.new_secret(s, team_id)
+
+    made = await store.run(secret)
+    text, blocks = views.webhook_blocks(url_of(made) if made else None)
+    await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=rotate)
+
+
+async def forget(store: Store, respond: AsyncRespond, team_id: str, email: str) -> None:
+    if "@" not in email:
+        text = words.say("pool.forget_usage", command=COMMAND)
+    else:
+        text = words.say("pool.forgot", found=await store.run(pool.forget, team_id, email))
+    await respond(text=text, blocks=[section(text)], response_type="ephemeral")
+
+
+# -- a CSV shared in a DM ----------------------------------------------------------------
+def slack_file_url(url: str, api_url: str) -> bool:
+    """Whether a file's URL is Slack's (the bot token goes with the download): https on
+    files.slack.com, or SLACK_API_URL's own host (the fake Slack)."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        return False
+    if parts.scheme == "https" and parts.hostname == FILE_HOST:
+        return True
+    return parts.hostname is not None and parts.hostname == urlsplit(api_url).hostname
+
+
+async def download(client: AsyncWebClient, url: str, token: str) -> bytes:
+    headers = {"Authorization": f"Bearer {token}"}
+    timeout = aiohttp.ClientTimeout(total=client.timeout)
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as http,
+        http.get(url, headers=headers, allow_redirects=False) as r,
+    ):
+        r.raise_for_status()
+        return await r.content.read(FILE_BYTES + 1)
+
+
+def _is_csv(file: dict[str, Any]) -> bool:
+    name = str(file.get("name") or "").lower()
+    return file.get("filetype") == "csv" or name.endswith(".csv")
+
+
+async def import_file(
+    client: AsyncWebClient, store: Store, team_id: str, user: str, file_id: str, token: str
+) -> None:
+    """files.info, the download with the bot token, the import; a DM says how it went."""
+    file = (await client.files_info(file=file_id)).get("file") or {}
+    name = str(file.get("name") or "file")[:100]
+    url = str(file.get("url_private_download") or file.get("url_private") or "")
+    if not _is_csv(file):
+        await dm(client, user, words.say("pool.not_csv", name=name))
+        return
+    if int(file.get("size") or 0) > FILE_BYTES:
+        await dm(client, user, words.say("pool.too_big", name=name))
+        return
+    try:
+        if not slack_file_url(url, client.base_url):
+            raise ValueError("a file URL off Slack's hosts")
+        data = await download(client, url, token)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as e:
+        log.warning("a shared file could not be read: %s", type(e).__name__)
+        await dm(client, user, words.say("pool.file_failed", name=name))
+        return
+    if len(data) > FILE_BYTES:
+        await dm(client, user, words.say("pool.too_big", name=name))
+        return
+    await dm(client, user, await _imported(store, team_id, data, name))
+
+
+async def _imported(store: Store, team_id: str, data: bytes, name: str) -> str:
+    try:
+        rows = pool.read_csv(data.decode("utf-8-sig", errors="replace"))
+    except pool.TooMany as e:
+        return words.say("pool.too_many", count=e.count, limit=e.limit)
+    if not rows:
+        return words.say("pool.nothing")
+    names = views.segment_names()
+    done = await store.run(pool.import_rows, team_id, rows, pool.Source.FILE, names, clock.now())
+    if done.problems:
+        shown = list(done.problems[: views.SHOWN_PROBLEMS])
+        more = max(len(done.problems) - len(shown), 0)
+        return words.say("pool.file_problems", name=name, shown=shown, more=more)
+    return words.say("pool.file_imported", name=name, done=done)
+
+
+# -- suggestions -------------------------------------------------------------------------
+def _pick(s: Session, team_id: str, value: Any) -> tuple[Candidate | None, Question | None]:
+    candidate_id, question_id = parse_suggestion(value)
+    return pool.get(s, team_id, candidate_id), questions.get(s, team_id, question_id)
+
+
+def _invite_modal(s: Session, team_id: str, user: str, value: Any) -> dict | None:
+    candidate, question = _pick(s, team_id, value)
+    if candidate is None or question is None:
+        return None
+    link = members.prefs(s, team_id, user).link
+    return views.invite_modal(candidate, question, link, COMMAND)
+
+
+def _marked(
+    s: Session, team_id: str, value: Any, kind: str, now: datetime
+) -> tuple[Candidate, Question] | None:
+    """Not a fit for the question, or opted out of everything."""
+    candidate, question = _pick(s, team_id, value)
+    if candidate is None or question is None:
+        return None
+    if kind == Contacted.NOT_A_FIT:
+        return pool.mark(s, team_id, candidate.id, question.id, kind, now), question
+    return pool.opt_out(s, team_id, candidate.id, now), question
+
+
+async def _note(client: AsyncWebClient, body: dict, candidate: Candidate, q: Question, kind: str):
+    """The suggestion's buttons in the DM give way to what was decided."""
+    message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
+    if not (message.get("ts") and channel):
+        return
+    if kind == Contacted.NOT_A_FIT:
+        note = words.say("pool.not_a_fit", c=candidate, q=q)
+        blocks = views.with_pool_note(message.get("blocks") or [], candidate.id, note, q.id)
+    else:
+        note = words.say("pool.opted_out", c=candidate)
+        blocks = views.with_pool_note(message.get("blocks") or [], candidate.id, note)
+    text = message.get("text") or note
+    await client.chat_update(channel=channel, ts=message["ts"], text=text, blocks=blocks)
+
+
+def register(app: AsyncApp, store: Store, public_url: str = "") -> None:
+    @app.event("file_shared")
+    async def file_shared(
+        event: dict, body: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        user, file_id = event.get("user_id"), event.get("file_id")
+        in_dm = str(event.get("channel_id") or "").startswith("D")
+        if not (in_dm and isinstance(file_id, str) and file_id) or user == context.bot_user_id:
+            return
+        if not isinstance(user, str) or not user:
+            return
+        # Slack retries an event it thinks was not answered: each event_id is handled once.
+        key = (context.team_id, deliveries.EVENT, str(body.get("event_id", ""))[:64], "")
+        if await store.run(deliveries.first, key, clock.now()):
+            token = context.bot_token or ""
+            await import_file(client, store, context.team_id, user, file_id[:40], token)
+
+    @app.view(View.POOL_ADD)
+    async def add_submitted(
+        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        team, user, now = context.team_id, body["user"]["id"], clock.now()
+        try:
+            rows = pool.read_csv(state_values(view).get(Input.PEOPLE, ""))
+        except pool.TooMany as e:
+            await ack(
+                response_action="errors",
+                errors={Input.PEOPLE: words.plain("pool.too_many", count=e.count, limit=e.limit)},
+            )
+            return
+        names = views.segment_names()
+
+        def work(s: Session) -> Imported | object:
+            people, problems = pool.read(s, team, rows, names, now)
+            if problems or not people:
+                return Imported(problems=tuple(problems))
+            if not first_submission(s, team, view):
+                return AGAIN
+            return pool.store(s, team, people, pool.Source.CSV, now)
+
+        done = await store.run(work)
+        if done is AGAIN:
+            await ack()
+            return
+        assert isinstance(done, Imported)
+        if not done.ok or not (done.added + done.updated + done.refused):
+            error = views.problems_text(done.problems) if done.problems else None
+            error = error or words.plain("pool.nothing")
+            await ack(response_action="errors", errors={Input.PEOPLE: error})
+            return
+        await ack()
+        await dm(client, user, words.say("pool.imported", done=done))
+
+    @app.action(Action.NEW_SECRET)
+    async def new_secret(
+        ack: AsyncAck,
+        respond: AsyncRespond,
+        request: AsyncBoltRequest,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        host = host_of(request)
+        url_of = lambda secret: hook_url(public_url, host, secret)  # noqa: E731
+        await show_webhook(store, respond, context.team_id, url_of, rotate=True)
+
+    @app.action(Action.INVITE)
+    async def invite(
+        ack: AsyncAck,
+        body: dict,
+        action: dict,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        user = body["user"]["id"]
+        view = await store.run(_invite_modal, context.team_id, user, action.get("value"))
+        if view is None:
+            await answer(respond, words.say("pool.gone"))
+            return
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(View.INVITE)
+    async def invited(
+        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        meta, team, user = metadata(view), context.team_id, body["user"]["id"]
+        question = await store.run(questions.get, team, meta.get(Meta.QUESTION_ID) or 0)
+        try:
+            if question is None:
+                raise LookupError(meta.get(Meta.QUESTION_ID))
+            candidate_id, kind = meta.get(Meta.CANDIDATE_ID), Contacted.INVITED
+            done = await once(
+                store, team, view, pool.mark, team, candidate_id, question.id, kind, clock.now()
+            )
+        except pool.OptedOut as e:
+            await ack(response_action="errors", errors={Input.DRAFT: _said_no(e.candidate)})
+            return
+        except LookupError:
+            await ack(response_action="errors", errors=modal_errors({Input.DRAFT: "gone"}))
+            return
+        await ack()
+        if done is not AGAIN:
+            await dm(client, user, words.say("pool.invited", c=done, q=question))
+
+    @app.action(Action.NOT_A_FIT)
+    @app.action(Action.OPTED_OUT)
+    async def decided(
+        ack: AsyncAck,
+        body: dict,
+        action: dict,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        kind = Contacted.NOT_A_FIT if action["action_id"] == Action.NOT_A_FIT else "opted_out"
+        try:
+            found = await store.run(
+                _marked, context.team_id, action.get("value"), kind, clock.now()
+            )
+        except pool.OptedOut as e:
+            await answer(respond, words.say("pool.said_no", c=e.candidate))
+            return
+        if found is None:
+            await answer(respond, words.say("pool.gone"))
+            return
+        await _note(client, body, *found, kind)
+
+    @app.action(Action.PLAN_CANDIDATE)
+    async def plan_with(
+        ack: AsyncAck,
+        body: dict,
+        action: dict,
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+
+        def load(s: Session) -> tuple[Candidate | None, Question | None, list[Question]]:
+            candidate, question = _pick(s, context.team_id, action.get("value"))
+            return candidate, question, questions.open_questions(s, context.team_id)
+
+        candidate, question, open_questions = await store.run(load)
+        if candidate is None or question is None or question not in open_questions:
+            await answer(respond, words.say("pool.gone"))
+            return
+        view = interview_ui.plan_modal(open_questions, question.id, candidate)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _said_no(candidate: Candidate) -> str:
+    return words.plain("pool.said_no", c=candidate)
