@@ -1,4 +1,4 @@
-"""Slack listeners, one module a surface, each with a `register(app, store)`."""
+"""Slack listeners, one module a surface, each with a table of its LISTENERS."""
 
 import logging
 from collections.abc import Awaitable, Callable
@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from bot import words
 from bot.app import REPLIES
 from bot.listeners import cadence, codebook, commands, interviews, pool, questions
+from bot.listeners.shared import PUBLIC_URL, STORE
 from bot.store import Store
 from cadence import ids
 
@@ -24,14 +25,28 @@ async def slack_ids_only(context: AsyncBoltContext, next: Callable[[], Awaitable
     return await next()
 
 
+# Every listener: (Bolt's decorator, the id it listens for, the function), by surface.
+LISTENERS = [
+    *commands.LISTENERS,
+    *questions.LISTENERS,
+    *interviews.LISTENERS,
+    *cadence.LISTENERS,
+    *codebook.LISTENERS,
+    *pool.LISTENERS,
+]
+
+
 def register_all(app: AsyncApp, store: Store, public_url: str = "") -> None:
     app.use(slack_ids_only)
-    commands.register(app, store, public_url)
-    questions.register(app, store)
-    interviews.register(app, store)
-    cadence.register(app, store)
-    codebook.register(app, store)
-    pool.register(app, store, public_url)
+
+    async def with_store(context: AsyncBoltContext, next: Callable[[], Awaitable]) -> object:
+        context[STORE] = store  # every listener's one way to the database
+        context[PUBLIC_URL] = public_url  # where webhooks reach this server, when set
+        return await next()
+
+    app.use(with_store)
+    for kind, listens_for, listener in LISTENERS:
+        getattr(app, kind)(listens_for)(listener)
 
     @app.error
     async def failed(error: Exception, context: AsyncBoltContext) -> None:

@@ -6,15 +6,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import clock, words
-from bot.blocks import section, state_values
+from bot.blocks import section
 from bot.channels import post_to_channel
-from bot.ids import Action, Input, View
+from bot.ids import Action, View
 from bot.listeners.interviews import open_plan
-from bot.listeners.shared import AGAIN, answer, modal_errors, once, time_zone
+from bot.listeners.shared import AGAIN, answer, dm, once, refuse, store_of, time_zone
 from bot.store import Store
 from bot.views import cadence as views
 from bot.views import questions as surfaces
@@ -65,27 +65,19 @@ async def skip_week(
         )
 
 
-async def save_settings(
-    store: Store, ack: AsyncAck, client: AsyncWebClient, team_id: str, user: str, view: dict
+async def settings_submitted(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    values = state_values(view)
-    draft = members.PrefsDraft(
-        reminders=values.get(Input.REMINDERS, ""),
-        day=values.get(Input.DAY, ""),
-        time=values.get(Input.TIME, ""),
-        nudge=values.get(Input.NUDGE, ""),
-        link=values.get(Input.LINK, ""),
-    )
+    draft = views.read_settings(view)
     problems = members.check_prefs(draft)
     if problems:
-        await ack(response_action="errors", errors=modal_errors(problems))
+        await refuse(ack, problems)
         return
-    prefs = await once(store, team_id, view, members.save_prefs, team_id, user, draft)
+    team, user = context.team_id, body["user"]["id"]
+    prefs = await once(store_of(context), team, view, members.save_prefs, team, user, draft)
     await ack()
-    if prefs is AGAIN:
-        return
-    text = views.settings_saved(prefs)
-    await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
+    if prefs is not AGAIN:
+        await dm(client, user, views.settings_saved(prefs))
 
 
 def digest_channel(rest: str, here: str) -> str | None:
@@ -156,43 +148,44 @@ async def flag_pressed(
             await client.chat_update(channel=channel, ts=message["ts"], text=note, blocks=blocks)
 
 
-def register(app: AsyncApp, store: Store) -> None:
-    @app.action(Action.CLOSE_ANSWERED)
-    @app.action(Action.FOLLOW_UP_QUESTION)
-    @app.action(Action.KEEP_INTERVIEWING)
-    async def saturation_flag(
-        ack: AsyncAck,
-        body: dict,
-        action: dict,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
-        await flag_pressed(store, client, respond, context.team_id, body, action)
+async def saturation_flag(
+    ack: AsyncAck,
+    body: dict,
+    action: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    await flag_pressed(store_of(context), client, respond, context.team_id, body, action)
 
-    @app.action(Action.SKIP_WEEK)
-    async def skip_pressed(
-        ack: AsyncAck,
-        body: dict,
-        action: dict,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
-        await skip_week(store, client, respond, context.team_id, body, action.get("value", ""))
 
-    @app.action(Action.PLAN)
-    async def plan_pressed(
-        ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        await ack()
-        question_id = ids.number(action.get("value"))
-        await open_plan(client, store, context.team_id, body["trigger_id"], question_id)
+async def skip_pressed(
+    ack: AsyncAck,
+    body: dict,
+    action: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    value = action.get("value", "")
+    await skip_week(store_of(context), client, respond, context.team_id, body, value)
 
-    @app.view(View.SETTINGS)
-    async def settings_submitted(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        await save_settings(store, ack, client, context.team_id, body["user"]["id"], view)
+
+async def plan_pressed(
+    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    await ack()
+    question_id = ids.number(action.get("value"))
+    await open_plan(client, store_of(context), context.team_id, body["trigger_id"], question_id)
+
+
+LISTENERS = [
+    ("action", Action.CLOSE_ANSWERED, saturation_flag),
+    ("action", Action.FOLLOW_UP_QUESTION, saturation_flag),
+    ("action", Action.KEEP_INTERVIEWING, saturation_flag),
+    ("action", Action.SKIP_WEEK, skip_pressed),
+    ("action", Action.PLAN, plan_pressed),
+    ("view", View.SETTINGS, settings_submitted),
+]

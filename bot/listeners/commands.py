@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
@@ -19,7 +19,7 @@ from bot.listeners.cadence import digest_channel, post_digest_now
 from bot.listeners.codebook import open_codebook
 from bot.listeners.interviews import open_plan, open_summary
 from bot.listeners.pool import forget, hook_url, host_of, show_pool, show_webhook
-from bot.listeners.shared import overviews_for
+from bot.listeners.shared import PUBLIC_URL, overviews_for, store_of
 from bot.store import Store
 from bot.views import cadence as cadence_views
 from bot.views import interviews as interview_ui
@@ -292,20 +292,22 @@ async def run(
     await handler(ask)
 
 
-def register(app: AsyncApp, store: Store, public_url: str = "") -> None:
-    @app.command(COMMAND)
-    async def discovery(
-        ack: AsyncAck,
-        command: dict,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-        request: AsyncBoltRequest,
-    ) -> None:
-        if store.busy:  # overloaded: a quick "try again" beats an answer a minute late
-            await ack(text=words.say("help.busy"), response_type="ephemeral")
-            return
-        await ack()
-        with store.interaction():
-            team, host = context.team_id or "", host_of(request)
-            await run(command, respond, client, team, store, host, public_url)
+async def discovery(
+    ack: AsyncAck,
+    command: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+    request: AsyncBoltRequest,
+) -> None:
+    store = store_of(context)
+    if store.busy:  # overloaded: a quick "try again" beats an answer a minute late
+        await ack(text=words.say("help.busy"), response_type="ephemeral")
+        return
+    await ack()
+    with store.interaction():
+        team, host = context.team_id or "", host_of(request)
+        await run(command, respond, client, team, store, host, context.get(PUBLIC_URL, ""))
+
+
+LISTENERS = [("command", COMMAND, discovery)]

@@ -3,25 +3,29 @@ the follow-up after a planned interview, editing and deleting."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import clock, words
-from bot.blocks import metadata, section, state_values, submission_key
-from bot.ids import Action, Input, Meta, Shortcut, View
+from bot.blocks import submission_key
+from bot.ids import Action, Input, Shortcut, View
 from bot.listeners.shared import (
     AGAIN,
     answer,
+    dm,
     each,
     first_submission,
-    modal_errors,
     once,
     overviews_for,
     publish_home,
+    refusal,
+    refuse,
+    store_of,
+    stored,
     time_zone,
 )
 from bot.store import Store
@@ -120,10 +124,7 @@ async def _confirm(
         "interviews.logged", q=question, progress=overview.progress, new_themes=new, insights=count
     )
     # The owner's Home tab shows the progress that moved; a closed question is not on it.
-    await each(
-        publish_home(client, store, team_id, question.owner_id),
-        client.chat_postMessage(channel=user_id, text=text, blocks=[section(text)]),
-    )
+    await each(publish_home(client, store, team_id, question.owner_id), dm(client, user_id, text))
 
 
 async def open_plan(
@@ -132,6 +133,104 @@ async def open_plan(
     open_questions = await store.run(questions.open_questions, team_id)
     view = ui.plan_modal(open_questions, question_id) if open_questions else ui.no_question_modal()
     await client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _store_and_code(
+    s: Session, team: str, user: str, view: dict, now: datetime
+) -> dict[str, str] | tuple[Interview, Coding, bool]:
+    """Check, store and code a summary in one transaction: its problems by block, or the
+    interview, its coding and whether this was the first submission of the view."""
+    summary, editing = ui.read_summary(view)
+    # No Slack call before the answer: "today" in the cached zone, else UTC.
+    problems = interviews.check_summary(
+        summary, weeks.local_today(now, members.cached_zone(s, team, user))
+    )
+    if problems:
+        return problems
+    key = submission_key(view)
+    if not first_submission(s, team, view):  # Save pressed again: the first answer
+        seen = interviews.get(s, team, editing) if editing else None
+        seen = seen or interviews.submitted(s, team, key or "")
+        return (seen, interviews.coding_of(s, team, seen), False) if seen else {}
+    interview = interviews.save(s, team, summary, user, now, editing, key)
+    lines = interviews.insight_lines(summary.insights)
+    coding = interviews.code_insights(s, team, interview, lines, default_matcher(), now)
+    return interview, coding, True
+
+
+async def summary_submitted(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    try:
+        found = await store.run(_store_and_code, team, user, view, clock.now())
+    except (interviews.NotAllowed, LookupError) as e:
+        await refuse(ack, {Input.QUESTION: refusal(e)})
+        return
+    if isinstance(found, dict):
+        await refuse(ack, found)
+        return
+    interview, coding, fresh = found
+    if coding.to_confirm:
+        # Already stored with the suggested coding; the next step only confirms it.
+        await ack(response_action="update", view=ui.coding_modal(coding, interview.id))
+        return
+    await ack()
+    if fresh:
+        await _confirm(client, store, team, user, interview.id)
+
+
+async def _coded(body: dict, view: dict, context: AsyncBoltContext, keep: bool) -> int | None:
+    """Apply the coding step's choices (`keep`: none, the suggestions stand), once per view:
+    the interview, when this was its first submission by someone who may change it."""
+    interview_id, choices = ui.read_coding(view)
+    team, user = context.team_id, body["user"]["id"]
+    args = (team, interview_id, {} if keep else choices, user, clock.now())
+    try:
+        done = await once(store_of(context), team, view, interviews.recode, *args)
+    except (interviews.NotAllowed, LookupError):
+        return None
+    return None if done is AGAIN else interview_id
+
+
+async def coding_submitted(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    interview_id = await _coded(body, view, context, keep=False)
+    await ack()
+    if interview_id is not None:
+        user = body["user"]["id"]
+        await _confirm(client, store_of(context), context.team_id, user, interview_id)
+
+
+async def coding_closed(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    await ack()  # the suggested coding stands
+    interview_id = await _coded(body, view, context, keep=True)
+    if interview_id is not None:
+        user = body["user"]["id"]
+        await _confirm(client, store_of(context), context.team_id, user, interview_id)
+
+
+async def plan_submitted(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    form = ui.read_plan(view)
+    problems = interviews.check_plan(form.question, form.when, clock.now())
+    if problems:
+        await refuse(ack, problems)
+        return
+    store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    question_id = ids.number(form.question) or 0
+    args = (team, question_id, form.interviewee, form.at, user, clock.now(), submission_key(view))
+    args += (form.candidate_id,)
+    planned = await stored(ack, store, team, view, Input.QUESTION, interviews.plan, *args)
+    if planned is None:
+        return
+    await ack()
+    if planned is not AGAIN:
+        await _planned(client, store, team, user, *planned)
 
 
 async def _planned(
@@ -144,264 +243,156 @@ async def _planned(
 ) -> None:
     """Say when it is, in the planner's zone; the owner's Home shows it booked."""
     tz = await time_zone(client, store, team_id, user)
-    when = interview.planned_at.astimezone(weeks.zone(tz))
+    when = (interview.planned_at or clock.now()).astimezone(weeks.zone(tz))
     text = words.say("interviews.planned", q=question, interview=interview, when=when)
-    await each(
-        client.chat_postMessage(channel=user, text=text, blocks=[section(text)]),
-        publish_home(client, store, team_id, question.owner_id),
+    await each(dm(client, user, text), publish_home(client, store, team_id, question.owner_id))
+
+
+async def no_show(
+    ack: AsyncAck,
+    body: dict,
+    action: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    """The follow-up's No-show: the planned interview no longer counts as booked."""
+    await ack()
+    store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    interview_id = ids.number(action.get("value")) or 0
+    try:
+        question = await store.run(interviews.no_show, team, interview_id, user, clock.now())
+    except (interviews.NotAllowed, LookupError) as e:
+        await _cannot(respond, e)
+        return
+    note = words.say("pool.no_show", q=question)
+    message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
+    steps = [publish_home(client, store, team, question.owner_id)]
+    if message.get("ts") and channel:
+        blocks = ui.with_follow_up_note(message.get("blocks") or [], interview_id, note)
+        steps.append(
+            client.chat_update(channel=channel, ts=message["ts"], text=note, blocks=blocks)
+        )
+    await each(*steps)
+
+
+async def reschedule(
+    ack: AsyncAck,
+    body: dict,
+    action: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    interview_id = ids.number(action.get("value")) or 0
+    try:
+        interview = await store.run(interviews.changeable, team, interview_id, user)
+    except (interviews.NotAllowed, LookupError) as e:
+        await _cannot(respond, e)
+        return
+    await client.views_open(trigger_id=body["trigger_id"], view=ui.reschedule_modal(interview))
+
+
+async def rescheduled(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    when, interview_id = ui.read_when(view)
+    problems = interviews.check_when(when, clock.now())
+    if problems:
+        await refuse(ack, problems)
+        return
+    store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    at = ui.PlanForm("", when, "").at
+    args = (team, interview_id, at, user, clock.now())
+    moved = await stored(ack, store, team, view, Input.WHEN, interviews.reschedule, *args)
+    if moved is None:
+        return
+    await ack()
+    if moved is not AGAIN:
+        await _planned(client, store, team, user, *moved)
+
+
+async def log_button(
+    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    await ack()
+    question_id = ids.number(action.get("value", ""))
+    await open_summary(
+        client,
+        store_of(context),
+        context.team_id,
+        body["user"]["id"],
+        body["trigger_id"],
+        question_id=question_id,
     )
 
 
-def register(app: AsyncApp, store: Store) -> None:
-    @app.view(View.SUMMARY)
-    async def summary_submitted(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        team, user, now = context.team_id, body["user"]["id"], clock.now()
-        summary = ui.read_summary(state_values(view))
-        editing = ids.number(metadata(view).get(Meta.INTERVIEW_ID))
-        key = submission_key(view)
+async def log_from_message(
+    ack: AsyncAck, shortcut: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    await ack()
+    await open_summary(
+        client,
+        store_of(context),
+        context.team_id,
+        shortcut["user"]["id"],
+        shortcut["trigger_id"],
+        notes=shortcut.get("message", {}).get("text", ""),
+    )
 
-        def store_and_code(s: Session) -> dict[str, str] | tuple[Interview, Coding, bool]:
-            # No Slack call before the answer: "today" in the cached zone, else UTC.
-            today = weeks.local_today(now, members.cached_zone(s, team, user))
-            problems = interviews.check_summary(summary, today)
-            if problems:
-                return problems
-            if not first_submission(s, team, view):  # Save pressed again: the first answer
-                seen = interviews.get(s, team, editing) if editing else None
-                seen = seen or interviews.submitted(s, team, key or "")
-                return (seen, interviews.coding_of(s, team, seen), False) if seen else {}
-            interview = interviews.save(s, team, summary, user, now, editing, key)
-            lines = interviews.insight_lines(summary.insights)
-            coding = interviews.code_insights(s, team, interview, lines, default_matcher(), now)
-            return interview, coding, True
 
-        try:
-            stored = await store.run(store_and_code)
-        except interviews.NotAllowed:
-            await ack(
-                response_action="errors", errors=modal_errors({Input.QUESTION: "not_allowed"})
-            )
-            return
-        except LookupError:
-            await ack(response_action="errors", errors=modal_errors({Input.QUESTION: "gone"}))
-            return
-        if isinstance(stored, dict):
-            await ack(response_action="errors", errors=modal_errors(stored))
-            return
-        interview, coding, fresh = stored
-        if coding.to_confirm:
-            # Already stored with the suggested coding; the next step only confirms it.
-            await ack(response_action="update", view=ui.coding_modal(coding, interview.id))
-            return
-        await ack()
-        if fresh:
-            await _confirm(client, store, team, user, interview.id)
+async def _cannot(respond: AsyncRespond, error: Exception) -> None:
+    gone = not isinstance(error, interviews.NotAllowed)
+    await answer(respond, words.say("interviews.gone" if gone else "interviews.not_allowed"))
 
-    async def coded(body: dict, view: dict, context: AsyncBoltContext, choices: dict) -> bool:
-        """Apply the coding step's choices (none: the suggestions stand), once per view;
-        whether this was its first submission and the interviewer may change it."""
-        interview_id = ids.number(metadata(view).get(Meta.INTERVIEW_ID)) or 0
-        team, user = context.team_id, body["user"]["id"]
-        try:
-            done = await once(
-                store, team, view, interviews.recode, team, interview_id, choices, user, clock.now()
-            )
-        except (interviews.NotAllowed, LookupError):
-            return False
-        return done is not AGAIN
 
-    @app.view(View.CODING)
-    async def coding_submitted(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        first = await coded(body, view, context, ui.read_choices(state_values(view)))
-        await ack()
-        if first:
-            interview_id = ids.number(metadata(view).get(Meta.INTERVIEW_ID)) or 0
-            await _confirm(client, store, context.team_id, body["user"]["id"], interview_id)
+async def edit(
+    ack: AsyncAck,
+    body: dict,
+    action: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    interview_id = ids.number(action.get("value")) or 0
+    try:
+        interview = await store.run(interviews.changeable, team, interview_id, user)
+    except (interviews.NotAllowed, LookupError) as e:
+        await _cannot(respond, e)
+        return
+    await open_summary(client, store, team, user, body["trigger_id"], interview=interview)
 
-    @app.view_closed(View.CODING)
-    async def coding_closed(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        await ack()  # the suggested coding stands
-        if await coded(body, view, context, {}):
-            interview_id = ids.number(metadata(view).get(Meta.INTERVIEW_ID)) or 0
-            await _confirm(client, store, context.team_id, body["user"]["id"], interview_id)
 
-    @app.view(View.PLAN)
-    async def plan_submitted(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        values, now = state_values(view), clock.now()
-        problems = interviews.check_plan(
-            values.get(Input.QUESTION, ""), values.get(Input.WHEN, ""), now
+async def delete(
+    ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    interview_id, user = ids.number(action.get("value")) or 0, body["user"]["id"]
+    try:
+        interview = await store_of(context).run(
+            interviews.delete, context.team_id, interview_id, user
         )
-        if problems:
-            await ack(response_action="errors", errors=modal_errors(problems))
-            return
-        user = body["user"]["id"]
-        planned_at = datetime.fromtimestamp(ids.number(values[Input.WHEN]) or 0, UTC)
-        try:
-            planned = await once(
-                store,
-                context.team_id,
-                view,
-                interviews.plan,
-                context.team_id,
-                ids.number(values[Input.QUESTION]) or 0,
-                values.get(Input.INTERVIEWEE, ""),
-                planned_at,
-                user,
-                now,
-                submission_key(view),
-                ids.number(metadata(view).get(Meta.CANDIDATE_ID)),
-            )
-        except LookupError:
-            await ack(response_action="errors", errors=modal_errors({Input.QUESTION: "gone"}))
-            return
-        await ack()
-        if planned is AGAIN:
-            return
-        await _planned(client, store, context.team_id, user, *planned)
+    except (interviews.NotAllowed, LookupError) as e:
+        await _cannot(respond, e)
+        return
+    await answer(respond, words.say("interviews.deleted", interview=interview))
 
-    @app.action(Action.NO_SHOW)
-    async def no_show(
-        ack: AsyncAck,
-        body: dict,
-        action: dict,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
-        team, user = context.team_id, body["user"]["id"]
-        interview_id = ids.number(action.get("value")) or 0
-        try:
-            question = await store.run(interviews.no_show, team, interview_id, user, clock.now())
-        except (interviews.NotAllowed, LookupError) as e:
-            await refuse(respond, e)
-            return
-        note = words.say("pool.no_show", q=question)
-        message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
-        steps = [publish_home(client, store, team, question.owner_id)]
-        if message.get("ts") and channel:
-            blocks = ui.with_follow_up_note(message.get("blocks") or [], interview_id, note)
-            steps.append(
-                client.chat_update(channel=channel, ts=message["ts"], text=note, blocks=blocks)
-            )
-        await each(*steps)
 
-    @app.action(Action.RESCHEDULE)
-    async def reschedule(
-        ack: AsyncAck,
-        body: dict,
-        action: dict,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
-        team, user = context.team_id, body["user"]["id"]
-        try:
-            interview_id = ids.number(action.get("value")) or 0
-            interview = await store.run(interviews.changeable, team, interview_id, user)
-        except (interviews.NotAllowed, LookupError) as e:
-            await refuse(respond, e)
-            return
-        view = ui.reschedule_modal(interview)
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @app.view(View.RESCHEDULE)
-    async def rescheduled(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        when, now = state_values(view).get(Input.WHEN, ""), clock.now()
-        problems = interviews.check_when(when, now)
-        if problems:
-            await ack(response_action="errors", errors=modal_errors(problems))
-            return
-        team, user = context.team_id, body["user"]["id"]
-        planned_at = datetime.fromtimestamp(ids.number(when) or 0, UTC)
-        interview_id = ids.number(metadata(view).get(Meta.INTERVIEW_ID)) or 0
-        try:
-            moved = await once(
-                store, team, view, interviews.reschedule, team, interview_id, planned_at, user, now
-            )
-        except (interviews.NotAllowed, LookupError):
-            await ack(response_action="errors", errors=modal_errors({Input.WHEN: "gone"}))
-            return
-        await ack()
-        if moved is not AGAIN:
-            await _planned(client, store, team, user, *moved)
-
-    @app.action(Action.LOG)
-    async def log_button(
-        ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        await ack()
-        value = action.get("value", "")
-        await open_summary(
-            client,
-            store,
-            context.team_id,
-            body["user"]["id"],
-            body["trigger_id"],
-            question_id=ids.number(value),
-        )
-
-    @app.shortcut(Shortcut.LOG_FROM_MESSAGE)
-    async def log_from_message(
-        ack: AsyncAck, shortcut: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        await ack()
-        await open_summary(
-            client,
-            store,
-            context.team_id,
-            shortcut["user"]["id"],
-            shortcut["trigger_id"],
-            notes=shortcut.get("message", {}).get("text", ""),
-        )
-
-    async def refuse(respond: AsyncRespond, error: Exception) -> None:
-        gone = not isinstance(error, interviews.NotAllowed)
-        text = words.say("interviews.gone" if gone else "interviews.not_allowed")
-        await answer(respond, text)
-
-    @app.action(Action.LOG_PLANNED)
-    @app.action(Action.EDIT)
-    async def edit(
-        ack: AsyncAck,
-        body: dict,
-        action: dict,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
-        team, user = context.team_id, body["user"]["id"]
-        try:
-            interview_id = ids.number(action.get("value")) or 0
-            interview = await store.run(interviews.changeable, team, interview_id, user)
-        except (interviews.NotAllowed, LookupError) as e:
-            await refuse(respond, e)
-            return
-        await open_summary(client, store, team, user, body["trigger_id"], interview=interview)
-
-    @app.action(Action.DELETE)
-    async def delete(
-        ack: AsyncAck, body: dict, action: dict, respond: AsyncRespond, context: AsyncBoltContext
-    ) -> None:
-        await ack()
-        user = body["user"]["id"]
-        try:
-            interview = await store.run(
-                interviews.delete, context.team_id, ids.number(action.get("value")) or 0, user
-            )
-        except (interviews.NotAllowed, LookupError) as e:
-            await refuse(respond, e)
-            return
-        await answer(respond, words.say("interviews.deleted", interview=interview))
+LISTENERS = [
+    ("view", View.SUMMARY, summary_submitted),
+    ("view", View.CODING, coding_submitted),
+    ("view_closed", View.CODING, coding_closed),
+    ("view", View.PLAN, plan_submitted),
+    ("action", Action.LOG, log_button),
+    ("shortcut", Shortcut.LOG_FROM_MESSAGE, log_from_message),
+    ("action", Action.LOG_PLANNED, edit),
+    ("action", Action.EDIT, edit),
+    ("action", Action.DELETE, delete),
+    ("action", Action.NO_SHOW, no_show),
+    ("action", Action.RESCHEDULE, reschedule),
+    ("view", View.RESCHEDULE, rescheduled),
+]

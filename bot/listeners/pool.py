@@ -10,15 +10,24 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import clock, words
-from bot.blocks import metadata, section, state_values
-from bot.ids import COMMAND, Action, Input, Meta, View, parse_suggestion
-from bot.listeners.shared import AGAIN, answer, first_submission, modal_errors, once
+from bot.blocks import section
+from bot.ids import COMMAND, Action, Input, View, parse_suggestion
+from bot.listeners.shared import (
+    AGAIN,
+    PUBLIC_URL,
+    answer,
+    dm,
+    first_submission,
+    refuse,
+    store_of,
+    stored,
+)
 from bot.store import Store
 from bot.views import interviews as interview_ui
 from bot.views import pool as views
@@ -40,10 +49,6 @@ def hook_url(public_url: str, host: str, secret: str) -> str:
 def host_of(request: AsyncBoltRequest | None) -> str:
     found = (request.headers.get("host") or [""]) if request is not None else [""]
     return str(found[0])
-
-
-async def dm(client: AsyncWebClient, user: str, text: str, blocks: list | None = None) -> None:
-    await client.chat_postMessage(channel=user, text=text, blocks=blocks or [section(text)])
 
 
 # -- /discovery pool ---------------------------------------------------------------------
@@ -205,156 +210,163 @@ async def _note(client: AsyncWebClient, body: dict, candidate: Candidate, q: Que
     await client.chat_update(channel=channel, ts=message["ts"], text=text, blocks=blocks)
 
 
-def register(app: AsyncApp, store: Store, public_url: str = "") -> None:
-    @app.event("file_shared")
-    async def file_shared(
-        event: dict, body: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        user, file_id = event.get("user_id"), event.get("file_id")
-        in_dm = str(event.get("channel_id") or "").startswith("D")
-        if not (in_dm and isinstance(file_id, str) and file_id) or user == context.bot_user_id:
-            return
-        if not isinstance(user, str) or not user:
-            return
-        # Slack retries an event it thinks was not answered: each event_id is handled once.
-        key = (context.team_id, deliveries.EVENT, str(body.get("event_id", ""))[:64], "")
-        if await store.run(deliveries.first, key, clock.now()):
-            token = context.bot_token or ""
-            await import_file(client, store, context.team_id, user, file_id[:40], token)
+async def file_shared(
+    event: dict, body: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """A CSV shared in a DM with the app: imported into the pool."""
+    user, file_id = event.get("user_id"), event.get("file_id")
+    in_dm = str(event.get("channel_id") or "").startswith("D")
+    if not (in_dm and isinstance(file_id, str) and file_id and isinstance(user, str) and user):
+        return
+    if user == context.bot_user_id:
+        return
+    store = store_of(context)
+    # Slack retries an event it thinks was not answered: each event_id is handled once.
+    key = (context.team_id, deliveries.EVENT, str(body.get("event_id", ""))[:64], "")
+    if await store.run(deliveries.first, key, clock.now()):
+        token = context.bot_token or ""
+        await import_file(client, store, context.team_id, user, file_id[:40], token)
 
-    @app.view(View.POOL_ADD)
-    async def add_submitted(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        team, user, now = context.team_id, body["user"]["id"], clock.now()
-        try:
-            rows = pool.read_csv(state_values(view).get(Input.PEOPLE, ""))
-        except pool.TooMany as e:
-            await ack(
-                response_action="errors",
-                errors={Input.PEOPLE: words.plain("pool.too_many", count=e.count, limit=e.limit)},
-            )
-            return
-        names = views.segment_names()
 
-        def work(s: Session) -> Imported | object:
-            people, problems = pool.read(s, team, rows, names, now)
-            if problems or not people:
-                return Imported(problems=tuple(problems))
-            if not first_submission(s, team, view):
-                return AGAIN
-            return pool.store(s, team, people, pool.Source.CSV, now)
+def _add(s: Session, team: str, view: dict, rows: list, now: datetime) -> Imported | object:
+    """Check the pasted people; store them at the view's first submission with all good."""
+    people, problems = pool.read(s, team, rows, views.segment_names(), now)
+    if problems or not people:
+        return Imported(problems=tuple(problems))
+    if not first_submission(s, team, view):
+        return AGAIN
+    return pool.store(s, team, people, pool.Source.CSV, now)
 
-        done = await store.run(work)
-        if done is AGAIN:
-            await ack()
-            return
-        assert isinstance(done, Imported)
-        if not done.ok or not (done.added + done.updated + done.refused):
-            error = views.problems_text(done.problems) if done.problems else None
-            error = error or words.plain("pool.nothing")
-            await ack(response_action="errors", errors={Input.PEOPLE: error})
-            return
+
+async def add_submitted(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    team, user, now = context.team_id, body["user"]["id"], clock.now()
+    try:
+        rows = pool.read_csv(views.read_people(view))
+    except pool.TooMany as e:
+        error = words.plain("pool.too_many", count=e.count, limit=e.limit)
+        await ack(response_action="errors", errors={Input.PEOPLE: error})
+        return
+    done = await store_of(context).run(_add, team, view, rows, now)
+    if done is AGAIN:
         await ack()
-        await dm(client, user, words.say("pool.imported", done=done))
+        return
+    assert isinstance(done, Imported)
+    if not done.ok or not (done.added + done.updated + done.refused):
+        error = views.problems_text(done.problems) if done.problems else ""
+        errors = {Input.PEOPLE: error or words.plain("pool.nothing")}
+        await ack(response_action="errors", errors=errors)
+        return
+    await ack()
+    await dm(client, user, words.say("pool.imported", done=done))
 
-    @app.action(Action.NEW_SECRET)
-    async def new_secret(
-        ack: AsyncAck,
-        respond: AsyncRespond,
-        request: AsyncBoltRequest,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
-        host = host_of(request)
-        url_of = lambda secret: hook_url(public_url, host, secret)  # noqa: E731
-        await show_webhook(store, respond, context.team_id, url_of, rotate=True)
 
-    @app.action(Action.INVITE)
-    async def invite(
-        ack: AsyncAck,
-        body: dict,
-        action: dict,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
-        user = body["user"]["id"]
-        view = await store.run(_invite_modal, context.team_id, user, action.get("value"))
-        if view is None:
-            await answer(respond, words.say("pool.gone"))
-            return
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+async def new_secret(
+    ack: AsyncAck, respond: AsyncRespond, request: AsyncBoltRequest, context: AsyncBoltContext
+) -> None:
+    await ack()
+    public_url, host = context.get(PUBLIC_URL, ""), host_of(request)
+    url_of = lambda secret: hook_url(public_url, host, secret)  # noqa: E731
+    await show_webhook(store_of(context), respond, context.team_id, url_of, rotate=True)
 
-    @app.view(View.INVITE)
-    async def invited(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        meta, team, user = metadata(view), context.team_id, body["user"]["id"]
-        question = await store.run(questions.get, team, meta.get(Meta.QUESTION_ID) or 0)
-        try:
-            if question is None:
-                raise LookupError(meta.get(Meta.QUESTION_ID))
-            candidate_id, kind = meta.get(Meta.CANDIDATE_ID), Contacted.INVITED
-            done = await once(
-                store, team, view, pool.mark, team, candidate_id, question.id, kind, clock.now()
-            )
-        except pool.OptedOut as e:
-            await ack(response_action="errors", errors={Input.DRAFT: _said_no(e.candidate)})
-            return
-        except LookupError:
-            await ack(response_action="errors", errors=modal_errors({Input.DRAFT: "gone"}))
-            return
-        await ack()
-        if done is not AGAIN:
-            await dm(client, user, words.say("pool.invited", c=done, q=question))
 
-    @app.action(Action.NOT_A_FIT)
-    @app.action(Action.OPTED_OUT)
-    async def decided(
-        ack: AsyncAck,
-        body: dict,
-        action: dict,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
-        kind = Contacted.NOT_A_FIT if action["action_id"] == Action.NOT_A_FIT else "opted_out"
-        try:
-            found = await store.run(
-                _marked, context.team_id, action.get("value"), kind, clock.now()
-            )
-        except pool.OptedOut as e:
-            await answer(respond, words.say("pool.said_no", c=e.candidate))
-            return
-        if found is None:
-            await answer(respond, words.say("pool.gone"))
-            return
-        await _note(client, body, *found, kind)
+async def invite(
+    ack: AsyncAck,
+    body: dict,
+    action: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    user = body["user"]["id"]
+    view = await store_of(context).run(_invite_modal, context.team_id, user, action.get("value"))
+    if view is None:
+        await answer(respond, words.say("pool.gone"))
+        return
+    await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action(Action.PLAN_CANDIDATE)
-    async def plan_with(
-        ack: AsyncAck,
-        body: dict,
-        action: dict,
-        respond: AsyncRespond,
-        client: AsyncWebClient,
-        context: AsyncBoltContext,
-    ) -> None:
-        await ack()
 
-        def load(s: Session) -> tuple[Candidate | None, Question | None, list[Question]]:
-            candidate, question = _pick(s, context.team_id, action.get("value"))
-            return candidate, question, questions.open_questions(s, context.team_id)
+async def invited(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """ "Mark invited": the contact is recorded, and the cooldown starts."""
+    store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    candidate_id, question_id = views.read_invite(view)
+    question = await store.run(questions.get, team, question_id)
+    if question is None:
+        await refuse(ack, {Input.DRAFT: "gone"})
+        return
+    args = (team, candidate_id, question.id, Contacted.INVITED, clock.now())
+    try:
+        done = await stored(ack, store, team, view, Input.DRAFT, pool.mark, *args)
+    except pool.OptedOut as e:
+        await ack(response_action="errors", errors={Input.DRAFT: _said_no(e.candidate)})
+        return
+    if done is None:
+        return
+    await ack()
+    if done is not AGAIN:
+        await dm(client, user, words.say("pool.invited", c=done, q=question))
 
-        candidate, question, open_questions = await store.run(load)
-        if candidate is None or question is None or question not in open_questions:
-            await answer(respond, words.say("pool.gone"))
-            return
-        view = interview_ui.plan_modal(open_questions, question.id, candidate)
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+async def decided(
+    ack: AsyncAck,
+    body: dict,
+    action: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    """Not a fit (for this question) or Opted out (of everything)."""
+    await ack()
+    kind = Contacted.NOT_A_FIT if action["action_id"] == Action.NOT_A_FIT else "opted_out"
+    args = (context.team_id, action.get("value"), kind, clock.now())
+    try:
+        found = await store_of(context).run(_marked, *args)
+    except pool.OptedOut as e:
+        await answer(respond, words.say("pool.said_no", c=e.candidate))
+        return
+    if found is None:
+        await answer(respond, words.say("pool.gone"))
+        return
+    await _note(client, body, *found, kind)
+
+
+async def plan_with(
+    ack: AsyncAck,
+    body: dict,
+    action: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    """Plan interview from a suggestion: the plan modal, with the person in it."""
+    await ack()
+
+    def load(s: Session) -> tuple[Candidate | None, Question | None, list[Question]]:
+        candidate, question = _pick(s, context.team_id, action.get("value"))
+        return candidate, question, questions.open_questions(s, context.team_id)
+
+    candidate, question, open_questions = await store_of(context).run(load)
+    if candidate is None or question is None or question not in open_questions:
+        await answer(respond, words.say("pool.gone"))
+        return
+    view = interview_ui.plan_modal(open_questions, question.id, candidate)
+    await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+LISTENERS = [
+    ("event", "file_shared", file_shared),
+    ("view", View.POOL_ADD, add_submitted),
+    ("action", Action.NEW_SECRET, new_secret),
+    ("action", Action.INVITE, invite),
+    ("view", View.INVITE, invited),
+    ("action", Action.NOT_A_FIT, decided),
+    ("action", Action.OPTED_OUT, decided),
+    ("action", Action.PLAN_CANDIDATE, plan_with),
+]
 
 
 def _said_no(candidate: Candidate) -> str:

@@ -1,163 +1,126 @@
-"""The new-question and close modals, the guide button and the App Home tab."""
+"""The new-question and close modals, the saturation rule, the guide button and the App Home
+tab."""
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import clock, words
-from bot.blocks import metadata, section, state_values, submission_key
-from bot.ids import Action, Input, Meta, View
-from bot.listeners.shared import AGAIN, each, modal_errors, once, overviews_for, publish_home
-from bot.store import Store
+from bot.blocks import submission_key
+from bot.ids import Action, Input, View
+from bot.listeners.shared import (
+    AGAIN,
+    dm,
+    each,
+    overviews_for,
+    publish_home,
+    refuse,
+    store_of,
+    stored,
+)
 from bot.views import questions as surfaces
-from cadence import deliveries, ids, questions, saturation
-from cadence.models import Status
+from cadence import deliveries, ids, questions
 
 
-def register(app: AsyncApp, store: Store) -> None:
-    @app.view(View.NEW_QUESTION)
-    async def new_question(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        values = state_values(view)
-        draft = questions.Draft(
-            text=values.get(Input.TEXT, ""),
-            hypothesis=values.get(Input.HYPOTHESIS, ""),
-            segment=values.get(Input.SEGMENT, ""),
-            owner_id=values.get(Input.OWNER, ""),
-            channel_id=values.get(Input.CHANNEL, ""),
-            weekly_target=values.get(Input.TARGET, ""),
-            preset=values.get(Input.PRESET, ""),
-            base=values.get(Input.BASE, ""),
-            run=values.get(Input.RUN, ""),
-            threshold=values.get(Input.THRESHOLD, ""),
-        )
-        problems = questions.check_draft(draft)
-        if problems:
-            await ack(response_action="errors", errors=modal_errors(problems))
-            return
-        creator = body["user"]["id"]
-        # Stored before the ack: once the modal closes, nothing typed into it may be lost.
-        team, key = context.team_id, submission_key(view)
-        question = await once(
-            store, team, view, questions.create, team, draft, creator, clock.now(), key
-        )
-        await ack()
-        if question is AGAIN:
-            return
-        text, blocks = surfaces.created_blocks(question, creator)
-        await each(
-            *(
-                client.chat_postMessage(channel=user, text=text, blocks=blocks)
-                for user in dict.fromkeys([question.owner_id, creator])
-            ),
-            publish_home(client, store, context.team_id, question.owner_id),
-        )
+async def new_question(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    draft = surfaces.read_question(view)
+    problems = questions.check_draft(draft)
+    if problems:
+        await refuse(ack, problems)
+        return
+    store, team, creator = store_of(context), context.team_id, body["user"]["id"]
+    # Stored before the ack: once the modal closes, nothing typed into it may be lost.
+    args = (team, draft, creator, clock.now(), submission_key(view))
+    question = await stored(ack, store, team, view, Input.TEXT, questions.create, *args)
+    if question is None:
+        return
+    await ack()
+    if question is AGAIN:
+        return
+    text, blocks = surfaces.created_blocks(question, creator)
+    await each(
+        *(dm(client, user, text, blocks) for user in dict.fromkeys([question.owner_id, creator])),
+        publish_home(client, store, team, question.owner_id),
+    )
 
-    @app.view(View.CLOSE_QUESTION)
-    async def close_question(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        values = state_values(view)
-        if values.get(Input.OUTCOME) not in (Status.ANSWERED.value, Status.DROPPED.value):
-            await ack(
-                response_action="errors", errors=modal_errors({Input.OUTCOME: "required_outcome"})
-            )
-            return
-        user = body["user"]["id"]
-        try:
-            question = await once(
-                store,
-                context.team_id,
-                view,
-                questions.close,
-                context.team_id,
-                ids.number(metadata(view).get(Meta.QUESTION_ID)) or 0,
-                user,
-                Status(values[Input.OUTCOME]),
-                values.get(Input.CONCLUSION, ""),
-                clock.now(),
-            )
-        except questions.NotOwner:
-            await ack(response_action="errors", errors=modal_errors({Input.OUTCOME: "not_owner"}))
-            return
-        except LookupError:
-            await ack(response_action="errors", errors=modal_errors({Input.OUTCOME: "gone"}))
-            return
-        except questions.NotOpen:
-            await ack(response_action="errors", errors=modal_errors({Input.OUTCOME: "not_open"}))
-            return
-        await ack()
-        if question is AGAIN:
-            return
-        text = words.say("questions.closed", q=question)
-        await each(
-            client.chat_postMessage(channel=user, text=text, blocks=[section(text)]),
-            publish_home(client, store, context.team_id, user),
-        )
 
-    @app.view(View.SATURATION_RULE)
-    async def rule_submitted(
-        ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        values, user = state_values(view), body["user"]["id"]
-        rule, problems = saturation.check_rule(
-            values.get(Input.PRESET, ""),
-            values.get(Input.BASE, ""),
-            values.get(Input.RUN, ""),
-            values.get(Input.THRESHOLD, ""),
-        )
-        if rule is None:
-            await ack(response_action="errors", errors=modal_errors(problems))
-            return
-        question_id = ids.number(metadata(view).get(Meta.QUESTION_ID)) or 0
-        team = context.team_id
-        try:
-            question = await once(
-                store, team, view, questions.set_rule, team, question_id, user, rule, clock.now()
-            )
-        except LookupError:
-            await ack(response_action="errors", errors=modal_errors({Input.PRESET: "gone"}))
-            return
-        except questions.NotOwner:
-            await ack(
-                response_action="errors", errors=modal_errors({Input.PRESET: "not_owner_rule"})
-            )
-            return
-        await ack()
-        if question is AGAIN:
-            return
-        (overview,) = await overviews_for(store, context.team_id, [question])
-        text = words.say("cadence.rule_saved", o=overview)
-        await client.chat_postMessage(channel=user, text=text, blocks=[section(text)])
+async def close_question(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    form = surfaces.read_closing(view)
+    if form.outcome is None:
+        await refuse(ack, {Input.OUTCOME: "required_outcome"})
+        return
+    store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    args = (team, form.question_id, user, form.outcome, form.conclusion, clock.now())
+    question = await stored(ack, store, team, view, Input.OUTCOME, questions.close, *args)
+    if question is None:
+        return
+    await ack()
+    if question is AGAIN:
+        return
+    text = words.say("questions.closed", q=question)
+    await each(dm(client, user, text), publish_home(client, store, team, user))
 
-    @app.action(Action.GUIDE)
-    async def show_guide(
-        ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        await ack()
-        question_id = ids.number(action.get("value")) or 0
-        question = await store.run(questions.get, context.team_id, question_id)
-        if question is not None:
-            view = surfaces.guide_modal(question)
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action(Action.NEW_QUESTION)
-    async def new_from_home(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
-        await ack()
-        view = surfaces.new_question_modal("", body["user"]["id"], None)
+async def rule_submitted(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    question_id, rule, problems = surfaces.read_rule(view)
+    if rule is None:
+        await refuse(ack, problems)
+        return
+    store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    args = (team, question_id, user, rule, clock.now())
+    own = {questions.NotOwner: "not_owner_rule"}
+    question = await stored(
+        ack, store, team, view, Input.PRESET, questions.set_rule, *args, codes=own
+    )
+    if question is None:
+        return
+    await ack()
+    if question is AGAIN:
+        return
+    (overview,) = await overviews_for(store, team, [question])
+    await dm(client, user, words.say("cadence.rule_saved", o=overview))
+
+
+async def show_guide(
+    ack: AsyncAck, body: dict, action: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    await ack()
+    question_id = ids.number(action.get("value")) or 0
+    question = await store_of(context).run(questions.get, context.team_id, question_id)
+    if question is not None:
+        view = surfaces.guide_modal(question)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.event("app_home_opened")
-    async def home(
-        event: dict, body: dict, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        user = event.get("user")
-        if event.get("tab", "home") != "home" or not ids.is_slack_id(user) or store.busy:
-            return  # overloaded: the tab shows what it showed, until it is opened again
-        # Slack retries an event it thinks was not answered: each event_id is handled once.
-        key = (context.team_id, deliveries.EVENT, str(body.get("event_id", ""))[:64], "")
-        with store.interaction():
-            if await store.run(deliveries.first, key, clock.now()):
-                await publish_home(client, store, context.team_id, user)
+
+async def new_from_home(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
+    await ack()
+    view = surfaces.new_question_modal("", body["user"]["id"], None)
+    await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+async def home(event: dict, body: dict, client: AsyncWebClient, context: AsyncBoltContext) -> None:
+    store, user = store_of(context), event.get("user")
+    if event.get("tab", "home") != "home" or not ids.is_slack_id(user) or store.busy:
+        return  # overloaded: the tab shows what it showed, until it is opened again
+    # Slack retries an event it thinks was not answered: each event_id is handled once.
+    key = (context.team_id, deliveries.EVENT, str(body.get("event_id", ""))[:64], "")
+    with store.interaction():
+        if await store.run(deliveries.first, key, clock.now()):
+            await publish_home(client, store, context.team_id, user)
+
+
+LISTENERS = [
+    ("view", View.NEW_QUESTION, new_question),
+    ("view", View.CLOSE_QUESTION, close_question),
+    ("view", View.SATURATION_RULE, rule_submitted),
+    ("action", Action.GUIDE, show_guide),
+    ("action", Action.NEW_QUESTION, new_from_home),
+    ("event", "app_home_opened", home),
+]

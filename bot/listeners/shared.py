@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from slack_bolt.async_app import AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
@@ -15,7 +15,7 @@ from bot.blocks import section, submission_key
 from bot.members import time_zones
 from bot.store import Store
 from bot.views import questions as surfaces
-from cadence import deliveries, questions
+from cadence import codebook, deliveries, interviews, questions
 from cadence.models import Question
 from cadence.questions import Overview
 
@@ -51,6 +51,20 @@ async def each(*steps: Awaitable[object]) -> None:
             log.warning("a side effect failed: %s: %s", type(e).__name__, e)
 
 
+STORE = "store"  # the context key of the Store, put there for every listener
+PUBLIC_URL = "public_url"  # the context key of the PUBLIC_URL setting
+
+
+def store_of(context: AsyncBoltContext) -> Store:
+    """The store every listener works through (register_all puts it in each context)."""
+    return context[STORE]
+
+
+async def dm(client: AsyncWebClient, user: str, text: str, blocks: list | None = None) -> None:
+    """A DM from the app: `text` as one section unless `blocks` are given."""
+    await client.chat_postMessage(channel=user, text=text, blocks=blocks or [section(text)])
+
+
 async def answer(respond: AsyncRespond, text: str) -> None:
     """An ephemeral reply to a button where Slack gave a response_url (a message's buttons);
     the Home tab's have none, and a modal or DM that follows says enough."""
@@ -61,6 +75,22 @@ async def answer(respond: AsyncRespond, text: str) -> None:
 def modal_errors(codes: dict[str, str]) -> dict[str, str]:
     """`response_action: errors` for a modal: cadence's codes, by block, in words."""
     return {block: words.plain(f"errors.{code}") for block, code in codes.items()}
+
+
+async def refuse(ack: AsyncAck, codes: dict[str, str]) -> None:
+    """Keep the modal open, with the core's problems on their blocks."""
+    await ack(response_action="errors", errors=modal_errors(codes))
+
+
+# The core's refusals of a form, most particular first, each as the error code a modal shows
+# on the form's block; a form may name its own code for one of them (`stored`'s `codes`).
+REFUSALS: tuple[tuple[type[Exception], str], ...] = (
+    (interviews.NotAllowed, "not_allowed"),
+    (questions.NotOwner, "not_owner"),
+    (questions.NotOpen, "not_open"),
+    (codebook.NotCurator, "not_curator"),
+    (LookupError, "gone"),
+)
 
 
 class Again:
@@ -88,3 +118,27 @@ async def once(
         return fn(s, *args) if first_submission(s, team_id, view) else AGAIN
 
     return await store.run(work)
+
+
+async def stored(
+    ack: AsyncAck,
+    store: Store,
+    team_id: str,
+    view: dict[str, Any],
+    block: str,
+    fn: Callable[..., T],
+    *args: Any,
+    codes: dict[type[Exception], str] | None = None,
+) -> T | Again | None:
+    """`once(...)` for a form: None when the core refused it, the modal told why on `block`
+    (in `codes`' words if the form has its own for that refusal, else REFUSALS')."""
+    try:
+        return await once(store, team_id, view, fn, *args)
+    except tuple(kind for kind, _ in REFUSALS) as e:
+        await refuse(ack, {block: refusal(e, codes)})
+        return None
+
+
+def refusal(error: Exception, codes: dict[type[Exception], str] | None = None) -> str:
+    """The error code of one of the core's refusals (REFUSALS), unless `codes` has its own."""
+    return next(c for kind, c in [*(codes or {}).items(), *REFUSALS] if isinstance(error, kind))

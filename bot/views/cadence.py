@@ -20,12 +20,13 @@ from bot.blocks import (
     modal,
     option,
     section,
+    state_values,
     text_element,
 )
 from bot.ids import QUESTION_BUTTONS, Action, Input, View
 from bot.views.questions import MESSAGE_BLOCKS
 from cadence import ids
-from cadence.members import MAX_LINK, Prefs
+from cadence.members import MAX_LINK, Prefs, PrefsDraft
 from cadence.models import Question
 from cadence.questions import Overview
 from cadence.schedule import Digest, DigestEntry, OwnerMessage
@@ -205,6 +206,18 @@ def settings_modal(prefs: Prefs) -> dict[str, Any]:
         blocks,
         words.plain("modals.save"),
         words.plain("modals.cancel"),
+    )
+
+
+def read_settings(view: dict[str, Any]) -> PrefsDraft:
+    """The reminder settings as the core checks them."""
+    values = state_values(view)
+    return PrefsDraft(
+        reminders=values.get(Input.REMINDERS, ""),
+        day=values.get(Input.DAY, ""),
+        time=values.get(Input.TIME, ""),
+        nudge=values.get(Input.NUDGE, ""),
+        link=values.get(Input.LINK, ""),
     )
 
 

@@ -4,11 +4,23 @@ and the small modals to rename, merge and move, as Block Kit data."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot import words
-from bot.blocks import Block, context, input_block, modal, option, section, text_element
+from bot.blocks import (
+    Block,
+    context,
+    input_block,
+    metadata,
+    modal,
+    option,
+    section,
+    state_values,
+    text_element,
+)
 from bot.ids import Action, Input, Meta, ThemeChange, View
+from cadence import ids
 from cadence.codebook import MAX_LABEL, Entry
 from cadence.interviews import NEW_THEME
 from cadence.models import Insight, Question, Theme
@@ -77,4 +89,30 @@ def _child(callback: str, theme: Theme, blocks: list[Block]) -> dict[str, Any]:
         words.plain("modals.save"),
         words.plain("modals.cancel"),
         {Meta.THEME_ID: theme.id, Meta.QUESTION_ID: theme.question_id},
+    )
+
+
+@dataclass(frozen=True)
+class ThemeForm:
+    """A codebook change as typed: which theme (and its question), and the rename's label,
+    the merge's theme or the move's insight and where it goes (NEW_THEME for a new one)."""
+
+    theme_id: int
+    question_id: int
+    label: str
+    into: int
+    insight: int
+    to: int | None
+
+
+def read_change(view: dict[str, Any]) -> ThemeForm:
+    values, meta = state_values(view), metadata(view)
+    to = values.get(Input.TO, "")
+    return ThemeForm(
+        theme_id=ids.number(meta.get(Meta.THEME_ID)) or 0,
+        question_id=ids.number(meta.get(Meta.QUESTION_ID)) or 0,
+        label=values.get(Input.LABEL, ""),
+        into=ids.number(values.get(Input.INTO)) or 0,
+        insight=ids.number(values.get(Input.INSIGHT)) or 0,
+        to=None if to == NEW_THEME else (ids.number(to) or 0),
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from bot import words
@@ -13,10 +14,12 @@ from bot.blocks import (
     button,
     context,
     input_block,
+    metadata,
     modal,
     option,
     plain_text,
     section,
+    state_values,
     text_element,
 )
 from bot.ids import CODING_PREFIX, FOLLOW_UP_BUTTONS, Action, Input, Meta, View, coding_block
@@ -124,8 +127,10 @@ def summary_modal(
     )
 
 
-def read_summary(values: dict[str, str]) -> Summary:
-    return Summary(
+def read_summary(view: dict[str, Any]) -> tuple[Summary, int | None]:
+    """The summary form as the core checks it, and the interview it edits (None: a new one)."""
+    values = state_values(view)
+    summary = Summary(
         question_id=values.get(Input.QUESTION, ""),
         held_on=values.get(Input.HELD_ON, ""),
         interviewee=values.get(Input.INTERVIEWEE, ""),
@@ -134,6 +139,7 @@ def read_summary(values: dict[str, str]) -> Summary:
         quote=values.get(Input.QUOTE, ""),
         insights=values.get(Input.INSIGHTS, ""),
     )
+    return summary, ids.number(metadata(view).get(Meta.INTERVIEW_ID))
 
 
 def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
@@ -183,9 +189,12 @@ def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
     return view
 
 
-def read_choices(values: dict[str, str]) -> dict[int, str]:
+def read_coding(view: dict[str, Any]) -> tuple[int, dict[int, str]]:
+    """The coding step: its interview, and each insight's chosen theme (or NEW_THEME)."""
+    values = state_values(view)
     found = {ids.number(block.removeprefix(CODING_PREFIX)): c for block, c in values.items()}
-    return {insight: choice for insight, choice in found.items() if insight is not None}
+    interview_id = ids.number(metadata(view).get(Meta.INTERVIEW_ID)) or 0
+    return interview_id, {insight: c for insight, c in found.items() if insight is not None}
 
 
 def no_question_modal() -> dict[str, Any]:
@@ -223,6 +232,38 @@ def plan_modal(
         words.plain("modals.cancel"),
         {Meta.CANDIDATE_ID: candidate.id} if candidate else None,
     )
+
+
+@dataclass(frozen=True)
+class PlanForm:
+    """The plan form as typed: the question and the moment as Slack gives them (checked by
+    the core's check_plan), and whom."""
+
+    question: str
+    when: str
+    interviewee: str
+    candidate_id: int | None = None  # planned from a suggestion: a person of the pool
+
+    @property
+    def at(self) -> datetime:
+        return datetime.fromtimestamp(ids.number(self.when) or 0, UTC)
+
+
+def read_plan(view: dict[str, Any]) -> PlanForm:
+    values = state_values(view)
+    return PlanForm(
+        values.get(Input.QUESTION, ""),
+        values.get(Input.WHEN, ""),
+        values.get(Input.INTERVIEWEE, ""),
+        ids.number(metadata(view).get(Meta.CANDIDATE_ID)),
+    )
+
+
+def read_when(view: dict[str, Any]) -> tuple[str, int]:
+    """The reschedule form: the new moment as Slack gives it, and the interview's id."""
+    return state_values(view).get(Input.WHEN, ""), ids.number(
+        metadata(view).get(Meta.INTERVIEW_ID)
+    ) or 0
 
 
 def follow_up_blocks(question: Question, interview: Interview) -> tuple[str, list[Block]]:

@@ -14,8 +14,10 @@ from bot.blocks import (
     button,
     context,
     input_block,
+    metadata,
     modal,
     section,
+    state_values,
     text_element,
 )
 from bot.ids import (
@@ -28,6 +30,7 @@ from bot.ids import (
     suggestion_value,
 )
 from bot.views.questions import MESSAGE_BLOCKS
+from cadence import ids
 from cadence.models import Candidate, Question, Segment
 from cadence.pool import Overview, Problem, Suggestion
 
@@ -166,6 +169,17 @@ def invite_modal(candidate: Candidate, question: Question, link: str, command: s
         words.plain("modals.cancel"),
         {Meta.CANDIDATE_ID: candidate.id, Meta.QUESTION_ID: question.id},
     )
+
+
+def read_people(view: dict[str, Any]) -> str:
+    """The add modal's pasted CSV."""
+    return state_values(view).get(Input.PEOPLE, "")
+
+
+def read_invite(view: dict[str, Any]) -> tuple[int, int]:
+    """(candidate id, question id) of an Invite modal; 0 for anything not one."""
+    meta = metadata(view)
+    return ids.number(meta.get(Meta.CANDIDATE_ID)) or 0, ids.number(meta.get(Meta.QUESTION_ID)) or 0
 
 
 # -- overview and webhook ----------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot import words
@@ -15,16 +16,26 @@ from bot.blocks import (
     header,
     input_block,
     long_sections,
+    metadata,
     modal,
     option,
     plain_text,
     section,
+    state_values,
     text_element,
 )
 from bot.ids import Action, Input, Meta, View
+from cadence import ids
 from cadence.models import Question, Segment, Status
-from cadence.questions import DEFAULT_TARGET, MAX_LONG_TEXT, MAX_TARGET, MIN_TARGET, Overview
-from cadence.saturation import LIMITS, PRESETS, Rule, preset_of
+from cadence.questions import (
+    DEFAULT_TARGET,
+    MAX_LONG_TEXT,
+    MAX_TARGET,
+    MIN_TARGET,
+    Draft,
+    Overview,
+)
+from cadence.saturation import LIMITS, PRESETS, Rule, check_rule, preset_of
 
 T = TypeVar("T")
 
@@ -169,6 +180,23 @@ def created_blocks(question: Question, creator: str) -> tuple[str, list[Block]]:
 
 
 # -- close -------------------------------------------------------------------------------
+def read_question(view: dict[str, Any]) -> Draft:
+    """The new-question form as the core checks it."""
+    values = state_values(view)
+    return Draft(
+        text=values.get(Input.TEXT, ""),
+        hypothesis=values.get(Input.HYPOTHESIS, ""),
+        segment=values.get(Input.SEGMENT, ""),
+        owner_id=values.get(Input.OWNER, ""),
+        channel_id=values.get(Input.CHANNEL, ""),
+        weekly_target=values.get(Input.TARGET, ""),
+        preset=values.get(Input.PRESET, ""),
+        base=values.get(Input.BASE, ""),
+        run=values.get(Input.RUN, ""),
+        threshold=values.get(Input.THRESHOLD, ""),
+    )
+
+
 def close_modal(question: Question, conclusion: str, outcome: Status | None = None) -> dict:
     outcomes = [
         option(Status.ANSWERED.value, words.plain("modals.answered")),
@@ -203,6 +231,25 @@ def close_modal(question: Question, conclusion: str, outcome: Status | None = No
 
 
 # -- guide -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Closing:
+    """The close form: which question, answered or dropped (None: not chosen), what we learned."""
+
+    question_id: int
+    outcome: Status | None
+    conclusion: str
+
+
+def read_closing(view: dict[str, Any]) -> Closing:
+    values = state_values(view)
+    chosen = values.get(Input.OUTCOME)
+    outcome = Status(chosen) if chosen in (Status.ANSWERED, Status.DROPPED) else None
+    question_id = ids.number(metadata(view).get(Meta.QUESTION_ID)) or 0
+    return Closing(question_id, outcome, values.get(Input.CONCLUSION, ""))
+
+
 def guide_blocks(question: Question) -> list[Block]:
     return [
         section(words.say("guide.intro", q=question)),
@@ -301,3 +348,15 @@ def rule_modal(question: Question, rule: Rule) -> dict[str, Any]:
         words.plain("modals.cancel"),
         {Meta.QUESTION_ID: question.id},
     )
+
+
+def read_rule(view: dict[str, Any]) -> tuple[int, Rule | None, dict[str, str]]:
+    """The rule form: its question, and the rule it sets, else the problems with it."""
+    values = state_values(view)
+    rule, problems = check_rule(
+        values.get(Input.PRESET, ""),
+        values.get(Input.BASE, ""),
+        values.get(Input.RUN, ""),
+        values.get(Input.THRESHOLD, ""),
+    )
+    return ids.number(metadata(view).get(Meta.QUESTION_ID)) or 0, rule, problems
