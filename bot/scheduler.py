@@ -34,7 +34,7 @@ from bot.members import time_zones
 from bot.store import Store
 from bot.views.cadence import digest_blocks, flag_blocks, invite_blocks, owner_message_blocks
 from bot.views.interviews import follow_up_blocks
-from cadence import deliveries, interviews, schedule, workspaces
+from cadence import deliveries, interviews, pool, schedule, workspaces
 from cadence.db import SchedulerLock
 from cadence.deliveries import Key
 from cadence.models import Interview, Question
@@ -238,6 +238,10 @@ async def _purge(store: Store, now: datetime, retention: timedelta) -> None:
         log.exception("old ledger rows or uninstalled workspaces could not be deleted")
 
 
+def _suggested(s: Session, *, team_id: str, shown: dict, clock: Clock) -> None:
+    pool.suggested(s, team_id, shown, clock())
+
+
 def _jobs(
     due: Due, follow_ups: list[tuple[Interview, Question]], store: Store, clock: Clock
 ) -> list[Job]:
@@ -245,7 +249,12 @@ def _jobs(
     jobs = []
     for message in due.reminders + due.nudges:
         reminder = message.kind == schedule.REMINDER
-        jobs.append(_dm(message.key, message.owner_id, owner_message_blocks(message, reminder)))
+        blocks = owner_message_blocks(message, reminder)
+        # Sent: its people are in touch with their question this week.
+        noted = partial(_suggested, team_id=message.team_id, shown=message.suggested, clock=clock)
+        jobs.append(
+            _dm(message.key, message.owner_id, blocks, noted if message.suggested else None)
+        )
     for interview, question in follow_ups:
         key = (
             interview.team_id,

@@ -8,14 +8,14 @@ caught up later in the same week and never in the next. The Delivery ledger make
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
-from cadence import deliveries, members, questions, saturation, weeks
+from cadence import deliveries, members, pool, questions, saturation, weeks
 from cadence.members import Prefs
 from cadence.models import (
     FLAG_PENDING,
@@ -27,6 +27,7 @@ from cadence.models import (
     Status,
     Theme,
 )
+from cadence.pool import Suggestion
 from cadence.questions import Overview
 
 REMINDER = "weekly_reminder"
@@ -68,10 +69,19 @@ class OwnerMessage:
     kind: str
     week: date
     overviews: tuple[Overview, ...]
+    # The reminder's people to reach out to, by question (cadence.pool's rule).
+    suggestions: Mapping[int, Sequence[Suggestion]] = field(default_factory=dict)
 
     @property
     def key(self) -> deliveries.Key:
         return key(self.team_id, self.kind, self.owner_id, self.week)
+
+    @property
+    def suggested(self) -> dict[int, list[int]]:
+        """The people it suggests, by question id: noted once it is sent."""
+        return {
+            q: [s.candidate.id for s in found] for q, found in self.suggestions.items() if found
+        }
 
 
 @dataclass(frozen=True)
@@ -321,7 +331,10 @@ def due(
             result.digests.append(digest(s, team_id, target, week, views))
         elif kind == REMINDER:
             views = [overview[q.id] for q in qs]
-            result.reminders.append(OwnerMessage(team_id, target, kind, week, tuple(views)))
+            since = moment(week, 0, 0, tz(qs[0]))
+            found = pool.suggestions(s, team_id, [o.question for o in views], now, since)
+            message = OwnerMessage(team_id, target, kind, week, tuple(views), found)
+            result.reminders.append(message)
         else:
             # A booked interview is on its way: only who still has some to find is behind.
             behind = tuple(o for q in qs if (o := overview[q.id]).behind_by)

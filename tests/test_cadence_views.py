@@ -97,3 +97,41 @@ def test_many_quiet_questions_fit_one_digest() -> None:
     text, blocks = views.digest_blocks(Digest("T", "CDIGEST", MON, entries))
     assert check_payload("chat.postMessage", {"text": text, "blocks": blocks}) == []
     assert "more questions" in sent_text(blocks)
+
+
+def test_a_reminder_with_suggestions_for_many_questions_stays_within_limits() -> None:
+    from cadence.models import Candidate
+    from cadence.pool import Suggestion
+
+    def people(q: int) -> list[Suggestion]:
+        return [
+            Suggestion(
+                Candidate(
+                    id=q * 10 + n,
+                    team_id="T",
+                    name=f"{PING} " + "N" * 190,
+                    company="C" * 200,
+                    segment="recent_signups",
+                    event_at=NOW,
+                    source="csv",
+                ),
+                q,
+                n,
+            )
+            for n in range(3)
+        ]
+
+    for count in (1, 3, 8, 30):
+        overviews = tuple(overview(n) for n in range(1, count + 1))
+        found = {o.question.id: people(o.question.id) for o in overviews}
+        message = OwnerMessage("T", "UOWNER", "weekly_reminder", MON, overviews, found)
+        _, blocks = views.owner_message_blocks(message, reminder=True)
+        assert check_payload("chat.postMessage", {"blocks": blocks}) == []
+        text = sent_text(blocks)
+        mrkdwn = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+        assert not any("<!channel>" in t for t in mrkdwn) and "&lt;!channel&gt;" in text
+        if count <= 8:  # the first question's people have their buttons
+            assert "pool_10_1" in text
+        else:  # one block to spare: the first question's people, then counts
+            assert "pool_10_1" not in text and "N" * 30 in text
+            assert "more people to reach out to in `/discovery pool`" in text

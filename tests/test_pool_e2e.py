@@ -8,12 +8,18 @@ import json
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
 
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import SlackSender, block_action, view_submission
+from cadence import schedule, weeks
 from tests import flows
 from tests.conftest import Server
+from tests.test_cadence_e2e import BERLIN, start_question
 
 CSV = (
     "name,email,company,segment,date,plan\n"
@@ -157,3 +163,99 @@ def test_forget_and_no_revival(
     paste(sender, slack, owner, CSV.format(d1=days_ago(2), d2=days_ago(3)))
     flows.dm(slack, owner, "*1* refused")
     assert [p["email"] for p in people(server, team)] == ["bo@bolt.io"]
+
+
+@pytest.fixture
+def owner(server: Server, team: str) -> Iterator[str]:
+    """This test's question owner; their questions are closed afterwards, so that later
+    ticks of other tests leave them alone."""
+    yield "U" + team[1:]
+    with server.engine.begin() as c:
+        c.execute(sa.text("UPDATE question SET status='dropped' WHERE team_id=:t"), {"t": team})
+
+
+def test_the_monday_reminder_suggests_and_closes_the_loop(
+    server: Server, slack: FakeSlack, sender: SlackSender, owner: str
+) -> None:
+    qid = start_question(sender, slack, server, owner, BERLIN)
+    monday = weeks.week_start(weeks.local_today(datetime.now(UTC), BERLIN))
+    at = schedule.moment(monday, 0, 9 * 60, BERLIN)
+
+    def day(n: int) -> str:
+        return (at - timedelta(days=n)).isoformat()
+
+    pool_csv = (
+        "name,email,company,segment,date\n"
+        f"Ana Lima,ana@acme.com,Acme,recent sign-ups,{day(2)}\n"
+        f"Bo Chen,bo@bolt.io,Bolt,recent sign-ups,{day(3)}\n"
+        f"Cy Park,cy@acme.com,Acme,recent sign-ups,{day(1)}\n"
+        f"Di Roy,di@dune.io,Dune,recent sign-ups,{day(40)}\n"
+        f"Ed Ito,ed@eon.io,Eon,recent sign-ups,{day(5)}\n"
+    )
+    assert paste(sender, slack, owner, pool_csv) == {}
+    server.tick(at.isoformat())
+    reminder = flows.dm(slack, owner, "A new week of discovery").copy()
+    text = json.dumps(reminder["blocks"])
+    for name in ("Cy Park", "Bo Chen", "Ed Ito"):
+        assert name in text
+    assert "Ana Lima" not in text and "Di Roy" not in text  # one per company; too old
+    assert "signed up yesterday" in text
+    ids = {p["name"]: p["id"] for p in people(server, sender.team)}
+    reminder["ts"] = "1700000200.000100"
+
+    def press(action_id: str, name: str) -> None:
+        value = f"{ids[name]}:{qid}"
+        payload = block_action(
+            action_id, value, user=owner, team=sender.team,
+            message=reminder, response_url=slack.response_url(),
+        )  # fmt: skip
+        assert sender.interaction(payload).status == 200
+
+    press("pool_not_a_fit", "Bo Chen")
+    update = slack.wait_where("chat.update", lambda a: "not a fit" in json.dumps(a["blocks"]))
+    assert f"pool_{ids['Bo Chen']}_{qid}" not in json.dumps(update.args["blocks"])
+    press("pool_opted_out", "Ed Ito")
+    slack.wait_where("chat.update", lambda a: "opted out" in json.dumps(a["blocks"]))
+    before = len(slack.of("views.open"))
+    press("pool_invite", "Cy Park")
+    view = flows.opened(slack, before)
+    assert view["callback_id"] == "pool_invite" and "cy@acme.com" in json.dumps(view)
+    draft = flows.block(view, "draft")["element"]["initial_value"]
+    assert draft.startswith("Hi Cy,") and "signed up" in draft
+    reply = sender.interaction(view_submission(view, {}, user=owner, team=sender.team))
+    assert reply.status == 200 and not reply.body
+    flows.dm(slack, owner, "Marked *Cy Park* as invited")
+    found = {p["name"]: p for p in people(server, sender.team)}
+    assert found["Bo Chen"]["status"] == "not_a_fit" and found["Ed Ito"]["status"] == "opted_out"
+    assert found["Cy Park"]["status"] == "invited" and found["Cy Park"]["contacted_at"]
+
+    # Plan from the suggestion: the plan modal has the person; they count as booked.
+    press("pool_plan", "Cy Park")
+    view = flows.opened(slack, before + 1)
+    assert flows.block(view, "interviewee")["element"]["initial_value"] == "Cy Park"
+    when = int(datetime.now(UTC).timestamp()) + 120
+    sender.interaction(view_submission(view, {"when": when}, user=owner, team=sender.team))
+    flows.dm(slack, owner, "Planned: an interview with Cy Park")
+    (planned,) = flows.rows(server, "SELECT * FROM interview WHERE question_id=:q", q=qid)
+    assert planned["candidate_id"] == ids["Cy Park"]
+    sender.command("status", user=owner)
+    slack.wait_where("response_url", lambda a: "0/3 · 1 booked" in a.get("text", ""))
+
+    # An hour after: the follow-up, and a no-show frees the slot.
+    follow_up_at = datetime.fromtimestamp(when, UTC) + timedelta(minutes=61)
+    server.tick(follow_up_at.isoformat())
+    follow_up = flows.dm(slack, owner, "How did it go?").copy()
+    follow_up["ts"] = "1700000300.000100"
+    no_show = follow_up["blocks"][1]["elements"][1]
+    assert no_show["action_id"] == "interview_no_show"
+    payload = block_action(
+        "interview_no_show", no_show["value"], user=owner, team=sender.team,
+        message=follow_up, response_url=slack.response_url(),
+    )  # fmt: skip
+    sender.interaction(payload)
+    slack.wait_where("chat.update", lambda a: "No-show noted" in a["text"])
+    assert flows.rows(server, "SELECT * FROM interview WHERE question_id=:q", q=qid) == []
+    cy = {p["name"]: p for p in people(server, sender.team)}["Cy Park"]
+    assert cy["contacted_at"] is None
+    sender.command("status", user=owner)
+    slack.wait_where("response_url", lambda a: "*This week:* 0/3 (3 to go)" in a.get("text", ""))

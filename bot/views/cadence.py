@@ -3,6 +3,7 @@ buttons, the channel digest, the invitation DM and the settings modal, as Block 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -23,7 +24,8 @@ from bot.blocks import (
     state_values,
     text_element,
 )
-from bot.ids import QUESTION_BUTTONS, Action, Input, View
+from bot.ids import COMMAND, QUESTION_BUTTONS, Action, Input, View
+from bot.views import pool as pool_views
 from bot.views.questions import MESSAGE_BLOCKS
 from cadence import ids
 from cadence.members import MAX_LINK, Prefs, PrefsDraft
@@ -36,7 +38,10 @@ SECTION_ROOM = TEXT_LIMIT - 100
 # The insights and quotes of a whole digest: Slack refuses a message whose blocks hold much
 # more than 12,000 characters, and each question's heading takes up to ~500 of its own.
 DIGEST_ROOM = 6_000
-MAX_ENTRIES = (MESSAGE_BLOCKS - 3) // 4  # a divider, heading, insights and quotes each
+MAX_ENTRIES = (MESSAGE_BLOCKS - 3) // 4
+# The pool's suggestions in a reminder, as JSON (a generous measure of their text): Slack
+# refuses a message much over 12,000 characters of text, and the questions have theirs.
+SUGGESTION_ROOM = 5_000  # a divider, heading, insights and quotes each
 
 
 # -- reminders and nudges ----------------------------------------------------------------
@@ -57,14 +62,21 @@ def owner_message_blocks(message: OwnerMessage, reminder: bool) -> tuple[str, li
     count = len(message.overviews)
     head = words.say("cadence.reminder_header" if reminder else "cadence.nudge_header", count=count)
     line = "cadence.reminder_line" if reminder else "cadence.nudge_line"
-    per_question = [
-        [section(words.say(line, o=o)), _buttons(o.question, message.week)]
-        for o in message.overviews
-    ]
     room = (MESSAGE_BLOCKS - 3) // 2  # the header, the footer, and one "…and N more"
+    # Blocks and characters left for the pool's suggestions once every question shown has
+    # its two blocks.
+    spare, chars = MESSAGE_BLOCKS - 3 - 2 * min(count, room), SUGGESTION_ROOM
     blocks = [section(head)]
-    for pair in per_question[:room]:
-        blocks += pair
+    for o in message.overviews[:room]:
+        found = list(message.suggestions.get(o.question.id, ()))
+        people = pool_views.suggestion_blocks(found, min(spare, len(found) + 1))
+        cost = sum(len(json.dumps(b)) for b in people)
+        people = people if cost <= chars else []
+        spare, chars = spare - len(people), chars - (cost if people else 0)
+        text = words.say(line, o=o)
+        if found and not people:  # no room left: counted, to find in /discovery pool
+            text += "\n" + words.say("pool.more_people", count=len(found), command=COMMAND)
+        blocks += [section(text), _buttons(o.question, message.week), *people]
     if count > room:
         blocks.append(context(words.say("questions.more", count=count - room)))
     blocks.append(context(words.say("cadence.footer", command="/discovery")))
