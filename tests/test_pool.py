@@ -257,3 +257,20 @@ def test_a_booking_counts_in_progress_and_logging_it_marks_interviewed(db: Sessi
     assert db.get(Candidate, ana.id).status == "interviewed"
     (o,) = questions.overviews(db, "T", [q], NOW, {})
     assert (o.progress.this_week, o.booked) == (1, 0)
+
+
+def test_the_workspace_purge_deletes_its_pool(db: Session) -> None:
+    from cadence import interviews, workspaces
+    from cadence.models import Forgotten, Pool
+
+    q = open_q(db)
+    text = "name,email,segment\nAna,ana@a.io,superstars\nBo,bo@b.io,superstars"
+    pool.import_rows(db, "T", rows(text), "csv", {}, NOW)
+    ana = db.exec(select(Candidate).order_by(Candidate.id)).first()
+    interviews.plan(db, "T", q.id, "", NOW + timedelta(hours=1), "UO", NOW, candidate_id=ana.id)
+    pool.forget(db, "T", "bo@b.io")
+    pool.new_secret(db, "T")
+    workspaces.uninstalled(db, "T", NOW)
+    assert workspaces.purge(db, NOW + timedelta(days=31), timedelta(days=30)) == ["T"]
+    for table in (Candidate, Contact, Forgotten, Pool, Interview):
+        assert db.exec(select(table)).all() == [], table
