@@ -601,7 +601,7 @@ def cmd_tick(args) -> None:
     from bot.config import load
     from bot.scheduler import RETENTION, tick
     from bot.store import Store
-    from cadence import interviews, members, schedule, workspaces
+    from cadence import members, schedule, workspaces
     from cadence.db import make_engine, normalize_database_url, session
 
     at = idle_instant(datetime.now(UTC))
@@ -654,10 +654,10 @@ def cmd_tick(args) -> None:
                     return found
 
                 zones = timed("members.zones x teams", zones_of)
-                due = timed("schedule.due", schedule.due, at, zones)
-                follow = timed("awaiting_follow_up", interviews.awaiting_follow_up, at)
+                due = timed("schedule.due", schedule.due, at, zones)  # the follow-ups too
+                follow = due.of(schedule.Kind.FOLLOW_UP)
                 timed("workspaces.purge", workspaces.purge, at, RETENTION)
-            n_due = len(due.reminders) + len(due.nudges) + len(due.digests) + len(due.flags)
+            n_due = len(due.sends) - len(follow)
             for label, ts in timings.items():
                 print(f"{kind}:   in-process {label:<22} {' '.join(f'{t * 1e3:.1f}' for t in ts)}"
                       f" ms")  # fmt: skip

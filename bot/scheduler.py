@@ -32,16 +32,13 @@ from bot import clock, receipts
 from bot.channels import post_to_channel
 from bot.members import time_zones
 from bot.store import Store
-from bot.views.cadence import digest_blocks, flag_blocks, invite_blocks, owner_message_blocks
-from bot.views.interviews import follow_up_blocks
-from cadence import deliveries, interviews, pool, schedule, workspaces
+from bot.views.cadence import VIEWS
+from cadence import deliveries, schedule, workspaces
 from cadence.db import SchedulerLock
 from cadence.deliveries import Key
-from cadence.models import Interview, Question
-from cadence.schedule import Digest, Due
+from cadence.schedule import Digest, Send
 
 log = logging.getLogger("discovery.scheduler")
-INVITE = "digest_invite"  # the bot needs an invitation to a digest's channel
 
 
 def _reason(error: BaseException) -> str:
@@ -99,7 +96,7 @@ async def _send_once(
             await store.run(deliveries.in_doubt, key, claimed_at, claim.check_since)
             return None
         if found:
-            log.info("%s to %s had reached Slack; marked sent", key[1], key[2])
+            log.info("%s to %s had reached Slack; marked sent", key.kind, key.target)
             await store.run(_settle, key, clock(), after)
             return False
     try:
@@ -107,7 +104,7 @@ async def _send_once(
     except SlackApiError as e:
         if e.response.get("error") not in PERMANENT:
             return await _failed(store, key, claimed_at, e)
-        log.warning("%s to %s refused (%s); not retried", key[1], key[2], _reason(e))
+        log.warning("%s to %s refused (%s); not retried", key.kind, key.target, _reason(e))
         await store.run(_settle, key, clock(), after)
         return False
     except aiohttp.ClientConnectorError as e:  # no connection was made: Slack has nothing
@@ -129,15 +126,17 @@ async def _look(look: Look, since: datetime, key: Key) -> bool | None:
     except SlackApiError as e:
         if e.response.get("error") == "ratelimited":
             return None
-        log.warning("%s to %s: cannot look for it (%s); sent again", key[1], key[2], _reason(e))
+        log.warning(
+            "%s to %s: cannot look for it (%s); sent again", key.kind, key.target, _reason(e)
+        )
         return False
     except Exception as e:
-        log.warning("%s to %s: could not look for it (%s)", key[1], key[2], _reason(e))
+        log.warning("%s to %s: could not look for it (%s)", key.kind, key.target, _reason(e))
         return None
 
 
 async def _failed(store: Store, key: Key, claimed_at: datetime, error: Exception) -> None:
-    log.warning("%s to %s failed (%s); a later tick retries", key[1], key[2], _reason(error))
+    log.warning("%s to %s failed (%s); a later tick retries", key.kind, key.target, _reason(error))
     await store.run(deliveries.release, key, claimed_at)
 
 
@@ -148,7 +147,9 @@ async def _lost(store: Store, key: Key, claimed_at: datetime, error: Exception) 
     on a request whose answer timed out, so a look now can miss a message that lands a
     moment later (and resend it), and the error often means Slack is out of reach, so the
     look would fail too. A minute later Slack has had that minute."""
-    log.warning("%s to %s: no answer (%s); the next tick checks", key[1], key[2], _reason(error))
+    log.warning(
+        "%s to %s: no answer (%s); the next tick checks", key.kind, key.target, _reason(error)
+    )
     await store.run(deliveries.in_doubt, key, claimed_at)
 
 
@@ -169,34 +170,33 @@ class Job:
         )
 
 
-def _dm(
-    key: Key, user: str, message: tuple[str, list], after: Callable[[Session], None] | None = None
-) -> Job:
-    """A DM to `user` carrying its ledger key as message metadata."""
-    text, blocks = message
+def _job(send: Send, store: Store, clock: Clock) -> Job:
+    """A send as its kind's view renders it: a DM carrying its ledger key as message
+    metadata, or the digest's post in its channel. A kind without a view is an error."""
+    user = send.dm
+    if user is None:
+        post = partial(_post_digest, store=store, send=send, clock=clock)
+        return Job(send.key, post, send.after)
+    text, blocks = VIEWS[send.key.kind](send.what)
 
-    async def send(client: AsyncWebClient) -> None:
-        meta = receipts.metadata(key)
+    async def dm(client: AsyncWebClient) -> None:
+        meta = receipts.metadata(send.key)
         await client.chat_postMessage(channel=user, text=text, blocks=blocks, metadata=meta)
 
-    return Job(key, send, after, dm=user)
+    return Job(send.key, dm, send.after, dm=user)
 
 
-async def _post_digest(client: AsyncWebClient, *, store: Store, digest: Digest, clock: Clock):
+async def _post_digest(client: AsyncWebClient, *, store: Store, send: Send, clock: Clock):
     """Post in the digest's channel; when the bot cannot get in, each owner hears once that
     it needs an invitation. A failed invitation fails the digest, so both are tried again."""
-    text, blocks = digest_blocks(digest)
-    meta = receipts.metadata(digest.key)
-    if await post_to_channel(client, digest.channel_id, text, blocks, meta):
+    digest: Digest = send.what
+    text, blocks = VIEWS[send.key.kind](digest)
+    meta = receipts.metadata(send.key)
+    if await post_to_channel(client, send.key.target, text, blocks, meta):
         return
-    for owner in digest.owners:
-        mine = [
-            e.overview.question for e in digest.entries if e.overview.question.owner_id == owner
-        ]
-        key = (digest.team_id, INVITE, owner, f"{digest.channel_id}:{digest.week.isoformat()}")
-        invite = _dm(key, owner, invite_blocks(digest.channel_id, mine))
-        if await invite.run(client, store, clock) is None:
-            raise RuntimeError(f"the invitation to {owner} did not go out")
+    for invite in digest.invites():
+        if await _job(invite, store, clock).run(client, store, clock) is None:
+            raise RuntimeError(f"the invitation to {invite.dm} did not go out")
 
 
 async def _zones(
@@ -238,42 +238,6 @@ async def _purge(store: Store, now: datetime, retention: timedelta) -> None:
         log.exception("old ledger rows or uninstalled workspaces could not be deleted")
 
 
-def _suggested(s: Session, *, team_id: str, shown: dict, clock: Clock) -> None:
-    pool.suggested(s, team_id, shown, clock())
-
-
-def _jobs(
-    due: Due, follow_ups: list[tuple[Interview, Question]], store: Store, clock: Clock
-) -> list[Job]:
-    """The sends of a tick: what `due` found, and the follow-ups of interviews held."""
-    jobs = []
-    for message in due.reminders + due.nudges:
-        reminder = message.kind == schedule.REMINDER
-        blocks = owner_message_blocks(message, reminder)
-        # Sent: its people are in touch with their question this week.
-        noted = partial(_suggested, team_id=message.team_id, shown=message.suggested, clock=clock)
-        jobs.append(
-            _dm(message.key, message.owner_id, blocks, noted if message.suggested else None)
-        )
-    for interview, question in follow_ups:
-        key = (
-            interview.team_id,
-            schedule.FOLLOW_UP,
-            str(interview.id),
-            interview.planned_at.isoformat(),
-        )
-        jobs.append(_dm(key, interview.interviewer_id, follow_up_blocks(question, interview)))
-    for digest in due.digests:
-        post = partial(_post_digest, store=store, digest=digest, clock=clock)
-        jobs.append(Job(digest.key, post))
-    for overview in due.flags:
-        q = overview.question
-        key = schedule.flag_key(q)
-        told = partial(schedule.flagged, team_id=q.team_id, question_id=q.id, flags=int(key[3]))
-        jobs.append(_dm(key, q.owner_id, flag_blocks(overview), told))
-    return jobs
-
-
 async def tick(
     clients: Clients, store: Store, now: datetime, retention: timedelta = RETENTION
 ) -> Counter[str]:
@@ -291,19 +255,18 @@ async def tick(
     zones = await _zones(owners, by_team, store, now)
     unreachable = {team_id for team_id, client in by_team.items() if client is None}
     due = await store.run(schedule.due, now, zones, unreachable)
-    follow_ups = await store.run(interviews.awaiting_follow_up, now)
     sent: Counter[str] = Counter()
-    for job in _jobs(due, follow_ups, store, clock):
-        team_id, kind, target, _ = job.key
+    for job in [_job(send, store, clock) for send in due.sends]:
+        team_id = job.key.team_id
         if team_id not in by_team:
             by_team.update(await _clients(clients, [team_id]))
         client = by_team[team_id]
         if client is None:  # an uninstalled workspace: nothing to send with
             continue
         try:
-            sent[kind] += bool(await job.run(client, store, clock))
+            sent[job.key.kind] += bool(await job.run(client, store, clock))
         except Exception:  # the database, most likely: this send waits, the others go on
-            log.exception("%s to %s could not be claimed", kind, target)
+            log.exception("%s to %s could not be claimed", job.key.kind, job.key.target)
     sent = +sent
     if sent:
         counts = ", ".join(f"{n} {kind}" for kind, n in sorted(sent.items()))

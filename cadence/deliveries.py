@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -20,7 +21,15 @@ from cadence.models import Delivery
 
 LEASE = timedelta(minutes=10)
 
-Key = tuple[str, str, str, str]  # team, kind, target, period
+
+class Key(NamedTuple):
+    """A send's row in the ledger; any 4-tuple in this order will do."""
+
+    team_id: str
+    kind: str
+    target: str
+    period: str
+
 
 # Things Slack may send twice that must have one effect: an event it retries (by event_id)
 # and a modal submitted again (by view id and values). Kept a day: Slack retries an event

@@ -1,21 +1,30 @@
-"""What is due when: the weekly reminder, the mid-week nudge and the Friday digest.
+"""What is due when: every kind of scheduled send, each declaring when it falls due, what it
+sends and its ledger key. `due` asks each kind in KINDS; bot.scheduler renders each send with
+its kind's view and sends it once.
 
-Each send belongs to one local week (Monday to Sunday in the owner's zone) and falls due at a
-moment of it; from then until the week ends it is due, so a tick missed while nothing ran is
-caught up later in the same week and never in the next. The Delivery ledger makes it once.
+The weekly kinds (reminder, nudge, digest) belong to one local week (Monday to Sunday in the
+owner's zone) and fall due at a moment of it; from then until the week ends a send is due, so
+a tick missed while nothing ran is caught up later in the same week and never in the next.
+The others (follow-up, saturation flag) fall due on something that happened, found by their
+own query at each tick. The Delivery ledger makes each once.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from functools import partial
+from operator import attrgetter
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
-from cadence import deliveries, members, pool, questions, saturation, weeks
+from cadence import deliveries, interviews, members, pool, questions, saturation, weeks
+from cadence.deliveries import Key
 from cadence.members import Prefs
 from cadence.models import (
     FLAG_PENDING,
@@ -30,11 +39,19 @@ from cadence.models import (
 from cadence.pool import Suggestion
 from cadence.questions import Overview
 
-REMINDER = "weekly_reminder"
-NUDGE = "nudge"
-DIGEST = "digest"
-FOLLOW_UP = "interview_follow_up"
-FLAG = "saturation_flag"
+
+class Kind(StrEnum):
+    """Every kind of scheduled send: its name in the Delivery ledger and in its message's
+    metadata. Each has a view in bot.views.cadence.VIEWS, and each that falls due an entry
+    in KINDS."""
+
+    REMINDER = "weekly_reminder"
+    NUDGE = "nudge"
+    FOLLOW_UP = "interview_follow_up"
+    DIGEST = "digest"
+    INVITE = "digest_invite"  # the bot needs an invitation to a digest's channel
+    FLAG = "saturation_flag"
+
 
 NUDGE_DAY, NUDGE_MINUTE = 3, 9 * 60  # Thursday 09:00
 DIGEST_DAY, DIGEST_MINUTE = 4, 16 * 60  # Friday 16:00
@@ -56,8 +73,19 @@ def due_week(now: datetime, tz: str, day: int, minute: int) -> date | None:
     return monday if now >= moment(monday, day, minute, tz) else None
 
 
-def key(team_id: str, kind: str, target: str, week: date) -> deliveries.Key:
-    return (team_id, kind, target, week.isoformat())
+def key(team_id: str, kind: Kind, target: str, week: date) -> Key:
+    return Key(team_id, kind, target, week.isoformat())
+
+
+@dataclass(frozen=True)
+class Send:
+    """One scheduled message: its ledger key, what its kind's view renders, the user it is a
+    DM to (None: a post in the channel `key.target`), and what to store with it once sent."""
+
+    key: Key
+    what: Any
+    dm: str | None
+    after: Callable[[Session], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -66,14 +94,14 @@ class OwnerMessage:
 
     team_id: str
     owner_id: str
-    kind: str
+    kind: Kind
     week: date
     overviews: tuple[Overview, ...]
     # The reminder's people to reach out to, by question (cadence.pool's rule).
     suggestions: Mapping[int, Sequence[Suggestion]] = field(default_factory=dict)
 
     @property
-    def key(self) -> deliveries.Key:
+    def key(self) -> Key:
         return key(self.team_id, self.kind, self.owner_id, self.week)
 
     @property
@@ -82,6 +110,22 @@ class OwnerMessage:
         return {
             q: [s.candidate.id for s in found] for q, found in self.suggestions.items() if found
         }
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The "how did it go?" DM to the interviewer of a planned interview."""
+
+    interview: Interview
+    question: Question
+
+
+@dataclass(frozen=True)
+class Invite:
+    """An owner of a digest's question hears that the bot needs an invitation to its channel."""
+
+    channel_id: str
+    questions: tuple[Question, ...]
 
 
 @dataclass(frozen=True)
@@ -119,20 +163,47 @@ class Digest:
     entries: tuple[DigestEntry, ...]
 
     @property
-    def key(self) -> deliveries.Key:
-        return key(self.team_id, DIGEST, self.channel_id, self.week)
+    def key(self) -> Key:
+        return key(self.team_id, Kind.DIGEST, self.channel_id, self.week)
 
     @property
     def owners(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(e.overview.question.owner_id for e in self.entries))
 
+    def invites(self) -> list[Send]:
+        """When the bot cannot post in the channel: a DM to each owner, once a week."""
+        period = f"{self.channel_id}:{self.week.isoformat()}"
+        found = []
+        for owner in self.owners:
+            mine = tuple(
+                e.overview.question for e in self.entries if e.overview.question.owner_id == owner
+            )
+            invite = Invite(self.channel_id, mine)
+            found.append(Send(Key(self.team_id, Kind.INVITE, owner, period), invite, owner))
+        return found
 
-@dataclass
+
+@dataclass(frozen=True)
 class Due:
-    reminders: list[OwnerMessage] = field(default_factory=list)
-    nudges: list[OwnerMessage] = field(default_factory=list)
-    digests: list[Digest] = field(default_factory=list)
-    flags: list[Overview] = field(default_factory=list)  # questions newly saturated
+    """The sends due at a tick, in the order of KINDS."""
+
+    sends: list[Send]
+
+    def of(self, kind: Kind) -> list:
+        """What the sends of `kind` render."""
+        return [send.what for send in self.sends if send.key.kind == kind]
+
+    @property
+    def reminders(self) -> list[OwnerMessage]:
+        return self.of(Kind.REMINDER)
+
+    @property
+    def nudges(self) -> list[OwnerMessage]:
+        return self.of(Kind.NUDGE)
+
+    @property
+    def digests(self) -> list[Digest]:
+        return self.of(Kind.DIGEST)
 
 
 UNREACHABLE_RECHECK = timedelta(hours=1)  # a workspace the tick has no client for
@@ -161,18 +232,19 @@ def owners(s: Session, now: datetime) -> dict[str, set[str]]:
     return found
 
 
-def _ledger(s: Session, keys: set[deliveries.Key], now: datetime) -> tuple[set, set]:
+def _ledger(s: Session, keys: set[Key], now: datetime) -> tuple[set[Key], set[Key]]:
     """Of `keys`: those sent (or given up for good), and those claimed by a live process."""
-    sent, live = set(), set()
+    sent: set[Key] = set()
+    live: set[Key] = set()
     if not keys:
         return sent, live
     rows = s.exec(
         select(
             Delivery.team_id, Delivery.kind, Delivery.target, Delivery.period, Delivery.sent_at
         ).where(
-            col(Delivery.kind).in_({k[1] for k in keys}),
-            col(Delivery.period).in_({k[3] for k in keys}),
-            col(Delivery.team_id).in_({k[0] for k in keys}),
+            col(Delivery.kind).in_({k.kind for k in keys}),
+            col(Delivery.period).in_({k.period for k in keys}),
+            col(Delivery.team_id).in_({k.team_id for k in keys}),
             or_(
                 col(Delivery.sent_at).is_not(None),
                 col(Delivery.claimed_at) >= now - deliveries.LEASE,
@@ -180,200 +252,230 @@ def _ledger(s: Session, keys: set[deliveries.Key], now: datetime) -> tuple[set, 
         )
     )
     for team_id, kind, target, period, sent_at in rows:
-        (sent if sent_at is not None else live).add((team_id, kind, target, period))
+        (sent if sent_at is not None else live).add(Key(team_id, kind, target, period))
     return sent & keys, live & keys
 
 
-def _unsettled(s: Session, keys: Iterable[deliveries.Key], now: datetime) -> set:
+def _unsettled(s: Session, keys: Iterable[Key], now: datetime) -> set[Key]:
     """Those of `keys` not yet sent nor claimed by a live process: worth rendering."""
     keys = set(keys)
     sent, live = _ledger(s, keys, now)
     return keys - sent - live
 
 
-def _moments(q: Question, p: Prefs) -> list[tuple[str, int, int]]:
-    """The sends a question takes part in: (kind, day, minute) of each."""
-    found = []
-    if p.reminders:
-        found.append((REMINDER, p.day, p.minute))
-    if p.nudge:
-        found.append((NUDGE, NUDGE_DAY, NUDGE_MINUTE))
-    if q.channel_id:
-        found.append((DIGEST, DIGEST_DAY, DIGEST_MINUTE))
-    return found
+@dataclass
+class Tick:
+    """What `due` reads once for every kind: the open questions whose next check has come,
+    their owners' settings and zones; and what the kinds found, which questions have a send
+    not yet sent (`pending`: the next tick looks at them again)."""
 
+    s: Session
+    now: datetime
+    zones: dict[str, dict[str, str]]  # team -> user -> zone: the tick's, cached ones read since
+    unreachable: Set[str]
+    looked_at: list[Question]
+    members: dict[tuple[str, str], Member]
+    ready: list[Question]  # reachable, and their owner's zone known to the tick
+    waiting: set[int]  # their owner's zone unknown to the tick: the next tick looks
+    pending: set[int] = field(default_factory=set)
 
-def _next_moment(now: datetime, tz: str, day: int, minute: int) -> datetime:
-    monday = weeks.week_start(weeks.local_today(now, tz))
-    at = moment(monday, day, minute, tz)
-    return at if at > now else moment(monday + timedelta(days=DAYS), day, minute, tz)
-
-
-def due(
-    s: Session,
-    now: datetime,
-    zones: dict[tuple[str, str], str],
-    unreachable: Set[str] = frozenset(),
-) -> Due:
-    """Every reminder, nudge and digest due at `now` and not yet sent, and every saturation
-    flag not yet given.
-
-    Only questions whose `next_check` has come are looked at (`owners` names their owners,
-    whose zones the tick looks up: `zones` maps (team, user) to them). Each gets its next
-    one: the next moment any of its sends falls due (its owner's zone and settings), or when
-    its owner's cached zone goes stale; or the next tick while one of its sends is due and
-    not yet sent (a live claim included: its process may die), or while its owner's zone is
-    not in `zones` (it became due after the tick asked `owners`). The questions of workspaces
-    in `unreachable` (no token to send with) wait an hour. A question takes part in a week's
-    send only if it was open before that send's moment, so opening one never triggers a
-    catch-up. A nudge with nobody behind is not sent, and not tried again that week.
-    """
-    looked_at = list(s.exec(_candidates(now).order_by(col(Question.team_id), col(Question.number))))
-    members_of = {
-        (m.team_id, m.user_id): m
-        for m in s.exec(
+    @classmethod
+    def read(
+        cls, s: Session, now: datetime, zones: dict[tuple[str, str], str], unreachable: Set[str]
+    ) -> Tick:
+        looked_at = list(
+            s.exec(_candidates(now).order_by(col(Question.team_id), col(Question.number)))
+        )
+        found = s.exec(
             select(Member).where(
                 col(Member.team_id).in_({q.team_id for q in looked_at}),
                 col(Member.user_id).in_({q.owner_id for q in looked_at}),
             )
         )
-    }
-    zone = dict(zones)  # and, below, the cached zones of other owners sharing a digest
+        reachable = [q for q in looked_at if q.team_id not in unreachable]
+        ready = [q for q in reachable if (q.team_id, q.owner_id) in zones]
+        waiting = {q.id for q in reachable if (q.team_id, q.owner_id) not in zones}
+        by_team: dict[str, dict[str, str]] = defaultdict(dict)
+        for (team_id, user), tz in zones.items():
+            by_team[team_id][user] = tz
+        by_user = {(m.team_id, m.user_id): m for m in found}
+        return cls(s, now, by_team, unreachable, looked_at, by_user, ready, waiting)
 
-    def tz(q: Question) -> str:
-        return zone.get((q.team_id, q.owner_id), "UTC")
+    def tz(self, q: Question) -> str:
+        return self.zones[q.team_id].get(q.owner_id, "UTC")
 
-    # (kind, team, target, week) -> questions that take part
-    wanted: dict[tuple[str, str, str, date], list[Question]] = defaultdict(list)
-    channels: dict[deliveries.Key, list[Question]] = defaultdict(list)  # by digest key
-    waiting: set[int] = set()  # owner's zone unknown to this tick: the next tick looks
-    for q in looked_at:
-        q.checked_at = now
-        if q.team_id in unreachable:
-            continue
-        if (q.team_id, q.owner_id) not in zone:
-            waiting.add(q.id)
-            continue
-        p = Prefs.of(members_of.get((q.team_id, q.owner_id)))
-        for kind, day, minute in _moments(q, p):
-            week = due_week(now, tz(q), day, minute)
-            if week is None or (kind != DIGEST and q.skipped_week == week):
+    def member(self, q: Question) -> Member | None:
+        return self.members.get((q.team_id, q.owner_id))
+
+    def wait(self, qs: Iterable[Question]) -> None:
+        """These questions take part in a send not yet sent: looked at again next tick."""
+        self.pending.update(q.id for q in qs)
+
+
+Moment = tuple[int, int]  # (day, minute) of the owner's local week: 0 = Monday
+
+
+@dataclass(frozen=True)
+class Weekly:
+    """A kind sent once a week at a moment of each question's owner's week: a question open
+    before that moment takes part in the send to its target (its owner, its channel), and a
+    send due and not yet sent is due until the week ends."""
+
+    kind: Kind
+    when: Callable[[Question, Prefs], Moment | None]  # None: the question takes no part
+    target: Callable[[Question], str]
+    # The sends of the groups due and not sent nor claimed; marks which questions wait.
+    make: Callable[[Tick, dict[Key, list[Question]]], list[Send]]
+    skippable: bool = True  # "Skip this week" mutes it
+
+    def __call__(self, tick: Tick) -> list[Send]:
+        """Its sends due at the tick and neither sent nor claimed by a live process."""
+        groups: dict[Key, list[Question]] = defaultdict(list)
+        for q in tick.ready:
+            when = self.when(q, Prefs.of(tick.member(q)))
+            week = when and due_week(tick.now, tick.tz(q), *when)
+            if not week or (self.skippable and q.skipped_week == week):
                 continue
-            if q.created_at >= moment(week, day, minute, tz(q)):
-                continue
-            if kind == DIGEST:
-                channels[key(q.team_id, DIGEST, q.channel_id, week)].append(q)
-            else:
-                wanted[(kind, q.team_id, q.owner_id, week)].append(q)
-    pending: set[int] = set()  # questions with a send not yet sent: looked at next tick
-    sent, live = _ledger(s, set(channels), now)
-    # A shared channel gets one digest, when the first of its owners reaches Friday 16:00:
-    # every open question of the channel takes part, not only those looked at.
-    for digest_key, mine in channels.items():
-        if digest_key in sent:
-            continue
-        pending.update(q.id for q in mine)
-        if digest_key in live:
-            continue
-        team_id, _, channel_id, _ = digest_key
-        qs = list(
-            s.exec(
-                select(Question)
-                .where(
-                    Question.team_id == team_id,
-                    Question.channel_id == channel_id,
-                    Question.status == Status.OPEN.value,
-                )
-                .order_by(col(Question.number))
+            if q.created_at < moment(week, *when, tick.tz(q)):
+                groups[key(q.team_id, self.kind, self.target(q), week)].append(q)
+        sent, live = _ledger(tick.s, set(groups), tick.now)
+        for k in live:
+            tick.wait(groups[k])  # its process may die
+        settled = sent | live
+        unsettled = {k: qs for k, qs in groups.items() if k not in settled}
+        sends = {send.key: send for send in self.make(tick, unsettled)}
+        return sorted(sends.values(), key=lambda send: (send.key.team_id, send.key.target))
+
+
+def _owner_overviews(tick: Tick, groups: dict[Key, list[Question]]) -> dict[int, Overview]:
+    """The overviews of the questions of owner messages, by question id."""
+    by_team: dict[str, dict[int, Question]] = defaultdict(dict)
+    for k, qs in groups.items():
+        by_team[k.team_id].update((q.id, q) for q in qs)
+    found: dict[int, Overview] = {}
+    for team_id, mine in by_team.items():
+        zones = tick.zones[team_id]
+        for o in questions.overviews(tick.s, team_id, list(mine.values()), tick.now, zones):
+            found[o.question.id] = o
+    return found
+
+
+def _owner_message(
+    k: Key,
+    overviews: tuple[Overview, ...],
+    found: Mapping[int, Sequence[Suggestion]] | None = None,
+    now: datetime | None = None,
+) -> Send:
+    """A DM to the owner `k.target` about these of their questions, in the week of `k`;
+    once sent (at the tick's `now`), the people it suggests are in touch with their
+    question this week."""
+    week = date.fromisoformat(k.period)
+    message = OwnerMessage(k.team_id, k.target, Kind(k.kind), week, overviews, found or {})
+    shown = message.suggested
+    after = partial(pool.suggested, team_id=k.team_id, shown=shown, now=now) if shown else None
+    return Send(k, message, k.target, after)
+
+
+def _reminders(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:
+    """Each owner's weekly reminder: every question of theirs that takes part, each with
+    the people of the pool to reach out to this week."""
+    overview = _owner_overviews(tick, groups)
+    sends = []
+    for k, qs in groups.items():
+        tick.wait(qs)
+        since = moment(date.fromisoformat(k.period), 0, 0, tick.tz(qs[0]))
+        found = pool.suggestions(tick.s, k.team_id, qs, tick.now, since)
+        sends.append(_owner_message(k, tuple(overview[q.id] for q in qs), found, tick.now))
+    return sends
+
+
+def _nudges(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:
+    """Each owner's mid-week nudge: their questions behind this week's target. A nudge with
+    nobody behind is not sent, and not tried again that week."""
+    overview = _owner_overviews(tick, groups)
+    sends = []
+    for k, qs in groups.items():
+        # A booked interview is on its way: only who still has some to find is behind.
+        behind = tuple(o for q in qs if (o := overview[q.id]).behind_by)
+        if behind:
+            tick.wait(qs)
+            sends.append(_owner_message(k, behind))
+    return sends
+
+
+def _channel_questions(tick: Tick, team_id: str, channel_id: str) -> list[Question]:
+    """The open questions whose digest goes to the channel; their owners' zones, from the
+    cache for those the tick did not look up, join `tick.zones`."""
+    qs = list(
+        tick.s.exec(
+            select(Question)
+            .where(
+                Question.team_id == team_id,
+                Question.channel_id == channel_id,
+                Question.status == Status.OPEN.value,
             )
+            .order_by(col(Question.number))
         )
-        others = {q.owner_id for q in qs if (team_id, q.owner_id) not in zone}
-        for user, (cached, _fresh) in members.zones(s, team_id, others, now).items():
-            zone[(team_id, user)] = cached
+    )
+    known = tick.zones[team_id]
+    others = {q.owner_id for q in qs if q.owner_id not in known}
+    for user, (cached, _fresh) in members.zones(tick.s, team_id, others, tick.now).items():
+        known[user] = cached
+    return qs
+
+
+def _digests(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:
+    """A shared channel gets one digest, when the first of its owners reaches Friday 16:00:
+    every open question of the channel opened before then takes part, not only those looked
+    at. It shows its own week, however late it goes out."""
+    sends = []
+    for k, mine in groups.items():
+        tick.wait(mine)
+        qs = _channel_questions(tick, k.team_id, k.target)
         firsts = [
             (at, w)
             for q in qs
-            if (w := due_week(now, tz(q), DIGEST_DAY, DIGEST_MINUTE)) is not None
-            and q.created_at < (at := moment(w, DIGEST_DAY, DIGEST_MINUTE, tz(q)))
+            if (w := due_week(tick.now, tick.tz(q), DIGEST_DAY, DIGEST_MINUTE)) is not None
+            and q.created_at < (at := moment(w, DIGEST_DAY, DIGEST_MINUTE, tick.tz(q)))
         ]
-        if firsts:
-            first, week = min(firsts)
-            wanted[(DIGEST, team_id, channel_id, week)] = [q for q in qs if q.created_at < first]
-
-    owner_keys = {key(t, k, target, w) for k, t, target, w in wanted if k != DIGEST}
-    sent, live = _ledger(s, owner_keys, now)
-    team_zones: dict[str, dict[str, str]] = defaultdict(dict)
-    for (team_id, user), zone_name in zone.items():
-        team_zones[team_id][user] = zone_name
-    to_render: dict[tuple[str, str, str, date], list[Question]] = {}
-    for (kind, team_id, target, week), qs in wanted.items():
-        k = key(team_id, kind, target, week)
-        if kind != DIGEST and k in sent:
+        if not firsts:
             continue
-        if kind != DIGEST and k in live:
-            pending.update(q.id for q in qs)
-            continue
-        to_render[(kind, team_id, target, week)] = qs
-    by_team: dict[str, dict[int, Question]] = defaultdict(dict)
-    for (kind, team_id, _, _), qs in to_render.items():
-        if kind != DIGEST:
-            by_team[team_id].update((q.id, q) for q in qs)
-    overview: dict[int, Overview] = {}
-    for team_id, mine in by_team.items():
-        for o in questions.overviews(s, team_id, list(mine.values()), now, team_zones[team_id]):
-            overview[o.question.id] = o
-
-    result = Due()
-    for (kind, team_id, target, week), qs in sorted(to_render.items(), key=lambda kv: kv[0][:3]):
-        if kind == DIGEST:  # as of its own week, however late it goes out
-            sunday = week + timedelta(days=DAYS - 1)
-            views = questions.overviews(s, team_id, qs, now, team_zones[team_id], sunday)
-            result.digests.append(digest(s, team_id, target, week, views))
-        elif kind == REMINDER:
-            views = [overview[q.id] for q in qs]
-            since = moment(week, 0, 0, tz(qs[0]))
-            found = pool.suggestions(s, team_id, [o.question for o in views], now, since)
-            message = OwnerMessage(team_id, target, kind, week, tuple(views), found)
-            result.reminders.append(message)
-        else:
-            # A booked interview is on its way: only who still has some to find is behind.
-            behind = tuple(o for q in qs if (o := overview[q.id]).behind_by)
-            if not behind:
-                continue
-            result.nudges.append(OwnerMessage(team_id, target, kind, week, behind))
-        pending.update(q.id for q in qs)
-    for q in looked_at:
-        q.checked_at = now
-        if q.team_id in unreachable:
-            q.next_check = now + UNREACHABLE_RECHECK
-        elif q.id in waiting or q.id in pending:
-            q.next_check = now
-        else:
-            q.next_check = _next_check(q, members_of.get((q.team_id, q.owner_id)), tz(q), now)
-        s.add(q)
-    s.flush()
-    result.flags = _flags(s, now, zones)
-    return result
+        first, week = min(firsts)
+        taking_part = [q for q in qs if q.created_at < first]
+        tick.wait(taking_part)
+        sunday = week + timedelta(days=DAYS - 1)
+        zones = tick.zones[k.team_id]
+        views = questions.overviews(tick.s, k.team_id, taking_part, tick.now, zones, sunday)
+        found = digest(tick.s, k.team_id, k.target, week, views)
+        sends.append(Send(found.key, found, None))
+    return sends
 
 
-def _next_check(q: Question, member: Member | None, tz: str, now: datetime) -> datetime:
-    """The next moment one of the question's sends falls due, or its owner's cached zone
-    goes stale (the tick looks it up again then), whichever comes first."""
-    stale = member.fetched_at + members.FRESH_FOR if member else now
-    moments = [
-        _next_moment(now, tz, day, minute) for _, day, minute in _moments(q, Prefs.of(member))
+def follow_up_key(interview: Interview) -> Key:
+    """One follow-up per time an interview is planned."""
+    return Key(
+        interview.team_id, Kind.FOLLOW_UP, str(interview.id), interview.planned_at.isoformat()
+    )
+
+
+def _follow_ups(tick: Tick) -> list[Send]:
+    """The "how did it go?" DM to the interviewer of each planned interview an hour past, not
+    yet summarised; the ledger's claim, not this query, makes it once."""
+    return [
+        Send(follow_up_key(i), FollowUp(i, q), i.interviewer_id)
+        for i, q in interviews.awaiting_follow_up(tick.s, tick.now)
     ]
-    return min([max(stale, now + TICK), *moments])
 
 
-def flag_key(question: Question) -> deliveries.Key:
+def flag_key(question: Question) -> Key:
     """The next saturation flag of a question: one per time it becomes saturated."""
-    return (question.team_id, FLAG, str(question.id), str(question.flags + 1))
+    return Key(question.team_id, Kind.FLAG, str(question.id), str(question.flags + 1))
 
 
-def _flags(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> list[Overview]:
+def _flags(tick: Tick) -> list[Send]:
     """Questions that became saturated since their owner was last told (questions.recount
-    keeps the state and notes when one stops being saturated)."""
+    keeps the state and notes when one stops being saturated); once told, `flagged`."""
+    s, now = tick.s, tick.now
     news = list(s.exec(select(Question).where(sa.text(FLAG_PENDING)).order_by(col(Question.id))))
     unsettled = _unsettled(s, (flag_key(q) for q in news), now)
     by_team: dict[str, list[Question]] = defaultdict(list)
@@ -385,10 +487,91 @@ def _flags(s: Session, now: datetime, zones: dict[tuple[str, str], str]) -> list
         owners = {q.owner_id for q in qs}
         cached = members.zones(s, team_id, owners, now)
         team_zones = {
-            u: zones.get((team_id, u)) or cached.get(u, ("UTC", False))[0] for u in owners
+            u: tick.zones[team_id].get(u) or cached.get(u, ("UTC", False))[0] for u in owners
         }
         found += questions.overviews(s, team_id, qs, now, team_zones)
-    return found
+    return [_flag(o) for o in found]
+
+
+def _flag(overview: Overview) -> Send:
+    q = overview.question
+    told = partial(flagged, team_id=q.team_id, question_id=q.id, flags=q.flags + 1)
+    return Send(flag_key(q), overview, q.owner_id, told)
+
+
+# Every kind of send that falls due, in the order the tick sends them.
+KINDS: tuple[Callable[[Tick], list[Send]], ...] = (
+    Weekly(
+        Kind.REMINDER,
+        when=lambda q, p: (p.day, p.minute) if p.reminders else None,
+        target=attrgetter("owner_id"),
+        make=_reminders,
+    ),
+    Weekly(
+        Kind.NUDGE,
+        when=lambda q, p: (NUDGE_DAY, NUDGE_MINUTE) if p.nudge else None,
+        target=attrgetter("owner_id"),
+        make=_nudges,
+    ),
+    _follow_ups,
+    Weekly(
+        Kind.DIGEST,
+        when=lambda q, p: (DIGEST_DAY, DIGEST_MINUTE) if q.channel_id else None,
+        target=attrgetter("channel_id"),
+        make=_digests,
+        skippable=False,
+    ),
+    _flags,
+)
+WEEKLY = tuple(kind for kind in KINDS if isinstance(kind, Weekly))
+
+
+def due(
+    s: Session,
+    now: datetime,
+    zones: dict[tuple[str, str], str],
+    unreachable: Set[str] = frozenset(),
+) -> Due:
+    """Every send due at `now` and not yet sent, kind by kind.
+
+    Only questions whose `next_check` has come are looked at (`owners` names their owners,
+    whose zones the tick looks up: `zones` maps (team, user) to them). Each gets its next
+    one: the next moment any of its sends falls due (its owner's zone and settings), or when
+    its owner's cached zone goes stale; or the next tick while one of its sends is due and
+    not yet sent (a live claim included: its process may die), or while its owner's zone is
+    not in `zones` (it became due after the tick asked `owners`). The questions of workspaces
+    in `unreachable` (no token to send with) wait an hour. A question takes part in a week's
+    send only if it was open before that send's moment, so opening one never triggers a
+    catch-up.
+    """
+    tick = Tick.read(s, now, zones, unreachable)
+    sends = [send for kind in KINDS for send in kind(tick)]
+    for q in tick.looked_at:
+        q.checked_at = now
+        if q.team_id in unreachable:
+            q.next_check = now + UNREACHABLE_RECHECK
+        elif q.id in tick.waiting or q.id in tick.pending:
+            q.next_check = now
+        else:
+            q.next_check = _next_check(q, tick.member(q), tick.tz(q), now)
+        s.add(q)
+    s.flush()
+    return Due(sends)
+
+
+def _next_moment(now: datetime, tz: str, day: int, minute: int) -> datetime:
+    monday = weeks.week_start(weeks.local_today(now, tz))
+    at = moment(monday, day, minute, tz)
+    return at if at > now else moment(monday + timedelta(days=DAYS), day, minute, tz)
+
+
+def _next_check(q: Question, member: Member | None, tz: str, now: datetime) -> datetime:
+    """The next moment one of the question's sends falls due, or its owner's cached zone
+    goes stale (the tick looks it up again then), whichever comes first."""
+    stale = member.fetched_at + members.FRESH_FOR if member else now
+    prefs = Prefs.of(member)
+    moments = [_next_moment(now, tz, *when) for k in WEEKLY if (when := k.when(q, prefs))]
+    return min([max(stale, now + TICK), *moments])
 
 
 def flagged(s: Session, team_id: str, question_id: int, flags: int) -> None:
@@ -432,17 +615,7 @@ def digest(
         ),
         key=lambda i: (order[i.interview_id], i.id),
     )
-    earlier = set(
-        s.exec(
-            select(Insight.theme_id)
-            .join(Interview, col(Insight.interview_id) == Interview.id)
-            .where(
-                Insight.team_id == team_id,
-                col(Interview.question_id).in_(ids),
-                col(Interview.held_on) < week,
-            )
-        )
-    )
+    earlier = _themes_before(s, team_id, ids, week)
     names = dict(
         s.exec(
             select(Theme.id, Theme.name).where(
@@ -472,6 +645,21 @@ def digest(
         )
         entries.append(DigestEntry(o, len(mine), tuple(themes), quotes))
     return Digest(team_id, channel_id, week, tuple(entries))
+
+
+def _themes_before(s: Session, team_id: str, ids: Sequence[int], week: date) -> set[int]:
+    """The themes these questions had from interviews held before `week`."""
+    return set(
+        s.exec(
+            select(Insight.theme_id)
+            .join(Interview, col(Insight.interview_id) == Interview.id)
+            .where(
+                Insight.team_id == team_id,
+                col(Interview.question_id).in_(ids),
+                col(Interview.held_on) < week,
+            )
+        )
+    )
 
 
 def _cut(text: str, limit: int = QUOTE_CHARS) -> str:

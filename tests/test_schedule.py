@@ -42,6 +42,16 @@ def test_a_send_is_due_from_its_moment_to_the_end_of_the_local_week() -> None:
     assert schedule.due_week(monday_early, tz, 0, 540) is None
 
 
+def test_every_kind_of_send_has_a_view_and_an_unknown_kind_is_an_error() -> None:
+    from bot import scheduler
+    from bot.views.cadence import VIEWS
+
+    assert set(VIEWS) == set(schedule.Kind)
+    unknown = schedule.Send(deliveries.Key("T", "mystery", "U1", "2026-11-23"), None, "U1")
+    with pytest.raises(KeyError):
+        scheduler._job(unknown, store=None, clock=None)
+
+
 def test_a_delivery_is_claimed_once_released_and_taken_over_after_its_lease(
     db: Session,
 ) -> None:

@@ -1,11 +1,13 @@
 """What the weekly cadence looks like in Slack: the reminder and nudge DMs with their
-buttons, the channel digest, the invitation DM and the settings modal, as Block Kit data."""
+buttons, the channel digest, the invitation DM and the settings modal, as Block Kit data;
+and VIEWS, the view of each kind of scheduled send."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from bot import words
@@ -26,12 +28,13 @@ from bot.blocks import (
 )
 from bot.ids import COMMAND, QUESTION_BUTTONS, Action, Input, View
 from bot.views import pool as pool_views
+from bot.views.interviews import follow_up_blocks
 from bot.views.questions import MESSAGE_BLOCKS
 from cadence import ids
 from cadence.members import MAX_LINK, Prefs, PrefsDraft
 from cadence.models import Question
 from cadence.questions import Overview
-from cadence.schedule import Digest, DigestEntry, OwnerMessage
+from cadence.schedule import Digest, DigestEntry, Invite, Kind, OwnerMessage
 
 # A section's text, less room for the "…and N more" line.
 SECTION_ROOM = TEXT_LIMIT - 100
@@ -173,9 +176,20 @@ def digest_blocks(digest: Digest) -> tuple[str, list[Block]]:
     return text, blocks
 
 
-def invite_blocks(channel_id: str, questions: Sequence[Question]) -> tuple[str, list[Block]]:
-    text = words.say("cadence.invite", channel=channel_id, qs=questions)
+def invite_blocks(invite: Invite) -> tuple[str, list[Block]]:
+    text = words.say("cadence.invite", channel=invite.channel_id, qs=invite.questions)
     return text, [section(text)]
+
+
+# What each kind of scheduled send looks like: its text and blocks (bot.scheduler sends it).
+VIEWS: dict[Kind, Callable[[Any], tuple[str, list[Block]]]] = {
+    Kind.REMINDER: partial(owner_message_blocks, reminder=True),
+    Kind.NUDGE: partial(owner_message_blocks, reminder=False),
+    Kind.FOLLOW_UP: follow_up_blocks,
+    Kind.DIGEST: digest_blocks,
+    Kind.INVITE: invite_blocks,
+    Kind.FLAG: flag_blocks,
+}
 
 
 # -- settings ----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from bot.views.questions import segment_options
 from cadence import ids
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
 from cadence.models import JTBD_PARTS, Candidate, Insight, Interview, Question
+from cadence.schedule import FollowUp
 
 MAX_OPTIONS = 100
 
@@ -266,8 +267,9 @@ def read_when(view: dict[str, Any]) -> tuple[str, int]:
     ) or 0
 
 
-def follow_up_blocks(question: Question, interview: Interview) -> tuple[str, list[Block]]:
-    text = words.say("interviews.follow_up", q=question, interview=interview)
+def follow_up_blocks(follow_up: FollowUp) -> tuple[str, list[Block]]:
+    interview = follow_up.interview
+    text = words.say("interviews.follow_up", q=follow_up.question, interview=interview)
     value = str(interview.id)
     buttons = actions(
         button(words.plain("modals.summary_button"), Action.LOG_PLANNED, value, "primary"),
