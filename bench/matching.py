@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -34,12 +35,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cadence import preselection
 from cadence.matching import (
+    CLOSENESS,
+    TOP,
     CharTfidf,
     Matcher,
+    Ranked,
+    Ranking,
     ThemeMatcher,
     WordLlamaMatcher,
     default_matcher,
+    rank,
     suggest,
 )
 
@@ -47,6 +54,7 @@ TARGET_PRECISION = 0.90
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 PAIRS = DATA / "insight_pairs.csv"
 CODEBOOKS = DATA / "codebooks"
+HELDOUT = DATA / "codebooks_heldout"  # written apart from the rules: for reporting only
 THRESHOLDS = np.round(np.arange(0.0, 1.0, 0.005), 3)
 MARGINS = np.round(np.arange(0.0, 0.205, 0.01), 2)
 EARLY_THEMES = 10
@@ -67,9 +75,9 @@ class Codebook:
         )
 
 
-def load_codebooks() -> list[Codebook]:
+def load_codebooks(folder: Path = CODEBOOKS) -> list[Codebook]:
     books = []
-    for path in sorted(CODEBOOKS.glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         data = json.loads(path.read_text())
         coded = [(t["id"], x) for t in data["themes"] for x in (t["label"], *t["insights"])]
         probes = [(p["text"], p["theme"]) for p in data["probes"]]
@@ -330,5 +338,199 @@ def main() -> None:
     print(f"\n{time.perf_counter() - started:.0f} s")
 
 
+# Issue 18: rank, then preselect only where safe ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One probe as the coding step offers it: its best theme and whether that is right,
+    whether the right theme is in the first TOP, whether it is a paraphrase."""
+
+    best: Ranked
+    right: bool
+    in_top: bool
+    paraphrase: bool
+
+    @staticmethod
+    def of(ranking: Ranking, truth: Hashable | None) -> Offer:
+        top = [r.theme for r in ranking.top]
+        return Offer(ranking.best, ranking.best.theme == truth, truth in top, truth is not None)
+
+
+def offers(matcher: Matcher, book: Codebook) -> list[Offer]:
+    """Each probe ranked against the codebook as written (`preselection.GLOBAL` ranks only)."""
+    texts = [text for text, _ in book.probes]
+    found = []
+    for (_, truth), ranking in zip(
+        book.probes, rank(matcher, texts, book.coded, preselection.GLOBAL), strict=True
+    ):
+        found.append(Offer.of(ranking, truth))
+    return found
+
+
+def preselected(offered: Sequence[Offer], safe: Callable[[Ranked], bool]) -> dict[str, float]:
+    """Preselection precision and recall (a paraphrase not preselected to its theme is
+    missed), recall@3 (the right theme preselected or among the first three), counts."""
+    accept = [o.best.repeat or safe(o.best) for o in offered]
+    tp = sum(a and o.right for a, o in zip(accept, offered, strict=True))
+    fp = sum(a and not o.right for a, o in zip(accept, offered, strict=True))
+    para = sum(o.paraphrase for o in offered)
+    at3 = sum(o.paraphrase and o.in_top for o in offered)
+    return {"tp": tp, "fp": fp, "para": para, "at3": at3}
+
+
+def summary(c: dict[str, float]) -> str:
+    p = f"{c['tp'] / (c['tp'] + c['fp']):.2f}" if c["tp"] + c["fp"] else "  - "
+    return f"{p}/{c['tp'] / c['para']:.2f}/{c['at3'] / c['para']:.2f} {c['tp']:>2}/{c['fp']:<2}"
+
+
+def lowest_holding(scores: np.ndarray, right: np.ndarray, share: float) -> float:
+    """The lowest threshold (steps of 0.005) at and above which every threshold that accepts
+    anything keeps the share of right ones >= `share`; infinity if none does."""
+    accept = scores[None, :] >= THRESHOLDS[:, None]
+    n, hits = accept.sum(1), (accept & right[None, :]).sum(1)
+    holds = (n == 0) | (hits >= share * n)
+    failing = np.flatnonzero(~holds)
+    if not len(failing):
+        return float(THRESHOLDS[0])
+    return float(THRESHOLDS[failing[-1] + 1]) if failing[-1] + 1 < len(THRESHOLDS) else math.inf
+
+
+def book_threshold(offered: Sequence[Offer]) -> float:
+    """This codebook's lowest safe threshold for preselection."""
+    top = np.array([o.best.score for o in offered])
+    return lowest_holding(top, np.array([o.right for o in offered]), TARGET_PRECISION)
+
+
+def thresholds_report(matcher: Matcher, books: list[Codebook], heldout: int) -> float:
+    """The strictest of the per-codebook thresholds, chosen on all but one codebook and
+    measured on it; returns the one chosen on all of them (what the code would ship)."""
+    offered = [offers(matcher, b) for b in books]
+    own = [book_threshold(o) for o in offered]
+    print(f"\nglobal threshold (steps of 0.005), {matcher.name}: per codebook, the lowest at and")
+    print(f"above which precision >= {TARGET_PRECISION} wherever anything is preselected; left")
+    print("out in turn: the strictest of the others' applied to it. Cells: preselection")
+    print("precision/recall/recall@3 tp/fp (repeats always preselected).")
+    pooled: dict[str, dict[str, float]] = {"design": {}, "held out": {}}
+    for k, (book, o) in enumerate(zip(books, offered, strict=True)):
+        t = max(own[:k] + own[k + 1 :])
+        c = preselected(o, lambda r, t=t: r.score >= t)
+        kind = "held out" if k >= len(books) - heldout else "design"
+        for key, v in c.items():
+            pooled[kind][key] = pooled[kind].get(key, 0) + v
+        rank_only = preselected(o, preselection.GLOBAL.safe)
+        print(
+            f"  {kind:8} {book.name[:30]:30} own {own[k]:.3f}  others' {t:.3f}: {summary(c)}"
+            f"   rank only: {summary(rank_only)}"
+        )
+    for kind, c in pooled.items():
+        print(f"  pooled {kind:35}{'':23}{summary(c)}")
+    return max(own)
+
+
+def closeness_report(matcher: Matcher, books: list[Codebook]) -> list[tuple[str, float]]:
+    """The words for a score, on the design codebooks: the lowest score at and above which a
+    theme offered in the first three was the right one 90% ("very close") or 50% ("close")."""
+    scores, right = [], []
+    for book in books:
+        texts = [text for text, truth in book.probes if truth is not None]
+        truths = [truth for _, truth in book.probes if truth is not None]
+        for truth, ranking in zip(
+            truths, rank(matcher, texts, book.coded, preselection.GLOBAL), strict=True
+        ):
+            scores += [r.score for r in ranking.top]
+            right += [r.theme == truth for r in ranking.top]
+    s, r = np.array(scores), np.array(right)
+    shares = (("very_close", 0.9), ("close", 0.5))
+    found = [(word, lowest_holding(s, r, share)) for word, share in shares]
+    print(f"\nscore words on the design codebooks' top-{TOP} offers: {found} (shipped {CLOSENESS})")
+    return found
+
+
+@dataclass(frozen=True)
+class Step:
+    """One decision of a simulated team: the offer, and whether the app preselected it."""
+
+    offer: Offer
+    preselected: bool
+
+
+def team_offers(matcher: Matcher, book: Codebook, seed: int) -> list[Offer]:
+    """A team codes the codebook's probes in a random order (seed 0: as written), each filed
+    where it belongs (a new need founds a theme), so later probes meet a grown codebook."""
+    order = list(range(len(book.probes)))
+    if seed:
+        np.random.default_rng(seed).shuffle(order)
+    coded = list(book.coded)
+    found = []
+    for n, i in enumerate(order):
+        text, truth = book.probes[i]
+        (ranking,) = rank(matcher, [text], coded, preselection.GLOBAL)
+        found.append(Offer.of(ranking, truth))
+        coded.append((truth if truth is not None else ("new", n), text))
+    return found
+
+
+def simulate(offered: Sequence[Offer], features: Sequence[str]) -> list[Step]:
+    """The app's preselection as the decisions arrive: the workspace rule refitted after each
+    decision (as `preselection.rule_for` does), GLOBAL until one cross-validates."""
+    steps, seen, labels = [], [], []
+    for o in offered:
+        rule = preselection.fit(seen, labels, features) or preselection.GLOBAL
+        steps.append(Step(o, o.best.repeat or rule.safe(o.best)))
+        seen.append(o.best)
+        labels.append(o.right)
+    return steps
+
+
+def curve_report(matcher: Matcher, sets: dict[str, list[Codebook]], seeds: int = 10) -> None:
+    """Preselection precision and recall over time, for simulated teams: each codebook alone,
+    and each set's codebooks one after another in one workspace."""
+    runs = {
+        b.name: [team_offers(matcher, b, seed) for seed in range(seeds)]
+        for books in sets.values()
+        for b in books
+    }
+    print(
+        f"\nlearning curve of the workspace rule ({seeds} orders each, seed 0 as written): "
+        f"preselection precision/recall per window of decisions, tp/fp summed over orders;"
+        f" the rule needs {preselection.MIN_DECISIONS} decisions"
+    )
+    for features in (preselection.FEATURES, ("score", "margin")):
+        print(f"  features {', '.join(features)}")
+        for kind, books in sets.items():
+            for b in books:
+                _window_line(b.name[:26], [simulate(o, features) for o in runs[b.name]], 20)
+            chained = [
+                simulate([o for b in books for o in runs[b.name][seed]], features)
+                for seed in range(seeds)
+            ]
+            _window_line(f"{kind}, one workspace", chained, 40)
+
+
+def _window_line(name: str, runs: list[list[Step]], width: int) -> None:
+    cells = []
+    for start in range(0, len(runs[0]), width):
+        steps = [s for run in runs for s in run[start : start + width]]
+        tp = sum(s.preselected and s.offer.right for s in steps)
+        fp = sum(s.preselected and not s.offer.right for s in steps)
+        para = sum(s.offer.paraphrase for s in steps)
+        p = f"{tp / (tp + fp):.2f}" if tp + fp else " -  "
+        cells.append(f"{start + 1}-: {p}/{tp / para:.2f} {tp}/{fp}")
+    print(f"    {name:26} " + " | ".join(cells))
+
+
+def issue18(matcher: Matcher) -> None:
+    design, heldout = load_codebooks(), load_codebooks(HELDOUT)
+    print("\n== Issue 18: ranked offers, preselection only where safe ==")
+    closeness_report(matcher, design)
+    thresholds_report(matcher, design + heldout, len(heldout))
+    curve_report(matcher, {"held out": heldout, "design": design})
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["issue18"]:
+        issue18(default_matcher())
+    else:
+        main()
+        issue18(default_matcher())

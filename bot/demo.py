@@ -27,6 +27,7 @@ from rich.markup import escape
 from bot import clock, words
 from bot.app import build_app, web_client
 from bot.config import Settings
+from bot.ids import Input, View
 from bot.sandbox.fake_slack import BOT_TOKEN, Call, FakeSlack
 from bot.sandbox.requests import SIGNING_SECRET, SlackSender, view_submission
 from bot.scheduler import tick
@@ -287,11 +288,13 @@ async def _play(demo: Demo) -> None:
     # Sunday evening before the first week: the two questions are opened.
     demo.command(MAYA, "new Why do trials stall before the team sees value?")
     demo.modal(
-        MAYA, {"segment": "recent_signups", "hypothesis": "Setup is too slow."}, "new_question"
+        MAYA,
+        {Input.SEGMENT: "recent_signups", Input.HYPOTHESIS: "Setup is too slow."},
+        View.NEW_QUESTION,
     )
     demo.settle("views.publish", MAYA)
     demo.command(DEV, "new What makes finance teams switch invoicing tools?")
-    demo.modal(DEV, {"segment": "competitor_advocates"}, "new_question")
+    demo.modal(DEV, {Input.SEGMENT: "competitor_advocates"}, View.NEW_QUESTION)
     demo.settle("views.publish", DEV)
     # Maya fills the candidate pool: her recent sign-ups, pasted as a CSV.
     demo.command(MAYA, "pool add")
@@ -307,20 +310,24 @@ async def _play(demo: Demo) -> None:
         if today.weekday() in (1, 2, 3) and hour == 13:  # Maya logs one a day, after lunch
             lines, quote = next(maya)
             demo.command(MAYA, "log #1")
-            answers = {"insights": "\n".join(lines), "quote": quote, "held_on": today.isoformat()}
-            demo.modal(MAYA, answers, "interview_summary")
+            answers = {
+                Input.INSIGHTS: "\n".join(lines),
+                Input.QUOTE: quote,
+                Input.HELD_ON: today.isoformat(),
+            }
+            demo.modal(MAYA, answers, View.SUMMARY)
             demo.settle("chat.postMessage", MAYA, "Interview logged")
         if today.weekday() == 1 and hour == 16 and day < 14:  # Dev logs one on Tuesdays
             demo.command(DEV, "log #2")
-            answers = {"insights": next(dev), "held_on": today.isoformat()}
-            demo.modal(DEV, answers, "interview_summary")
+            answers = {Input.INSIGHTS: next(dev), Input.HELD_ON: today.isoformat()}
+            demo.modal(DEV, answers, View.SUMMARY)
             demo.settle("chat.postMessage", DEV, "Interview logged")
         if day == 1 and hour == 15:  # and plans one for Wednesday, 14:00 his time
             demo.command(DEV, "plan #2")
             when = datetime.combine(today + timedelta(days=1), datetime.min.time())
             when = when.replace(hour=14, tzinfo=zone("America/New_York"))
-            answers = {"interviewee": "Ana at Acme", "when": int(when.timestamp())}
-            demo.modal(DEV, answers, "plan_interview")
+            answers = {Input.INTERVIEWEE: "Ana at Acme", Input.WHEN: int(when.timestamp())}
+            demo.modal(DEV, answers, View.PLAN)
             demo.settle("chat.postMessage", DEV, "Planned")
         if day == 0 and hour == 10:  # Maya books the first person her reminder suggests
             _book_suggestion(demo, today)
@@ -341,7 +348,7 @@ async def _play(demo: Demo) -> None:
         elif follow_up is not None:
             follow_up.args["_done"] = True
             demo.press(DEV, follow_up.args["blocks"][1]["elements"][0])
-            demo.modal(DEV, {"insights": next(dev)}, "interview_summary")
+            demo.modal(DEV, {Input.INSIGHTS: next(dev)}, View.SUMMARY)
             demo.settle("chat.postMessage", DEV, "Interview logged")
     demo.command(MAYA, "status #1")
     demo.settle("files.completeUploadExternal", MAYA)

@@ -211,6 +211,28 @@ def _hook_answer(team: str, started: float, status: int, body: dict[str, Any]) -
     return JSONResponse(body, status)
 
 
+async def _verified(request: Request, signing_secret: str) -> dict[str, Any] | Response:
+    """The body of a request Slack signed, in a shape a listener reads; else the answer to
+    give (401 unsigned, 400 malformed), logged in one line without the body."""
+    raw, headers = await request.body(), request.headers
+    why = refusal(
+        signing_secret,
+        headers.get("x-slack-request-timestamp", ""),
+        headers.get("x-slack-signature", ""),
+        raw,
+        time.time(),
+    )
+    if why is not None:  # not Slack's: nothing in it is read, nothing answers it
+        log.warning("request refused: %s outcome=401", why)
+        return Response(status_code=401)
+    body = parsed(raw, headers.get("content-type", ""))
+    why = "unreadable body" if body is None else malformed(body)
+    if why is not None or body is None:
+        log.warning("request refused: %s outcome=400", why)
+        return Response(status_code=400)
+    return body
+
+
 def asgi_app(
     app: AsyncApp,
     engine: sa.Engine,
@@ -222,24 +244,9 @@ def asgi_app(
 
     async def events(request: Request) -> Response:
         started = time.perf_counter()
-        raw = await request.body()
-        headers = request.headers
-        why = refusal(
-            signing_secret,
-            headers.get("x-slack-request-timestamp", ""),
-            headers.get("x-slack-signature", ""),
-            raw,
-            time.time(),
-        )
-        if why is not None:  # not Slack's: nothing in it is read, nothing answers it
-            log.warning("request refused: %s outcome=401", why)
-            return Response(status_code=401)
-        body = parsed(raw, headers.get("content-type", ""))
-        why = "unreadable body" if body is None else malformed(body)
-        if why is not None:
-            log.warning("request refused: %s outcome=400", why)
-            return Response(status_code=400)
-        assert body is not None
+        body = await _verified(request, signing_secret)
+        if isinstance(body, Response):
+            return body
         try:
             response = await handler.handle(request)
         except Exception as e:  # a shape Bolt cannot route (a forged body): no 500, one line

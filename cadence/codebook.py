@@ -6,12 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence import interviews, questions
+from cadence import interviews, preselection, questions
 from cadence.models import Insight, Interview, Question, Theme
+from cadence.preselection import GLOBAL
+
+if TYPE_CHECKING:
+    from cadence.matching import Matcher
 
 MAX_LABEL = 80
 
@@ -90,16 +95,28 @@ def rename(s: Session, team_id: str, theme_id: int, user_id: str, label: str) ->
     return theme
 
 
-def merge(s: Session, team_id: str, theme_id: int, into_id: int, user_id: str) -> Theme:
-    """Move every insight of one theme into another of the same question; the first goes."""
+def merge(
+    s: Session,
+    team_id: str,
+    theme_id: int,
+    into_id: int,
+    user_id: str,
+    now: datetime | None = None,
+    matcher: Matcher | None = None,
+) -> Theme:
+    """Move every insight of one theme into another of the same question; the first goes.
+    Given `now`, each insight moved is kept as the team's decision (`_decided`)."""
     theme, into = theme_of(s, team_id, theme_id), theme_of(s, team_id, into_id)
     if theme.question_id != into.question_id or theme.id == into.id:
         raise LookupError(into_id)
     _curated(s, team_id, theme.question_id, user_id)
+    if now is not None:
+        moved = insights_of_theme(s, team_id, theme.id)[-interviews.INSIGHTS_PER_THEME :]
+        _decided(s, team_id, theme.question_id, moved, into.id, now, matcher, {theme.id})
     s.execute(
         sa.update(Insight)
         .where(Insight.team_id == team_id, Insight.theme_id == theme.id)
-        .values(theme_id=into.id)
+        .values(theme_id=into.id, preselected=False)
     )
     s.delete(theme)
     s.flush()
@@ -108,10 +125,16 @@ def merge(s: Session, team_id: str, theme_id: int, into_id: int, user_id: str) -
 
 
 def move(
-    s: Session, team_id: str, insight_id: int, to: int | None, user_id: str, now: datetime
+    s: Session,
+    team_id: str,
+    insight_id: int,
+    to: int | None,
+    user_id: str,
+    now: datetime,
+    matcher: Matcher | None = None,
 ) -> Insight:
     """One insight to another theme of its question, or (`to` None) to a new theme of its own;
-    a theme left without insights goes."""
+    a theme left without insights goes. Kept as the team's decision (`_decided`)."""
     insight = s.get(Insight, insight_id) if insight_id else None
     if insight is None or insight.team_id != team_id:
         raise LookupError(insight_id)
@@ -120,18 +143,50 @@ def move(
         raise LookupError(insight_id)
     _curated(s, team_id, interview.question_id, user_id)
     if to is None:
-        insight.theme_id = interviews.found_theme(
-            s, team_id, interview.question_id, insight.text, now
-        )
+        target = None
     else:
         theme = theme_of(s, team_id, to)
         if theme.question_id != interview.question_id:
             raise LookupError(to)
-        insight.theme_id = theme.id
+        target = theme.id
+    own = {insight.theme_id} if interviews.only_this_insight(s, insight) else set()
+    _decided(s, team_id, interview.question_id, [insight], target, now, matcher, own)
+    insight.theme_id = target or interviews.found_theme(
+        s, team_id, interview.question_id, insight.text, now
+    )
+    insight.preselected = False
     s.add(insight)
     s.flush()
     interviews.settle(s, team_id, interview.question_id)
     return insight
+
+
+def _decided(
+    s: Session,
+    team_id: str,
+    question_id: int,
+    filed: list[Insight],
+    chosen: int | None,
+    now: datetime,
+    matcher: Matcher | None,
+    leaving: set[int] = frozenset(),
+) -> None:
+    """A person filed these insights under `chosen` (None: a theme of each one's own): a
+    decision about the themes the app ranks first for each, against the question's themes
+    but those `leaving` (merged away, or founded by the insight alone), matched without the
+    insights themselves."""
+    from cadence.matching import default_matcher, rank
+
+    themes = [t for t in interviews.themes_of(s, team_id, question_id) if t.id not in leaving]
+    if not filed or not themes:
+        return
+    texts = interviews.reference(s, team_id, themes, excluding=[i.id for i in filed])
+    rankings = rank(matcher or default_matcher(), [i.text for i in filed], texts, GLOBAL)
+    for insight, ranking in zip(filed, rankings, strict=True):
+        ranked = list(ranking.top)
+        if chosen is not None and ranking.of(chosen) not in ranked:
+            ranked.append(ranking.of(chosen))  # the person's choice, wherever it ranked
+        preselection.record(s, team_id, question_id, insight.id, ranked, chosen, now)
 
 
 def insights_of_theme(s: Session, team_id: str, theme_id: int) -> list[Insight]:

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence import ids, pool, questions, weeks
+from cadence import ids, pool, preselection, questions, weeks
 
 if TYPE_CHECKING:  # the matcher needs numpy: loaded by the first coding, not by the scheduler
-    from cadence.matching import Matcher
+    from cadence.matching import Matcher, Ranked, Ranking
 from cadence.models import (
     JTBD_PARTS,
     Insight,
@@ -275,13 +275,16 @@ class Coding:
     """An interview's insights as stored, each coded to a theme, and the themes the question
     had before them (the choices to offer when asking the interviewer to confirm).
 
-    An insight unlike every earlier theme gets a theme of its own, never another insight's
-    of the same interview: when two look alike, `proposals` names the theme it may share,
-    for the interviewer to confirm. Nothing is merged that nobody saw."""
+    `rankings`: per insight, those themes by score, the best preselected (the insight coded
+    to it) only where that is safe (cadence.preselection); otherwise the insight has a theme
+    of its own, never another insight's of the same interview: when two look alike,
+    `proposals` names the theme it may share, for the interviewer to confirm. Nothing is
+    merged that nobody saw."""
 
     insights: list[Insight]
     themes: list[Theme]
     proposals: dict[int, int] = field(default_factory=dict)  # insight id -> theme id
+    rankings: dict[int, Ranking] = field(default_factory=dict)  # insight id -> its ranking
 
     @property
     def to_confirm(self) -> bool:
@@ -297,9 +300,10 @@ def code_insights(
     matcher: Matcher,
     now: datetime,
 ) -> Coding:
-    """Replace the interview's insights with `lines`, each coded to its best-matching theme
-    (by theme name or by the insights already coded to it) or else to a theme of its own."""
-    from cadence.matching import suggest, suggest_many
+    """Replace the interview's insights with `lines`, each ranked against the question's
+    themes (by name and the insights already coded to them) and coded to the best where the
+    workspace's rule finds it safe, or else to a theme of its own."""
+    from cadence.matching import rank, suggest
 
     old = insights_of(s, team_id, interview.id)
     for insight in old:
@@ -318,14 +322,13 @@ def code_insights(
         # same new insight find each other's theme instead of founding two.
         s.execute(sa.text("SELECT pg_advisory_xact_lock(1, :q)"), {"q": interview.question_id})
     themes = themes_of(s, team_id, interview.question_id)
-    reference = [(t.id, t.name) for t in themes] + _latest_insights(
-        s, team_id, [t.id for t in themes]
-    )
+    rule = preselection.rule_for(s, team_id)
+    rankings = rank(matcher, lines, reference(s, team_id, themes), rule)
     stored: list[Insight] = []
     own: list[tuple[int, str]] = []  # this interview's new themes, and the insight of each
     look_alike: list[int | None] = []
-    for line, suggestion in zip(lines, suggest_many(matcher, lines, reference), strict=True):
-        theme_id = suggestion.theme
+    for line, ranking in zip(lines, rankings, strict=True):
+        theme_id = ranking.preselect
         alike = None
         if theme_id is None:
             alike = suggest(matcher, line, own).theme
@@ -337,6 +340,8 @@ def code_insights(
             theme_id=theme_id,
             text=line,
             created_at=now,
+            preselected=ranking.preselect is not None,
+            ranked=preselection.snapshot(ranking),
         )
         s.add(insight)
         stored.append(insight)
@@ -345,19 +350,65 @@ def code_insights(
     settle(s, team_id, interview.question_id)
     alive = {t.id for t in themes_of(s, team_id, interview.question_id)}
     proposals = {i.id: t for i, t in zip(stored, look_alike, strict=True) if t is not None}
-    return Coding(stored, [t for t in themes if t.id in alive], proposals)
+    ranked = {i.id: r for i, r in zip(stored, rankings, strict=True)}
+    return Coding(stored, [t for t in themes if t.id in alive], proposals, ranked)
 
 
-def coding_of(s: Session, team_id: str, interview: Interview) -> Coding:
+def coding_of(
+    s: Session, team_id: str, interview: Interview, matcher: Matcher | None = None
+) -> Coding:
     """The coding step of an interview stored before, as its first answer offered it: its
     insights, and the themes its question had before it (what the step proposed among the
-    interview's own insights is not kept)."""
+    interview's own insights is not kept); ranked again when given the matcher, each
+    insight's preselection being the theme it kept, if it did."""
     earlier = [
         t
         for t in themes_of(s, team_id, interview.question_id)
         if t.created_at < interview.created_at
     ]
-    return Coding(insights_of(s, team_id, interview.id), earlier)
+    insights = insights_of(s, team_id, interview.id)
+    if matcher is None or not earlier:
+        return Coding(insights, earlier)
+    from cadence.matching import Ranking, rank
+
+    texts = reference(s, team_id, earlier, excluding=[i.id for i in insights])
+    ranked = rank(matcher, [i.text for i in insights], texts, preselection.GLOBAL)
+    rankings = {
+        i.id: Ranking(r.themes, i.theme_id if i.preselected else None)
+        for i, r in zip(insights, ranked, strict=True)
+    }
+    return Coding(insights, earlier, rankings=rankings)
+
+
+def find_themes(
+    s: Session,
+    team_id: str,
+    insight_id: int,
+    query: str,
+    matcher: Matcher,
+    limit: int = 100,
+) -> list[tuple[Theme, Ranked]]:
+    """The type-ahead past Slack's 100 options: the themes of the insight's question (other
+    than the one it founded) whose name holds every word typed, best score first."""
+    from cadence.matching import rank
+
+    insight = s.get(Insight, insight_id) if ids.number(insight_id) else None
+    interview = get(s, team_id, insight.interview_id) if insight else None
+    if insight is None or interview is None:
+        return []
+    words = query.casefold().split()
+    themes = [
+        t
+        for t in themes_of(s, team_id, interview.question_id)
+        if t.id != insight.theme_id or not only_this_insight(s, insight)
+        if all(w in t.name.casefold() for w in words)
+    ]
+    if not themes:
+        return []
+    texts = reference(s, team_id, themes, excluding=[insight.id])
+    (ranking,) = rank(matcher, [insight.text], texts, preselection.GLOBAL)
+    by_id = {t.id: t for t in themes}
+    return [(by_id[r.theme], r) for r in ranking.themes[:limit]]
 
 
 # A theme is matched by its name and its latest insights: enough to know what it means, and
@@ -365,7 +416,19 @@ def coding_of(s: Session, team_id: str, interview: Interview) -> Coding:
 INSIGHTS_PER_THEME = 20
 
 
-def _latest_insights(s: Session, team_id: str, theme_ids: list[int]) -> list[tuple[int, str]]:
+def reference(
+    s: Session, team_id: str, themes: Sequence[Theme], excluding: Sequence[int] = ()
+) -> list[tuple[int, str]]:
+    """What a theme is matched by: (theme, text) of each theme's name and latest insights
+    (but those `excluding`, insights whose own coding is in question)."""
+    return [(t.id, t.name) for t in themes] + _latest_insights(
+        s, team_id, [t.id for t in themes], excluding
+    )
+
+
+def _latest_insights(
+    s: Session, team_id: str, theme_ids: list[int], excluding: Sequence[int] = ()
+) -> list[tuple[int, str]]:
     """(theme, text) of the latest INSIGHTS_PER_THEME insights of each theme."""
     latest = (
         sa.select(
@@ -375,7 +438,11 @@ def _latest_insights(s: Session, team_id: str, theme_ids: list[int]) -> list[tup
             .over(partition_by=Insight.theme_id, order_by=col(Insight.id).desc())
             .label("n"),
         )
-        .where(Insight.team_id == team_id, col(Insight.theme_id).in_(theme_ids))
+        .where(
+            Insight.team_id == team_id,
+            col(Insight.theme_id).in_(theme_ids),
+            col(Insight.id).not_in(excluding),
+        )
         .subquery()
     )
     rows = s.execute(
@@ -405,23 +472,39 @@ def recode(
     user_id: str,
     now: datetime,
 ) -> None:
-    """Apply the interviewer's theme choices (insight id -> theme id or NEW_THEME)."""
+    """Apply the interviewer's theme choices (insight id -> theme id or NEW_THEME): each is a
+    decision about the themes the app ranked first for the insight (cadence.preselection),
+    and an insight filed elsewhere than the app preselected no longer counts as preselected.
+    An insight without a choice (the step closed) keeps its coding and says nothing."""
     interview = changeable(s, team_id, interview_id, user_id)
     insights = insights_of(s, team_id, interview_id)
     valid = {t.id for t in themes_of(s, team_id, interview.question_id)}
     for insight in insights:
         choice = choices.get(insight.id)
+        if choice is None:
+            continue
+        before = insight.theme_id
         if choice == NEW_THEME:
-            if not _only_this_insight(s, insight):
+            if not only_this_insight(s, insight):
                 insight.theme_id = found_theme(s, team_id, interview.question_id, insight.text, now)
         elif ids.number(choice) in valid:
             insight.theme_id = ids.number(choice)
+        insight.preselected = insight.preselected and insight.theme_id == before
         s.add(insight)
+        preselection.record(
+            s,
+            team_id,
+            interview.question_id,
+            insight.id,
+            preselection.ranked_of(insight),
+            insight.theme_id,
+            now,
+        )
     s.flush()
     settle(s, team_id, interview.question_id)
 
 
-def _only_this_insight(s: Session, insight: Insight) -> bool:
+def only_this_insight(s: Session, insight: Insight) -> bool:
     others = s.exec(
         select(Insight.id).where(Insight.theme_id == insight.theme_id, Insight.id != insight.id)
     ).first()

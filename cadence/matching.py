@@ -285,3 +285,116 @@ def suggest_many(
         else:
             found.append(Suggestion(None, best))
     return found
+
+
+# Ranking: what the coding step offers. On products nobody tuned the rules on, the best theme
+# is often wrong (a new need that shares a theme's words outscores a paraphrase of it), yet the
+# right theme is mostly among the first three: so the app ranks, and the person decides.
+TOP = 3
+# The score in words, from bench/matching.py (the four design codebooks): at or above
+# "very_close", 90% of the themes offered first or in the top three were the right one; at or
+# above "close", 50%. They describe the wording, not a promise.
+CLOSENESS = (("very_close", 0.275), ("close", 0.155))
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = (
+    "about after again all also and any are because been before but can cant could did does "
+    "doesnt dont for from get gets got had has have how into its just more most not now off "
+    "once only other our out over really same should some still than that the their them "
+    "then there they this too very was way were what when where which who why will with "
+    "without would you your"
+)
+_STOPWORDS = frozenset(_STOP.split())
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Lowercase words of three letters or more and numbers, stopwords out, a plural "s"
+    folded."""
+    words = _WORD.findall(text.casefold().replace("'", ""))
+    return frozenset(
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+        for w in words
+        if (len(w) > 2 or w.isdigit()) and w not in _STOPWORDS
+    )
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One theme as offered for an insight."""
+
+    theme: Hashable
+    score: float
+    margin: float  # its score minus the best other theme's (> 0 for the first alone)
+    overlap: int  # content words the insight shares with the theme's texts
+    repeat: bool = False  # the insight has the content words of one of the theme's texts
+
+    @property
+    def closeness(self) -> str:
+        """ "very_close", "close", or "" (a key for the words the app shows)."""
+        return next((word for word, at in CLOSENESS if self.score >= at), "")
+
+
+class Preselection(Protocol):
+    """When the best theme is safe to preselect, a repeat aside (cadence.preselection)."""
+
+    def safe(self, best: Ranked) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """An insight's themes, best first, and the one preselected (None: "New theme")."""
+
+    themes: tuple[Ranked, ...]
+    preselect: Hashable | None = None
+
+    @property
+    def best(self) -> Ranked | None:
+        return self.themes[0] if self.themes else None
+
+    @property
+    def top(self) -> tuple[Ranked, ...]:
+        """The "Best matches" group."""
+        return self.themes[:TOP]
+
+    @property
+    def rest(self) -> tuple[Ranked, ...]:
+        """Every other theme, still by score."""
+        return self.themes[TOP:]
+
+    def of(self, theme: Hashable) -> Ranked | None:
+        return next((r for r in self.themes if r.theme == theme), None)
+
+
+def rank(
+    matcher: Matcher,
+    insights: Sequence[str],
+    coded: Sequence[tuple[Hashable, str]],
+    rule: Preselection,
+) -> list[Ranking]:
+    """For each insight, every theme of `coded` (theme, text) pairs ordered by score (ties by
+    first appearance); the best preselected when it is a repeat (the insight typed again, in
+    the same content words as one of its texts: not a judgement of meaning), or when `rule`
+    says it is safe."""
+    texts: dict[Hashable, set[frozenset[str]]] = {}
+    for theme, text in coded:
+        texts.setdefault(theme, set()).add(content_words(text))
+    words = {theme: frozenset().union(*found) for theme, found in texts.items()}
+    found = []
+    for insight, scored in zip(insights, matcher.theme_scores_many(insights, coded), strict=True):
+        ordered = sorted(scored.items(), key=lambda item: -item[1])  # stable: ties keep order
+        mine = content_words(insight)
+        # The best other theme's score: the second's for the first, the first's for the rest.
+        first, second = ([s for _, s in ordered[:2]] + [0.0, 0.0])[:2]
+        themes = tuple(
+            Ranked(
+                theme,
+                score,
+                score - (second if i == 0 else first),
+                len(mine & words[theme]),
+                bool(mine) and mine in texts[theme],
+            )
+            for i, (theme, score) in enumerate(ordered)
+        )
+        best = themes[0] if themes else None
+        safe = best is not None and (best.repeat or rule.safe(best))
+        found.append(Ranking(themes, best.theme if safe else None))
+    return found

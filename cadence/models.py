@@ -188,6 +188,37 @@ class Insight(SQLModel, table=True):
     theme_id: int = Field(foreign_key="theme.id", index=True)
     text: str = Field(max_length=1000)
     created_at: datetime = _when()
+    # Coded to the theme the app preselected, and no person filed it elsewhere since (Slack
+    # reports a preselected option exactly as a chosen one: this is how the count is told).
+    preselected: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+    # The app's first themes when it was coded, as JSON [[theme, score, margin, overlap], ...]
+    # (cadence.preselection.snapshot): what the person's choice is then a decision about.
+    ranked: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, server_default=""))
+
+
+class Decision(SQLModel, table=True):
+    """A person's word on whether an insight belongs with a theme (a choice in the coding
+    step, a merge, a move), with the app's score, margin and word overlap for that pair at the
+    time: what the workspace's preselection rule is fitted on. Insight and theme are plain
+    ids: a decision outlives both."""
+
+    __table_args__ = (
+        sa.Index("ix_decision_team_id", "team_id", "id"),
+        sa.Index("ix_decision_team_insight", "team_id", "insight_id", "theme_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    question_id: int
+    insight_id: int
+    theme_id: int
+    same: bool
+    score: float
+    margin: float  # the pair's score minus the best other theme's: >= 0 for the first ranked
+    overlap: int
+    created_at: datetime = _when()
 
 
 class Delivery(SQLModel, table=True):

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import sqlalchemy as sa
 
+from bot.ids import Input
 from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.requests import SlackSender, view_submission
+from bot.sandbox.requests import Reply, SlackSender, view_submission
 from tests.conftest import Server
 
 OWNER = "UOWNER"
+T = TypeVar("T")
 
 
-def last_view(slack: FakeSlack, method: str = "views.open") -> dict:
-    return slack.of(method)[-1].args["view"]
+def eventually(check: Callable[[], T], timeout: float = 5.0, what: str = "") -> T:
+    """What `check` gives once it is truthy, polled: the app does its work after its 200, so
+    what it wrote or said lands a little later. Fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, what or "the check never held"
+        time.sleep(0.05)
+    return found
 
 
 def open_question(
@@ -26,12 +37,9 @@ def open_question(
     answers: dict | None = None,
 ) -> dict:
     """Run `/discovery new`, fill the modal and submit it; returns the app's HTTP answer."""
-    opened = len(slack.of("views.open"))
-    sender.command(f"new {text}", user=user, channel="CPRODUCT")
-    slack.wait_for("views.open", opened + 1)
-    view = last_view(slack)
+    view = opened(slack, sender.command(f"new {text}", user=user, channel="CPRODUCT"))
     payload = view_submission(
-        view, {"segment": "recent_signups", **(answers or {})}, user=user, team=sender.team
+        view, {Input.SEGMENT: "recent_signups", **(answers or {})}, user=user, team=sender.team
     )
     reply = sender.interaction(payload)
     assert reply.status == 200
@@ -54,10 +62,16 @@ def dm(slack: FakeSlack, user: str, containing: str) -> dict:
     ).args
 
 
-def ephemeral(slack: FakeSlack, count: int = 1) -> str:
-    call = slack.wait_for("response_url", count)[count - 1]
-    assert call.args["response_type"] == "ephemeral"
-    return call.args["text"] + "\n" + json.dumps(call.args.get("blocks", []))
+def reply_to(slack: FakeSlack, request: Reply, timeout: float = 10.0) -> dict:
+    """The reply to `request` on its own response_url, waited for."""
+    return slack.wait_one("response_url", timeout, response_url=request.response_url).args
+
+
+def ephemeral(slack: FakeSlack, request: Reply) -> str:
+    """The ephemeral reply to `request`: its text and its blocks."""
+    args = reply_to(slack, request)
+    assert args["response_type"] == "ephemeral"
+    return args["text"] + "\n" + json.dumps(args.get("blocks", []))
 
 
 def rows(server: Server, sql: str, **params: object) -> list[dict]:
@@ -69,17 +83,16 @@ def block(view: dict, block_id: str) -> dict:
     return next(b for b in view["blocks"] if b.get("block_id") == block_id)
 
 
-def opened(slack: FakeSlack, before: int) -> dict:
-    return slack.wait_for("views.open", before + 1)[before].args["view"]
+def opened(slack: FakeSlack, request: Reply, method: str = "views.open") -> dict:
+    """The modal `request` opened (or pushed, with `method`), by the request's trigger_id."""
+    return slack.wait_one(method, trigger_id=request.trigger_id).args["view"]
 
 
 def log_interview(
     sender: SlackSender, slack: FakeSlack, answers: dict, *, ref: str = "#1", user: str = OWNER
 ) -> dict:
     """`/discovery log`, fill the summary, submit; returns the app's answer to the submission."""
-    before = len(slack.of("views.open"))
-    sender.command(f"log {ref}", user=user)
-    view = opened(slack, before)
+    view = opened(slack, sender.command(f"log {ref}", user=user))
     reply = sender.interaction(view_submission(view, answers, user=user, team=sender.team))
     assert reply.status == 200
     return json.loads(reply.body) if reply.body else {}

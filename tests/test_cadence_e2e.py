@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.ids import QUESTION_BUTTONS, Action, Input, View
 from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.requests import SlackSender, block_action, view_submission
+from bot.sandbox.requests import Reply, SlackSender, block_action, view_submission
 from cadence import schedule, weeks
 from tests.conftest import BIN, Server, app_env, fresh_database, run_cli
-from tests.flows import block, log_interview, open_question, opened
+from tests.flows import block, log_interview, open_question, opened, reply_to
 
 OPENED = "2026-09-01T12:00:00+00:00"
 NY, BERLIN, TOKYO, KOLKATA = "America/New_York", "Europe/Berlin", "Asia/Tokyo", "Asia/Kolkata"
@@ -50,7 +51,9 @@ def start_question(
 ) -> int:
     """Open a question through the modal, owned by `owner` in `tz`, opened long ago."""
     slack.time_zones[owner] = tz
-    open_question(sender, slack, text, user=owner, answers={"channel": channel, "target": target})
+    open_question(
+        sender, slack, text, user=owner, answers={Input.CHANNEL: channel, Input.TARGET: target}
+    )
     with server.engine.begin() as c:
         c.execute(
             sa.text("UPDATE question SET created_at=:at WHERE team_id=:t"),
@@ -82,7 +85,7 @@ def shown(blocks: list) -> str:
 
 
 def buttons(message: dict, question_id: int) -> dict[str, dict]:
-    actions = block(message, f"cadence_q{question_id}")
+    actions = block(message, f"{QUESTION_BUTTONS}{question_id}")
     return {e["action_id"]: e for e in actions["elements"]}
 
 
@@ -99,20 +102,20 @@ def test_a_new_york_week_reminder_nudge_digest_across_the_fall_back(
     text = shown(reminder.args["blocks"])
     assert "*0/3* this week" in text and "Why do trials stall?" in text
     assert set(buttons(reminder.args, qid)) == {
-        "log_interview",
-        "plan_interview_button",
-        "show_guide",
-        "skip_week",
+        Action.LOG,
+        Action.PLAN,
+        Action.GUIDE,
+        Action.SKIP_WEEK,
     }
 
     log_interview(
         sender,
         slack,
         {
-            "held_on": "2026-10-27",
-            "interviewee": "Ada <@U999>",
-            "quote": "I gave up after a week <!channel>",
-            "insights": "Setup takes a week\nNobody owns the rollout <!here>",
+            Input.HELD_ON: "2026-10-27",
+            Input.INTERVIEWEE: "Ada <@U999>",
+            Input.QUOTE: "I gave up after a week <!channel>",
+            Input.INSIGHTS: "Setup takes a week\nNobody owns the rollout <!here>",
         },
         user=owner,
     )
@@ -190,29 +193,27 @@ def test_reminder_buttons_log_plan_guide_and_skip(
     (reminder,) = dms(slack, owner, REMINDER)
     pressed = buttons(reminder.args, qid)
 
-    def press(action_id: str, **kw: object) -> None:
+    def press(action_id: str, **kw: object) -> Reply:
         button = pressed[action_id]
         payload = block_action(action_id, button["value"], user=owner, team=sender.team, **kw)
-        assert sender.interaction(payload).status == 200
+        reply = sender.interaction(payload)
+        assert reply.status == 200
+        return reply
 
-    before = len(slack.of("views.open"))
-    press("log_interview")
-    view = opened(slack, before)
-    assert view["callback_id"] == "interview_summary"
-    assert block(view, "question")["element"]["initial_option"]["value"] == str(qid)
-    press("plan_interview_button")
-    view = opened(slack, before + 1)
-    assert view["callback_id"] == "plan_interview"
-    assert block(view, "question")["element"]["initial_option"]["value"] == str(qid)
-    press("show_guide")
-    assert opened(slack, before + 2)["callback_id"] == "guide"
+    view = opened(slack, press(Action.LOG))
+    assert view["callback_id"] == View.SUMMARY
+    assert block(view, Input.QUESTION)["element"]["initial_option"]["value"] == str(qid)
+    view = opened(slack, press(Action.PLAN))
+    assert view["callback_id"] == View.PLAN
+    assert block(view, Input.QUESTION)["element"]["initial_option"]["value"] == str(qid)
+    assert opened(slack, press(Action.GUIDE))["callback_id"] == View.GUIDE
 
     message = {**reminder.args, "ts": "1700000123.000100"}
-    press("skip_week", message=message, response_url=slack.response_url())
-    (update,) = slack.wait_for("chat.update")
-    assert update.args["channel"] == owner and update.args["ts"] == "1700000123.000100"
+    press(Action.SKIP_WEEK, message=message, response_url=slack.response_url())
+    update = slack.wait_one("chat.update", channel=owner)
+    assert update.args["ts"] == "1700000123.000100"
     text = shown(update.args["blocks"])
-    assert "Skipped this week" in text and "skip_week" not in text
+    assert "Skipped this week" in text and Action.SKIP_WEEK not in text
     server.tick(schedule.moment(monday, 3, 10 * 60, BERLIN).isoformat())  # no nudge
     assert dms(slack, owner, NUDGE) == []
     next_monday = schedule.moment(monday + timedelta(days=7), 0, 9 * 60, BERLIN)
@@ -224,13 +225,11 @@ def test_settings_move_the_reminder_and_turn_the_nudge_off(
     sender: SlackSender, slack: FakeSlack, server: Server, owner: str
 ) -> None:
     start_question(sender, slack, server, owner, TOKYO)
-    before = len(slack.of("views.open"))
-    sender.command("settings", user=owner)
-    view = opened(slack, before)
-    assert view["callback_id"] == "reminder_settings"
-    bad = view_submission(view, {"time": "25:00"}, user=owner, team=sender.team)
-    assert sender.interaction(bad).json()["errors"].keys() == {"time"}
-    answers = {"day": "2", "time": "07:30", "nudge": "off"}
+    view = opened(slack, sender.command("settings", user=owner))
+    assert view["callback_id"] == View.SETTINGS
+    bad = view_submission(view, {Input.TIME: "25:00"}, user=owner, team=sender.team)
+    assert sender.interaction(bad).json()["errors"].keys() == {Input.TIME}
+    answers = {Input.DAY: "2", Input.TIME: "07:30", Input.NUDGE: "off"}
     reply = sender.interaction(view_submission(view, answers, user=owner, team=sender.team))
     assert reply.status == 200 and not reply.body
     saved = slack.wait_where(
@@ -318,15 +317,14 @@ def test_digest_command_posts_now_and_friday_still_comes(
     sender: SlackSender, slack: FakeSlack, server: Server, owner: str
 ) -> None:
     start_question(sender, slack, server, owner, BERLIN, channel="CDIGEST")
-    sender.command("digest", user=owner, channel="CDIGEST")
-    reply = slack.wait_for("response_url")[0]
+    reply = reply_to(slack, sender.command("digest", user=owner, channel="CDIGEST"))
     (posted,) = posts(slack, "CDIGEST")
     assert DIGEST in posted.args["text"]
-    assert "Posted this week's digest so far in <#CDIGEST>" in reply.args["text"]
-    sender.command("digest somewhere", user=owner, channel="CDIGEST")
-    assert "can't tell which channel" in slack.wait_for("response_url", 2)[1].args["text"]
-    sender.command("digest <#CELSEWHERE|random>", user=owner, channel="CDIGEST")
-    assert "No open question sends its digest" in slack.wait_for("response_url", 3)[2].args["text"]
+    assert "Posted this week's digest so far in <#CDIGEST>" in reply["text"]
+    reply = reply_to(slack, sender.command("digest somewhere", user=owner, channel="CDIGEST"))
+    assert "can't tell which channel" in reply["text"]
+    elsewhere = sender.command("digest <#CELSEWHERE|random>", user=owner, channel="CDIGEST")
+    assert "No open question sends its digest" in reply_to(slack, elsewhere)["text"]
     assert [c.args["channel"] for c in slack.of("chat.postMessage")].count("CELSEWHERE") == 0
     server.tick("2026-11-06T15:00:00Z")
     assert len(posts(slack, "CDIGEST")) == 2

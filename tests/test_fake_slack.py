@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.request
+
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
@@ -81,3 +83,20 @@ def test_a_view_update_with_an_old_hash_is_a_hash_conflict(slack: FakeSlack) -> 
     with pytest.raises(SlackApiError, match="hash_conflict"):
         client(slack).views_update(view_id=opened["id"], hash=updated["view"]["hash"], view=modal)
     assert client(slack).views_update(view_id=opened["id"], view=modal)["ok"]  # no hash: forced
+
+
+def test_calls_are_found_by_what_names_them_not_by_their_place(slack: FakeSlack) -> None:
+    """A test names the reply it means: by whom it is for, the request it answers (its
+    response_url), or the workspace whose token sent it; a filter matching two is refused."""
+    slack.installed["xoxb-TA"] = "TA"
+    client(slack).chat_postMessage(channel="UANN", text="for Ann")
+    client(slack, "xoxb-TA").chat_postMessage(channel="UBOB", text="for Bob")
+    mine, other = slack.response_url(), slack.response_url()
+    for url, text in ((other, "not this one"), (mine, "this one")):
+        assert urllib.request.urlopen(urllib.request.Request(url, data=b"text=" + text.encode()))
+    assert slack.wait_one("chat.postMessage", user="UANN").args["text"] == "for Ann"
+    assert slack.wait_one("chat.postMessage", team="TA").args["text"] == "for Bob"
+    assert slack.wait_one("response_url", response_url=mine).args["text"] == "this one"
+    assert slack.calls_where("chat.postMessage", user="UANN", after=len(slack.calls)) == []
+    with pytest.raises(AssertionError, match=r"2 chat\.postMessage calls"):
+        slack.wait_one("chat.postMessage")

@@ -10,9 +10,11 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from slack_bolt.async_app import AsyncBoltContext
 
+from bot.ids import COMMAND
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import SlackSender, get, sign
 from tests.conftest import Server, running_server
+from tests.flows import eventually, opened, reply_to
 
 
 def test_the_server_starts_without_warnings(server: Server) -> None:
@@ -46,24 +48,23 @@ def test_url_verification_echoes_the_challenge(sender: SlackSender) -> None:
 def test_help_answers_ephemerally(sender: SlackSender, slack: FakeSlack) -> None:
     reply = sender.command("help")
     assert reply.status == 200
-    (call,) = slack.wait_for("response_url")
-    assert call.args["response_type"] == "ephemeral"
-    assert "/discovery new" in call.args["text"]
+    answer = reply_to(slack, reply)
+    assert answer["response_type"] == "ephemeral"
+    assert "/discovery new" in answer["text"]
     assert not slack.of("chat.postMessage")
 
 
 def test_unknown_subcommand_says_so_and_lists_help(sender: SlackSender, slack: FakeSlack) -> None:
-    sender.command("frobnicate <!channel>")
-    (call,) = slack.wait_for("response_url")
-    assert "`frobnicate`" in call.args["text"]
-    assert "/discovery list" in call.args["text"]
+    answer = reply_to(slack, sender.command("frobnicate <!channel>"))
+    assert "`frobnicate`" in answer["text"]
+    assert "/discovery list" in answer["text"]
 
 
 def test_wrong_signature_is_refused_without_side_effects(
     sender: SlackSender, slack: FakeSlack, server: Server
 ) -> None:
     before = server.rows()
-    form = urlencode({"command": "/discovery", "text": "help", "team_id": sender.team})
+    form = urlencode({"command": COMMAND, "text": "help", "team_id": sender.team})
     reply = sender.post(form, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64)
     assert reply.status == 401
     assert slack.calls == []
@@ -75,7 +76,7 @@ def test_stale_timestamp_is_refused_without_side_effects(
 ) -> None:
     before = server.rows()
     six_minutes_ago = int(time.time()) - 360
-    form = urlencode({"command": "/discovery", "text": "help", "team_id": sender.team})
+    form = urlencode({"command": COMMAND, "text": "help", "team_id": sender.team})
     signature = sign(form, six_minutes_ago)  # correctly signed, but too old
     reply = sender.post(
         form, "application/x-www-form-urlencoded", timestamp=six_minutes_ago, signature=signature
@@ -89,14 +90,9 @@ def test_each_request_logs_one_line_without_tokens_or_what_people_typed(
     sender: SlackSender, slack: FakeSlack, server: Server
 ) -> None:
     size = server.log.stat().st_size
-    sender.command("new Why do our champions quit?", user="UWRITER")
-    slack.wait_for("views.open")
-    logged = ""
-    for _ in range(50):  # the line is written once the answer went out
-        logged = server.log.read_text()[size:]
-        if "UWRITER" in logged:
-            break
-        time.sleep(0.05)
+    opened(slack, sender.command("new Why do our champions quit?", user="UWRITER"))
+    eventually(lambda: "UWRITER" in server.log.read_text()[size:])  # once the answer went out
+    logged = server.log.read_text()[size:]
     (line,) = [x for x in logged.splitlines() if "UWRITER" in x and " request " in x]
     assert f"team={sender.team} user=UWRITER kind=/discovery_new outcome=200 ms=" in line
     assert "champions" not in logged and "xoxb-" not in logged

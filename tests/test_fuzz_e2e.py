@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.ids import Action, Input, View
+from bot.ids import Action, Input, Shortcut, View
 from bot.listeners.commands import SUBCOMMANDS as ROUTES
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import SlackSender
@@ -87,7 +87,7 @@ payloads = st.one_of(
     st.builds(
         lambda text: {
             "type": "message_action",
-            "callback_id": "log_from_message",
+            "callback_id": Shortcut.LOG_FROM_MESSAGE,
             "user": {"id": "UFUZZ"},
             "trigger_id": "t.1",
             "message": {"text": text},
@@ -157,9 +157,10 @@ def skeletons(team: str) -> list[dict[str, Any]]:
     """Well-formed bodies of each kind the app listens to, to be deformed one part at a time."""
     user = {"id": "UFUZZ", "team_id": team}
     message = {"ts": "1.2", "text": "t", "blocks": []}
-    action = {"action_id": "skip_week", "block_id": "b", "value": "1:2026-11-23"}
-    state = {"values": {"question": {"value": {"type": "static_select", "selected_option": None}}}}
-    view = {"id": "VFUZZ", "callback_id": "interview_summary", "private_metadata": "{}"}
+    action = {"action_id": Action.SKIP_WEEK, "block_id": "b", "value": "1:2026-11-23"}
+    unchosen = {"type": "static_select", "selected_option": None}
+    state = {"values": {Input.QUESTION: {"value": unchosen}}}
+    view = {"id": "VFUZZ", "callback_id": View.SUMMARY, "private_metadata": "{}"}
     return [
         {
             "type": "block_actions",
@@ -171,10 +172,10 @@ def skeletons(team: str) -> list[dict[str, Any]]:
             "actions": [action],
         },
         {"type": "view_submission", "user": user, "view": {**view, "state": state}},
-        {"type": "view_closed", "user": user, "view": {**view, "callback_id": "code_insights"}},
+        {"type": "view_closed", "user": user, "view": {**view, "callback_id": View.CODING}},
         {
             "type": "message_action",
-            "callback_id": "log_from_message",
+            "callback_id": Shortcut.LOG_FROM_MESSAGE,
             "user": user,
             "trigger_id": "t.1",
             "message": message,

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.ids import Action, Input, Meta, View
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import SlackSender, block_action, view_submission
 from bot.server import readable
 from tests.conftest import Server, running_server
-from tests.flows import dm, ephemeral, open_question, opened, questions_of, rows
+from tests.flows import dm, ephemeral, open_question, opened, questions_of, reply_to, rows
 
 
 @pytest.fixture
@@ -24,9 +25,8 @@ def owner(team: str) -> str:
 
 
 def summary_view(sender: SlackSender, slack: FakeSlack, owner: str) -> dict:
-    before = len(slack.of("views.open"))
-    sender.command("log #1", user=owner)
-    return {**opened(slack, before), "id": "VSUMMARY" + sender.team}
+    view = opened(slack, sender.command("log #1", user=owner))
+    return {**view, "id": "VSUMMARY" + sender.team}
 
 
 def test_a_slow_slack_neither_delays_the_answer_nor_duplicates_an_interview(
@@ -41,7 +41,7 @@ def test_a_slow_slack_neither_delays_the_answer_nor_duplicates_an_interview(
         )
     slack.delays["users.info"] = 4
     payload = view_submission(
-        view, {"insights": "Setup takes a week"}, user=owner, team=sender.team
+        view, {Input.INSIGHTS: "Setup takes a week"}, user=owner, team=sender.team
     )
     started = time.monotonic()
     assert sender.interaction(payload).status == 200
@@ -54,12 +54,11 @@ def test_a_slow_slack_neither_delays_the_answer_nor_duplicates_an_interview(
 def test_twenty_new_questions_at_once_each_get_their_own_number(
     sender: SlackSender, slack: FakeSlack, server: Server, owner: str
 ) -> None:
-    sender.command("new Why?", user=owner, channel="CPRODUCT")
-    view = slack.wait_for("views.open")[0].args["view"]
+    view = opened(slack, sender.command("new Why?", user=owner, channel="CPRODUCT"))
     payloads = [
         view_submission(
             {**view, "id": f"V{n}"},
-            {"text": f"Question {n}", "segment": "superstars"},
+            {Input.TEXT: f"Question {n}", Input.SEGMENT: "superstars"},
             user=owner,
             team=sender.team,
         )
@@ -81,19 +80,21 @@ def test_a_failed_side_effect_does_not_skip_the_others(
     # The Home publish fails after an interview: the "Interview logged" DM still comes.
     slack.fail("views.publish", status=500, retry_after=None, when=lambda a: a["user_id"] == owner)
     view = summary_view(sender, slack, owner)
-    sender.interaction(view_submission(view, {"insights": "Setup"}, user=owner, team=sender.team))
+    sender.interaction(
+        view_submission(view, {Input.INSIGHTS: "Setup"}, user=owner, team=sender.team)
+    )
     slack.wait_where("views.publish:failed", lambda a: a["user_id"] == owner)
     dm(slack, owner, "Interview logged")
 
 
 FORGED = [
-    ("log_interview", "²"),
-    ("show_guide", "9" * 30),
-    ("edit_interview", "-1"),
-    ("delete_interview", "1e9"),
-    ("skip_week", "²:2026-11-23"),
-    ("plan_interview_button", "x"),
-    ("close_as_answered", "9" * 12),
+    (Action.LOG, "²"),
+    (Action.GUIDE, "9" * 30),
+    (Action.EDIT, "-1"),
+    (Action.DELETE, "1e9"),
+    (Action.SKIP_WEEK, "²:2026-11-23"),
+    (Action.PLAN, "x"),
+    (Action.CLOSE_ANSWERED, "9" * 12),
 ]
 
 
@@ -116,49 +117,50 @@ def test_forged_modal_submissions_get_an_answer_not_a_500(
 ) -> None:
     open_question(sender, slack, "Why do trials stall?", user=owner)
     view = summary_view(sender, slack, owner)
-    sent = view_submission(view, {"insights": "x"}, user=owner, team=sender.team)
+    sent = view_submission(view, {Input.INSIGHTS: "x"}, user=owner, team=sender.team)
     for shape in ({"values": []}, "nope"):  # not a view's shape: refused before any listener
         assert sender.interaction({**sent, "view": {**sent["view"], "state": shape}}).status == 400
     odd = [
         {**sent, "view": {**sent["view"], "private_metadata": "{not json"}},
-        {**sent, "view": {**sent["view"], "private_metadata": '{"interview_id": "²"}'}},
-        {**sent, "view": {**sent["view"], "callback_id": "close_question"}},
-        {**sent, "view": {**sent["view"], "callback_id": "code_insights"}},
+        {
+            **sent,
+            "view": {**sent["view"], "private_metadata": json.dumps({Meta.INTERVIEW_ID: "²"})},
+        },
+        {**sent, "view": {**sent["view"], "callback_id": View.CLOSE_QUESTION}},
+        {**sent, "view": {**sent["view"], "callback_id": View.CODING}},
     ]
     for payload in odd:
         assert sender.interaction(payload).status == 200, payload["view"]["callback_id"]
     far = int((datetime.now(UTC) + timedelta(days=400)).timestamp())  # fits the column
-    sender.command("plan #1", user=owner)
-    plan = slack.wait_where("views.open", lambda a: a["view"]["callback_id"] == "plan_interview")
+    plan = opened(slack, sender.command("plan #1", user=owner))
+    assert plan["callback_id"] == View.PLAN
     reply = sender.interaction(
-        view_submission(plan.args["view"], {"when": far}, user=owner, team=sender.team)
+        view_submission(plan, {Input.WHEN: far}, user=owner, team=sender.team)
     )
-    assert reply.json()["errors"] == {"when": "Pick a time within the next year."}
-    long = {part: "x" * 5000 for part in ("motivations", "quote")}
+    assert reply.json()["errors"] == {Input.WHEN: "Pick a time within the next year."}
+    long = {part: "x" * 5000 for part in ("motivations", Input.QUOTE)}
     reply = sender.interaction(view_submission(view, long, user=owner, team=sender.team))
-    assert reply.json()["errors"].keys() == {"motivations", "quote"}
+    assert reply.json()["errors"].keys() == {"motivations", Input.QUOTE}
 
 
 def test_closing_a_question_that_is_gone_says_so(
     sender: SlackSender, slack: FakeSlack, server: Server, owner: str
 ) -> None:
     open_question(sender, slack, "Why do trials stall?", user=owner)
-    before = len(slack.of("views.open"))
-    sender.command("close #1", user=owner)
-    view = opened(slack, before)
+    view = opened(slack, sender.command("close #1", user=owner))
     with server.engine.begin() as c:
         c.execute(sa.text("DELETE FROM question WHERE team_id=:t"), {"t": sender.team})
     reply = sender.interaction(
-        view_submission(view, {"outcome": "answered"}, user=owner, team=sender.team)
+        view_submission(view, {Input.OUTCOME: "answered"}, user=owner, team=sender.team)
     )
-    assert reply.json()["errors"].keys() == {"outcome"}
+    assert reply.json()["errors"].keys() == {Input.OUTCOME}
 
 
 def test_a_number_too_big_for_the_column_is_no_question(
     sender: SlackSender, slack: FakeSlack
 ) -> None:
-    sender.command("status #99999999999999999999")
-    assert "No question matches" in ephemeral(slack)
+    reply = sender.command("status #99999999999999999999")
+    assert "No question matches" in ephemeral(slack, reply)
 
 
 def test_ids_that_are_not_slack_ids_are_refused(sender: SlackSender, server: Server) -> None:
@@ -203,9 +205,10 @@ def test_with_slack_unreachable_commands_still_answer_at_once(
     with running_server(Unreachable(), tmp_path, "--no-scheduler") as s:  # type: ignore[arg-type]
         sender = SlackSender(s.url, fake.response_url, team="TDOWN")
         started = time.monotonic()
-        assert sender.command("help").status == 200
+        helped = sender.command("help")
+        assert helped.status == 200
         assert time.monotonic() - started < 1.5
-        assert "Discovery Cadence" in fake.wait_for("response_url")[0].args["text"]
+        assert "Discovery Cadence" in reply_to(fake, helped)["text"]
 
 
 def test_the_coding_step_closed_with_someone_elses_interview_tells_nobody(
@@ -213,9 +216,11 @@ def test_the_coding_step_closed_with_someone_elses_interview_tells_nobody(
 ) -> None:
     open_question(sender, slack, "Why do trials stall?", user=owner)
     view = summary_view(sender, slack, owner)
-    sender.interaction(view_submission(view, {"insights": "Setup"}, user=owner, team=sender.team))
+    sender.interaction(
+        view_submission(view, {Input.INSIGHTS: "Setup"}, user=owner, team=sender.team)
+    )
     (interview,) = rows(server, "SELECT id FROM interview WHERE team_id=:t", t=sender.team)
-    posted = len(slack.of("chat.postMessage"))
+    mark = len(slack.calls)
     closed = {
         "type": "view_closed",
         "team": {"id": sender.team},
@@ -224,17 +229,15 @@ def test_the_coding_step_closed_with_someone_elses_interview_tells_nobody(
         "view": {
             "id": "VCLOSED" + sender.team,
             "type": "modal",
-            "callback_id": "code_insights",
-            "private_metadata": json.dumps({"interview_id": interview["id"]}),
+            "callback_id": View.CODING,
+            "private_metadata": json.dumps({Meta.INTERVIEW_ID: interview["id"]}),
             "state": {"values": {}},
         },
     }
     assert sender.interaction(closed).status == 200
-    sender.command("help", user=owner)  # a later request, to know the first one was handled
-    slack.wait_for("response_url")
-    assert [
-        c for c in slack.of("chat.postMessage")[posted:] if c.args["channel"] == "UINTRUDER"
-    ] == []
+    # A later request, to know the first one was handled.
+    reply_to(slack, sender.command("help", user=owner))
+    assert slack.calls_where("chat.postMessage", user="UINTRUDER", after=mark) == []
 
 
 def test_an_event_slack_retries_is_handled_once(
@@ -246,21 +249,18 @@ def test_an_event_slack_retries_is_handled_once(
     again = sender.event(event, event_id="EvSAME" + sender.team, headers=envelope_id)
     assert first.status == again.status == 200
     slack.wait_where("views.publish", lambda a: a["user_id"] == owner)
-    sender.command("help", user=owner)
-    slack.wait_for("response_url")
-    assert len([c for c in slack.of("views.publish") if c.args["user_id"] == owner]) == 1
+    reply_to(slack, sender.command("help", user=owner))
+    assert len(slack.calls_where("views.publish", user=owner)) == 1
 
 
 def test_log_and_plan_with_no_open_question_offer_to_open_one(
     sender: SlackSender, slack: FakeSlack, owner: str
 ) -> None:
     for word in ("log", "plan"):
-        before = len(slack.of("views.open"))
-        sender.command(word, user=owner)
-        view = opened(slack, before)
-        assert view["callback_id"] == "no_question"
+        view = opened(slack, sender.command(word, user=owner))
+        assert view["callback_id"] == View.NO_QUESTION
         assert '"options": []' not in json.dumps(view)
-        assert "new_question_button" in json.dumps(view)
+        assert Action.NEW_QUESTION in json.dumps(view)
 
 
 def test_an_overloaded_server_says_busy_at_once_instead_of_answering_late(

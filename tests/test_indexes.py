@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from cadence import codebook, deliveries, interviews, members, questions, schedule
+from cadence import codebook, deliveries, interviews, members, preselection, questions, schedule
 from cadence.db import make_engine, migrate, session
 from cadence.interviews import Summary
 from cadence.matching import default_matcher
+from cadence.models import Decision
 from cadence.questions import Draft
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -27,6 +28,19 @@ def request_path(s) -> None:
         interviews.code_insights(
             s, TEAM, interview, ["Setup is slow", f"Point {day}"], default_matcher(), NOW
         )
+    coding = interviews.code_insights(
+        s, TEAM, interview, ["Setup is slow", "Point 3"], default_matcher(), NOW
+    )
+    first, second = coding.insights
+    interviews.coding_of(s, TEAM, interview, default_matcher())
+    interviews.find_themes(s, TEAM, second.id, "point", default_matcher())
+    interviews.recode(s, TEAM, interview.id, {first.id: "new", second.id: "new"}, OWNER, NOW)
+    for n in range(preselection.MIN_DECISIONS):  # enough for a rule to be fitted
+        s.add(Decision(team_id=TEAM, question_id=q.id, insight_id=n, theme_id=1, same=n % 2 == 0,
+                       score=n / 50, margin=0.1, overlap=0, created_at=NOW))  # fmt: skip
+    s.flush()
+    preselection.rule_for(s, TEAM)
+    preselection.account(s, TEAM, q.id)
     interviews.submitted(s, TEAM, "v1")
     questions.first_open(s, TEAM, NOW, 49)
     questions.overviews_of(s, TEAM, None, NOW, OWNER)
@@ -37,6 +51,9 @@ def request_path(s) -> None:
     theme = interviews.themes_of(s, TEAM, q.id)[0]
     codebook.entries(s, TEAM, q.id)
     codebook.insights_of_theme(s, TEAM, theme.id)
+    other = interviews.themes_of(s, TEAM, q.id)[1]
+    codebook.move(s, TEAM, first.id, other.id, OWNER, NOW, default_matcher())
+    codebook.merge(s, TEAM, other.id, theme.id, OWNER, NOW, default_matcher())
     schedule.digest_now(s, TEAM, "C1", NOW, "UTC")
     members.zones(s, TEAM, [OWNER], NOW)
     members.cached_zone(s, TEAM, OWNER)

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.ids import Action, Input, Shortcut, View
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import (
     SlackSender,
@@ -14,7 +15,18 @@ from bot.sandbox.requests import (
     view_submission,
 )
 from tests.conftest import Server
-from tests.flows import OWNER, block, dm, ephemeral, log_interview, open_question, opened, rows
+from tests.flows import (
+    OWNER,
+    block,
+    dm,
+    ephemeral,
+    eventually,
+    log_interview,
+    open_question,
+    opened,
+    reply_to,
+    rows,
+)
 
 TZ = "Pacific/Kiritimati"  # UTC+14: "today" there is often not today in UTC
 
@@ -28,14 +40,12 @@ def themes_of(server: Server, team: str) -> list[str]:
 
 def test_log_opens_the_summary_modal_with_defaults(sender: SlackSender, slack: FakeSlack) -> None:
     slack.time_zones[OWNER] = TZ
-    open_question(sender, slack, "Why do trials stall?", answers={"segment": "superstars"})
-    before = len(slack.of("views.open"))
-    sender.command("log", user=OWNER)
-    view = opened(slack, before)
-    assert "initial_option" not in block(view, "question")["element"]  # the select comes first
-    assert view["blocks"][0]["block_id"] == "question"
+    open_question(sender, slack, "Why do trials stall?", answers={Input.SEGMENT: "superstars"})
+    view = opened(slack, sender.command("log", user=OWNER))
+    assert "initial_option" not in block(view, Input.QUESTION)["element"]  # the select first
+    assert view["blocks"][0]["block_id"] == Input.QUESTION
     today = datetime.now(ZoneInfo(TZ)).date().isoformat()
-    assert block(view, "held_on")["element"]["initial_date"] == today
+    assert block(view, Input.HELD_ON)["element"]["initial_date"] == today
     for part in (
         "struggling_moments",
         "driving_forces",
@@ -43,14 +53,13 @@ def test_log_opens_the_summary_modal_with_defaults(sender: SlackSender, slack: F
         "alternative_solutions",
         "motivations",
         "desired_outcomes",
-        "quote",
-        "insights",
+        Input.QUOTE,
+        Input.INSIGHTS,
     ):
         assert block(view, part)["element"]["multiline"] is True
         assert block(view, part).get("optional") is True
-    sender.command("log trials", user=OWNER)
-    view = opened(slack, before + 1)
-    assert block(view, "question")["element"]["initial_option"]["text"]["text"].startswith("#1")
+    view = opened(slack, sender.command("log trials", user=OWNER))
+    assert block(view, Input.QUESTION)["element"]["initial_option"]["text"]["text"].startswith("#1")
 
 
 def test_first_interview_makes_each_insight_a_theme_without_a_second_step(
@@ -61,10 +70,10 @@ def test_first_interview_makes_each_insight_a_theme_without_a_second_step(
         sender,
         slack,
         {
-            "interviewee": "Acme Corp",
+            Input.INTERVIEWEE: "Acme Corp",
             "struggling_moments": "New office opened; 20 people must meet weekly",
-            "quote": "It feels like I wasted an hour",
-            "insights": "- Setup takes more than a week before the team sees value\n"
+            Input.QUOTE: "It feels like I wasted an hour",
+            Input.INSIGHTS: "- Setup takes more than a week before the team sees value\n"
             "- Admins don't know which integrations to connect first\n\n",
         },
     )
@@ -80,8 +89,13 @@ def test_first_interview_makes_each_insight_a_theme_without_a_second_step(
     dm(slack, OWNER, "*1/3* this week · 2 insights · 2 new themes")
     # The owner's Home tab follows (after the one published when the question opened, which
     # may arrive last: both are sent after their modal closed).
-    homes = [json.dumps(c.args["view"]) for c in slack.wait_for("views.publish", 2)]
-    assert any("*1/3* this week" in home for home in homes)
+    eventually(
+        lambda: any(
+            "*1/3* this week" in json.dumps(c.args["view"])
+            for c in slack.calls_where("views.publish", user=OWNER)
+        ),
+        what="no Home tab with *1/3* this week",
+    )
 
 
 def test_second_interview_asks_to_code_with_the_near_duplicate_preselected(
@@ -92,7 +106,7 @@ def test_second_interview_asks_to_code_with_the_near_duplicate_preselected(
         sender,
         slack,
         {
-            "insights": "Setup takes more than a week before the team sees value\n"
+            Input.INSIGHTS: "Setup takes more than a week before the team sees value\n"
             "Per-seat pricing stops them from inviting colleagues"
         },
     )
@@ -100,13 +114,13 @@ def test_second_interview_asks_to_code_with_the_near_duplicate_preselected(
         sender,
         slack,
         {
-            "insights": "setup takes more than a week before the team sees any value!\n"
+            Input.INSIGHTS: "setup takes more than a week before the team sees any value!\n"
             "Finance needs an invoice, not a credit card"
         },
     )
     assert answer["response_action"] == "update"
     coding = answer["view"]
-    assert coding["callback_id"] == "code_insights"
+    assert coding["callback_id"] == View.CODING
     selects = [b for b in coding["blocks"] if b["type"] == "input"]
     assert [s["label"]["text"] for s in selects] == [
         "setup takes more than a week before the team sees any value!",
@@ -144,8 +158,8 @@ def test_closing_the_coding_step_keeps_the_suggestions(
     sender: SlackSender, slack: FakeSlack, server: Server
 ) -> None:
     open_question(sender, slack, "Why do trials stall?")
-    log_interview(sender, slack, {"insights": "Setup is slow"})
-    answer = log_interview(sender, slack, {"insights": "Setup is slow\nSSO is required"})
+    log_interview(sender, slack, {Input.INSIGHTS: "Setup is slow"})
+    answer = log_interview(sender, slack, {Input.INSIGHTS: "Setup is slow\nSSO is required"})
     closed = {
         "type": "view_closed",
         "team": {"id": sender.team},
@@ -163,15 +177,15 @@ def test_summary_validation_names_the_block_to_fix(
     sender: SlackSender, slack: FakeSlack, server: Server
 ) -> None:
     open_question(sender, slack, "Why do trials stall?")
-    empty = log_interview(sender, slack, {"interviewee": "Acme"})
-    assert empty["errors"].keys() == {"insights"}
+    empty = log_interview(sender, slack, {Input.INTERVIEWEE: "Acme"})
+    assert empty["errors"].keys() == {Input.INSIGHTS}
     tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
-    future = log_interview(sender, slack, {"insights": "x", "held_on": tomorrow})
-    assert future["errors"].keys() == {"held_on"}
-    many = log_interview(sender, slack, {"insights": "\n".join(f"i{n}" for n in range(21))})
-    assert many["errors"].keys() == {"insights"}
-    nothing = log_interview(sender, slack, {"question": None, "insights": "x"}, ref="")
-    assert nothing["errors"].keys() == {"question"}
+    future = log_interview(sender, slack, {Input.INSIGHTS: "x", Input.HELD_ON: tomorrow})
+    assert future["errors"].keys() == {Input.HELD_ON}
+    many = log_interview(sender, slack, {Input.INSIGHTS: "\n".join(f"i{n}" for n in range(21))})
+    assert many["errors"].keys() == {Input.INSIGHTS}
+    nothing = log_interview(sender, slack, {Input.QUESTION: None, Input.INSIGHTS: "x"}, ref="")
+    assert nothing["errors"].keys() == {Input.QUESTION}
     assert rows(server, "SELECT * FROM interview WHERE team_id=:t", t=sender.team) == []
 
 
@@ -181,13 +195,14 @@ def test_a_backfilled_interview_counts_in_its_own_week(
     open_question(sender, slack, "Why do trials stall?")
     three_weeks_ago = date.today() - timedelta(weeks=3)
     assert (
-        log_interview(sender, slack, {"insights": "x", "held_on": three_weeks_ago.isoformat()})
+        log_interview(
+            sender, slack, {Input.INSIGHTS: "x", Input.HELD_ON: three_weeks_ago.isoformat()}
+        )
         == {}
     )
     (interview,) = rows(server, "SELECT held_on FROM interview WHERE team_id=:t", t=sender.team)
     assert str(interview["held_on"]) == three_weeks_ago.isoformat()
-    sender.command("status #1")
-    text = ephemeral(slack)
+    text = ephemeral(slack, sender.command("status #1"))
     assert "*This week:* 0/3" in text
     assert ": 1" in text.split("*Last weeks:*")[1].split("\n")[0]
 
@@ -196,22 +211,21 @@ def test_home_button_and_message_shortcut_open_the_same_modal(
     sender: SlackSender, slack: FakeSlack
 ) -> None:
     open_question(sender, slack, "Why do trials stall?")
-    before = len(slack.of("views.open"))
-    sender.interaction(block_action("log_interview", user=OWNER, team=sender.team))
-    assert opened(slack, before)["callback_id"] == "interview_summary"
+    pressed = sender.interaction(block_action(Action.LOG, user=OWNER, team=sender.team))
+    assert opened(slack, pressed)["callback_id"] == View.SUMMARY
     notes = "Call with Acme:\n• Setup takes a week\n• SSO is a must <!channel>"
-    sender.interaction(
+    shortcut = sender.interaction(
         message_shortcut(
-            "log_from_message",
+            Shortcut.LOG_FROM_MESSAGE,
             notes,
             user=OWNER,
             team=sender.team,
             response_url=slack.response_url(),
         )
     )
-    view = opened(slack, before + 1)
-    assert view["callback_id"] == "interview_summary"
-    assert block(view, "insights")["element"]["initial_value"] == (
+    view = opened(slack, shortcut)
+    assert view["callback_id"] == View.SUMMARY
+    assert block(view, Input.INSIGHTS)["element"]["initial_value"] == (
         "Call with Acme:\nSetup takes a week\nSSO is a must <!channel>"
     )
 
@@ -220,18 +234,14 @@ def test_planned_interview_gets_one_follow_up_through_tick(
     sender: SlackSender, slack: FakeSlack, server: Server
 ) -> None:
     open_question(sender, slack, "Why do trials stall?")
-    before = len(slack.of("views.open"))
-    sender.command("plan #1", user=OWNER)
-    view = opened(slack, before)
+    view = opened(slack, sender.command("plan #1", user=OWNER))
     past = int((datetime.now(UTC) - timedelta(hours=1)).timestamp())
-    refused = sender.interaction(
-        view_submission(view, {"when": past, "interviewee": "Ada"}, user=OWNER, team=sender.team)
-    ).json()
-    assert refused["errors"].keys() == {"when"}
+    answers = {Input.WHEN: past, Input.INTERVIEWEE: "Ada"}
+    refused = sender.interaction(view_submission(view, answers, user=OWNER, team=sender.team))
+    assert refused.json()["errors"].keys() == {Input.WHEN}
     planned = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
-    payload = view_submission(
-        view, {"when": int(planned.timestamp()), "interviewee": "Ada"}, user=OWNER, team=sender.team
-    )
+    answers = {Input.WHEN: int(planned.timestamp()), Input.INTERVIEWEE: "Ada"}
+    payload = view_submission(view, answers, user=OWNER, team=sender.team)
     assert sender.interaction(payload).status == 200
     dm(slack, OWNER, "Planned: an interview with Ada")
 
@@ -251,16 +261,15 @@ def test_planned_interview_gets_one_follow_up_through_tick(
     assert follow_up.args["channel"] == OWNER and "*Ada*" in follow_up.args["text"]
     button = follow_up.args["blocks"][1]["elements"][0]
 
-    before = len(slack.of("views.open"))
-    sender.interaction(
+    pressed = sender.interaction(
         block_action(button["action_id"], button["value"], user=OWNER, team=sender.team)
     )
-    view = opened(slack, before)
-    assert block(view, "interviewee")["element"]["initial_value"] == "Ada"
-    assert block(view, "question")["element"]["initial_option"]["text"]["text"].startswith("#1")
+    view = opened(slack, pressed)
+    assert block(view, Input.INTERVIEWEE)["element"]["initial_value"] == "Ada"
+    assert block(view, Input.QUESTION)["element"]["initial_option"]["text"]["text"].startswith("#1")
     payload = view_submission(
         view,
-        {"insights": "Setup is slow", "held_on": date.today().isoformat()},
+        {Input.INSIGHTS: "Setup is slow", Input.HELD_ON: date.today().isoformat()},
         user=OWNER,
         team=sender.team,
     )
@@ -274,55 +283,54 @@ def test_edit_and_delete_from_the_status_view(
     sender: SlackSender, slack: FakeSlack, server: Server
 ) -> None:
     open_question(sender, slack, "Why do trials stall?")
-    log_interview(sender, slack, {"insights": "Setup is slow\nSSO is required"})
-    sender.command("status #1", user=OWNER)
-    status = slack.wait_for("response_url")[0].args["blocks"]
+    log_interview(sender, slack, {Input.INSIGHTS: "Setup is slow\nSSO is required"})
+    status = reply_to(slack, sender.command("status #1", user=OWNER))["blocks"]
     buttons = {e["action_id"]: e for b in status if b["type"] == "actions" for e in b["elements"]}
-    edit, delete = buttons["edit_interview"], buttons["delete_interview"]
+    edit, delete = buttons[Action.EDIT], buttons[Action.DELETE]
     assert delete["confirm"]
 
     # Someone else may not change it.
-    sender.interaction(
+    refused = sender.interaction(
         block_action(
-            "edit_interview",
+            Action.EDIT,
             edit["value"],
             user="UNOSY",
             team=sender.team,
             response_url=slack.response_url(),
         )
     )
-    assert "Only the interviewer or the question's owner" in ephemeral(slack, 2)
+    assert "Only the interviewer or the question's owner" in ephemeral(slack, refused)
 
-    before = len(slack.of("views.open"))
-    sender.interaction(block_action("edit_interview", edit["value"], user=OWNER, team=sender.team))
-    view = opened(slack, before)
-    assert block(view, "insights")["element"]["initial_value"] == "Setup is slow\nSSO is required"
-    payload = view_submission(view, {"insights": "Setup is slow"}, user=OWNER, team=sender.team)
+    pressed = block_action(Action.EDIT, edit["value"], user=OWNER, team=sender.team)
+    view = opened(slack, sender.interaction(pressed))
+    assert (
+        block(view, Input.INSIGHTS)["element"]["initial_value"] == "Setup is slow\nSSO is required"
+    )
+    payload = view_submission(view, {Input.INSIGHTS: "Setup is slow"}, user=OWNER, team=sender.team)
     coding = sender.interaction(payload).json()["view"]  # the question has themes: confirm them
     sender.interaction(view_submission(coding, {}, user=OWNER, team=sender.team))
     assert themes_of(server, sender.team) == ["Setup is slow"]  # the orphan theme went
 
-    sender.interaction(
+    refused = sender.interaction(
         block_action(
-            "delete_interview",
+            Action.DELETE,
             delete["value"],
             user="UNOSY",
             team=sender.team,
             response_url=slack.response_url(),
         )
     )
-    assert "Only the interviewer" in ephemeral(slack, 3)
-    sender.interaction(
+    assert "Only the interviewer" in ephemeral(slack, refused)
+    deleted = sender.interaction(
         block_action(
-            "delete_interview",
+            Action.DELETE,
             delete["value"],
             user=OWNER,
             team=sender.team,
             response_url=slack.response_url(),
         )
     )
-    assert "Deleted the interview" in ephemeral(slack, 4)
+    assert "Deleted the interview" in ephemeral(slack, deleted)
     assert rows(server, "SELECT * FROM interview WHERE team_id=:t", t=sender.team) == []
     assert themes_of(server, sender.team) == []
-    sender.command("status #1", user=OWNER)
-    assert "*Themes:* 0" in ephemeral(slack, 5)
+    assert "*Themes:* 0" in ephemeral(slack, sender.command("status #1", user=OWNER))

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from bot.ids import Action, Input, Shortcut
 from bot.sandbox.fake_slack import Call, FakeSlack
 from bot.sandbox.requests import SlackSender, block_action, message_shortcut, view_submission
 from cadence import members
@@ -55,7 +56,7 @@ def button(action_id: str, value: str = "") -> Send:
 
 def shortcut(sender: SlackSender, slack: FakeSlack, known: dict) -> str:
     payload = message_shortcut(
-        "log_from_message",
+        Shortcut.LOG_FROM_MESSAGE,
         "Call with Acme:\n• Setup takes a week",
         user=known["owner"],
         team=sender.team,
@@ -73,15 +74,15 @@ PATHS: dict[str, Send] = {
     "/discovery settings": command("settings"),
     "/discovery settings #N": command("settings #1"),
     "/discovery themes": command("themes"),
-    "Home: New": button("new_question_button"),
-    "Log": button("log_interview", "question"),
-    "Edit": button("edit_interview", "logged"),
-    "follow-up: Write the summary": button("log_planned", "planned"),
+    "Home: New": button(Action.NEW_QUESTION),
+    "Log": button(Action.LOG, "question"),
+    "Edit": button(Action.EDIT, "logged"),
+    "follow-up: Write the summary": button(Action.LOG_PLANNED, "planned"),
     "message shortcut": shortcut,
-    "Guide": button("show_guide", "question"),
-    "reminder: Plan": button("plan_interview_button", "question"),
-    "flag: Close as answered": button("close_as_answered", "question"),
-    "flag: Open a follow-up": button("open_follow_up", "question"),
+    "Guide": button(Action.GUIDE, "question"),
+    "reminder: Plan": button(Action.PLAN, "question"),
+    "flag: Close as answered": button(Action.CLOSE_ANSWERED, "question"),
+    "flag: Open a follow-up": button(Action.FOLLOW_UP_QUESTION, "question"),
 }
 # Summaries dated "today" (or a planned day) in the interviewer's zone; an edit keeps its date.
 DATED = {"/discovery log", "Log", "follow-up: Write the summary", "message shortcut"}
@@ -101,11 +102,9 @@ def remember_zone(server: Server, team: str, user: str, tz: str, at: datetime) -
 
 
 def plan_interview(sender: SlackSender, slack: FakeSlack, owner: str) -> None:
-    before = len(slack.of("views.open"))
-    sender.command("plan #1", user=owner)
+    view = opened(slack, sender.command("plan #1", user=owner))
     when = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
-    view = opened(slack, before)
-    answers = {"when": when, "interviewee": "Ada"}
+    answers = {Input.WHEN: when, Input.INTERVIEWEE: "Ada"}
     sender.interaction(view_submission(view, answers, user=owner, team=sender.team))
     dm(slack, owner, "Planned: an interview with Ada")
 
@@ -120,7 +119,7 @@ def prepare(sender: SlackSender, slack: FakeSlack, server: Server, path: str) ->
     (question,) = rows(server, "SELECT id FROM question WHERE team_id=:t", t=sender.team)
     known = {"owner": owner, "question": question["id"]}
     if path == "Edit":
-        log_interview(sender, slack, {"insights": "Setup takes a week"}, user=owner)
+        log_interview(sender, slack, {Input.INSIGHTS: "Setup takes a week"}, user=owner)
     if path == "follow-up: Write the summary":
         plan_interview(sender, slack, owner)
     for row in rows(server, "SELECT id, held_on FROM interview WHERE team_id=:t", t=sender.team):
@@ -165,8 +164,8 @@ def test_every_modal_opens_within_a_second_while_slack_stalls(
     )
     assert update.args["hash"] == shown["hash"]  # a view changed meanwhile is left alone
     today = datetime.now(ZoneInfo(zones()[0])).date().isoformat()
-    assert block(update.args["view"], "held_on")["element"]["initial_date"] == today
-    assert block(shown, "held_on")["element"]["initial_date"] != today
+    assert block(update.args["view"], Input.HELD_ON)["element"]["initial_date"] == today
+    assert block(shown, Input.HELD_ON)["element"]["initial_date"] != today
 
 
 def test_a_summary_changed_meanwhile_is_not_overwritten(

@@ -6,9 +6,9 @@ workspace's token, the uninstall and the deletion of the workspace's data after 
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,12 +22,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot.config import ConfigError, load
+from bot.ids import COMMAND
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import Reply, SlackSender
 from cadence import workspaces
 from cadence.models import Member
 from tests.conftest import Server, app_env, fresh_database, get_or_none, run_cli, running_server
-from tests.flows import open_question
+from tests.flows import eventually, open_question, reply_to
 
 CLIENT_ID = "1111.2222"
 OAUTH = {
@@ -89,14 +90,10 @@ def rows(server: Server, sql: str, **params: object) -> list[dict]:
 
 
 def helped(slack: FakeSlack, sender: SlackSender, team: str) -> bool:
-    before = len(slack.of("response_url"))
-    sender.command("help", team=team)
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline:
-        answers = slack.of("response_url")[before:]
-        if answers:
-            return "/discovery new" in answers[0].args["text"]
-        time.sleep(0.05)  # the app answers on response_url after its 200
+    """Whether `help` is answered on its response_url (after the app's 200) within 3 s."""
+    request = sender.command("help", team=team)
+    with contextlib.suppress(AssertionError):  # no answer
+        return f"{COMMAND} new" in reply_to(slack, request, timeout=3)["text"]
     return False
 
 
@@ -125,7 +122,7 @@ def test_install_authorize_schedule_uninstall_and_delete(
     # The scheduler sends the workspace's messages with its token.
     owner = "U" + team[1:]
     open_question(sender, slack, "Why do trials stall?", user=owner)
-    assert slack.of("views.open")[-1].token == f"xoxb-{team}"
+    slack.wait_one("views.open", team=team)  # the modal opened with the workspace's token
     with oauth.engine.begin() as c:
         c.execute(
             sa.text("UPDATE question SET created_at=:at WHERE team_id=:t"),
@@ -144,11 +141,9 @@ def test_install_authorize_schedule_uninstall_and_delete(
     slack.revoke(team)
     uninstalled = datetime.now(UTC)
     assert sender.event({"type": "app_uninstalled"}, team=team).status == 200
-    deadline = time.monotonic() + 5
     query = "SELECT * FROM workspace WHERE team_id=:t AND uninstalled_at IS NOT NULL"
-    while not rows(oauth, query, t=team):  # marked last, once the tokens are deleted
-        assert time.monotonic() < deadline, "the uninstall was not recorded"
-        time.sleep(0.05)  # the app acknowledges first, then handles the event
+    # Marked last, once the tokens are deleted; the app acknowledges first, then handles it.
+    eventually(lambda: rows(oauth, query, t=team), what="the uninstall was not recorded")
     assert not rows(oauth, "SELECT * FROM slack_bots WHERE team_id=:t", t=team)
     assert not rows(oauth, "SELECT * FROM slack_installations WHERE team_id=:t", t=team)
     assert not helped(slack, sender, team)

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.requests import SlackSender, block_action, view_submission
+from bot.sandbox.requests import Reply, SlackSender, block_action, view_submission
 from cadence import schedule, weeks
 from tests import flows
 from tests.conftest import Server
@@ -33,9 +33,7 @@ def days_ago(n: int) -> str:
 
 
 def paste(sender: SlackSender, slack: FakeSlack, user: str, text: str) -> dict:
-    before = len(slack.of("views.open"))
-    sender.command("pool add", user=user)
-    view = flows.opened(slack, before)
+    view = flows.opened(slack, sender.command("pool add", user=user))
     reply = sender.interaction(view_submission(view, {"people": text}, user=user, team=sender.team))
     assert reply.status == 200
     return json.loads(reply.body) if reply.body else {}
@@ -203,22 +201,22 @@ def test_the_monday_reminder_suggests_and_closes_the_loop(
     ids = {p["name"]: p["id"] for p in people(server, sender.team)}
     reminder["ts"] = "1700000200.000100"
 
-    def press(action_id: str, name: str) -> None:
+    def press(action_id: str, name: str) -> Reply:
         value = f"{ids[name]}:{qid}"
         payload = block_action(
             action_id, value, user=owner, team=sender.team,
             message=reminder, response_url=slack.response_url(),
         )  # fmt: skip
-        assert sender.interaction(payload).status == 200
+        reply = sender.interaction(payload)
+        assert reply.status == 200
+        return reply
 
     press("pool_not_a_fit", "Bo Chen")
     update = slack.wait_where("chat.update", lambda a: "not a fit" in json.dumps(a["blocks"]))
     assert f"pool_{ids['Bo Chen']}_{qid}" not in json.dumps(update.args["blocks"])
     press("pool_opted_out", "Ed Ito")
     slack.wait_where("chat.update", lambda a: "opted out" in json.dumps(a["blocks"]))
-    before = len(slack.of("views.open"))
-    press("pool_invite", "Cy Park")
-    view = flows.opened(slack, before)
+    view = flows.opened(slack, press("pool_invite", "Cy Park"))
     assert view["callback_id"] == "pool_invite" and "cy@acme.com" in json.dumps(view)
     draft = flows.block(view, "draft")["element"]["initial_value"]
     assert draft.startswith("Hi Cy,") and "signed up" in draft
@@ -230,8 +228,7 @@ def test_the_monday_reminder_suggests_and_closes_the_loop(
     assert found["Cy Park"]["status"] == "invited" and found["Cy Park"]["contacted_at"]
 
     # Plan from the suggestion: the plan modal has the person; they count as booked.
-    press("pool_plan", "Cy Park")
-    view = flows.opened(slack, before + 1)
+    view = flows.opened(slack, press("pool_plan", "Cy Park"))
     assert flows.block(view, "interviewee")["element"]["initial_value"] == "Cy Park"
     when = int(datetime.now(UTC).timestamp()) + 120
     sender.interaction(view_submission(view, {"when": when}, user=owner, team=sender.team))

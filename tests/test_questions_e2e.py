@@ -7,21 +7,21 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from bot.ids import Action, Input, View
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import SlackSender, block_action, view_submission
 from tests.conftest import Server
-from tests.flows import OWNER, dm, ephemeral, open_question, questions_of
+from tests.flows import OWNER, dm, ephemeral, open_question, opened, questions_of, reply_to
 
 
 def test_new_opens_a_prefilled_modal_with_defaults(sender: SlackSender, slack: FakeSlack) -> None:
-    sender.command("new Why do trials stall?", user=OWNER, channel="CPRODUCT")
-    view = slack.wait_for("views.open")[0].args["view"]
+    view = opened(slack, sender.command("new Why do trials stall?", user=OWNER, channel="CPRODUCT"))
     blocks = {b.get("block_id"): b for b in view["blocks"]}
-    assert blocks["text"]["element"]["initial_value"] == "Why do trials stall?"
-    assert blocks["owner"]["element"]["initial_user"] == OWNER
-    assert blocks["channel"]["element"]["initial_conversation"] == "CPRODUCT"
-    assert blocks["target"]["element"]["initial_value"] == "3"
-    options = blocks["segment"]["element"]["options"]
+    assert blocks[Input.TEXT]["element"]["initial_value"] == "Why do trials stall?"
+    assert blocks[Input.OWNER]["element"]["initial_user"] == OWNER
+    assert blocks[Input.CHANNEL]["element"]["initial_conversation"] == "CPRODUCT"
+    assert blocks[Input.TARGET]["element"]["initial_value"] == "3"
+    options = blocks[Input.SEGMENT]["element"]["options"]
     assert [o["value"] for o in options] == [
         "recent_signups",
         "recent_cancellations",
@@ -48,21 +48,21 @@ def test_new_question_is_stored_and_confirmed_to_the_owner(
     assert (q["segment"], q["weekly_target"], q["status"]) == ("recent_signups", 3, "open")
     created = dm(slack, OWNER, "Question *#1* is open")
     buttons = [e for b in created["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons[0]["action_id"] == "show_guide"
+    assert buttons[0]["action_id"] == Action.GUIDE
     assert buttons[0]["value"] == str(q["id"])
-    slack.wait_for("views.publish")  # the owner's Home tab follows
+    slack.wait_where("views.publish", lambda a: a["user_id"] == OWNER)  # the Home tab follows
 
 
 @pytest.mark.parametrize(
     ("answers", "block"),
     [
-        ({"text": ""}, "text"),
-        ({"text": "x" * 301}, "text"),
-        ({"segment": None}, "segment"),
-        ({"target": "0"}, "target"),
-        ({"target": "11"}, "target"),
-        ({"target": "2.5"}, "target"),
-        ({"channel": None}, "channel"),
+        ({Input.TEXT: ""}, Input.TEXT),
+        ({Input.TEXT: "x" * 301}, Input.TEXT),
+        ({Input.SEGMENT: None}, Input.SEGMENT),
+        ({Input.TARGET: "0"}, Input.TARGET),
+        ({Input.TARGET: "11"}, Input.TARGET),
+        ({Input.TARGET: "2.5"}, Input.TARGET),
+        ({Input.CHANNEL: None}, Input.CHANNEL),
     ],
     ids=["empty", "too-long", "no-segment", "target-0", "target-11", "target-decimal", "no-chan"],
 )
@@ -79,7 +79,9 @@ def test_invalid_new_question_comes_back_with_errors_and_stores_nothing(
 def test_someone_else_can_be_made_owner(
     sender: SlackSender, slack: FakeSlack, server: Server
 ) -> None:
-    open_question(sender, slack, "Who churns in month two?", user="UPM", answers={"owner": "UDEV"})
+    open_question(
+        sender, slack, "Who churns in month two?", user="UPM", answers={Input.OWNER: "UDEV"}
+    )
     (q,) = questions_of(server, sender.team)
     assert (q["owner_id"], q["created_by"]) == ("UDEV", "UPM")
     for user in ("UDEV", "UPM"):
@@ -91,8 +93,7 @@ def test_list_shows_every_open_question_with_progress(
 ) -> None:
     open_question(sender, slack, "Why do trials stall?")
     open_question(sender, slack, "What do superstars do first?", user="UOTHER")
-    sender.command("list", user="USOMEONE")
-    text = ephemeral(slack)
+    text = ephemeral(slack, sender.command("list", user="USOMEONE"))
     assert "*#1* Why do trials stall?" in text
     assert "*#2* What do superstars do first?" in text
     assert "0/3 this week" in text
@@ -101,14 +102,12 @@ def test_list_shows_every_open_question_with_progress(
 
 
 def test_list_with_no_questions_says_how_to_start(sender: SlackSender, slack: FakeSlack) -> None:
-    sender.command("list")
-    assert "No open questions yet" in ephemeral(slack)
+    assert "No open questions yet" in ephemeral(slack, sender.command("list"))
 
 
 def test_user_text_is_escaped_once_so_it_cannot_ping(sender: SlackSender, slack: FakeSlack) -> None:
     open_question(sender, slack, "Do <!channel> & <@U999> pings work?")
-    sender.command("list")
-    text = ephemeral(slack)
+    text = ephemeral(slack, sender.command("list"))
     assert "&lt;!channel&gt; &amp; &lt;@U999&gt;" in text
     assert "<!channel>" not in text and "&amp;lt;" not in text
 
@@ -118,8 +117,7 @@ def test_status_without_argument_shows_the_callers_questions(
 ) -> None:
     open_question(sender, slack, "Why do trials stall?")
     open_question(sender, slack, "Not mine", user="UOTHER")
-    sender.command("status", user=OWNER)
-    text = ephemeral(slack)
+    text = ephemeral(slack, sender.command("status", user=OWNER))
     assert "Why do trials stall?" in text and "Not mine" not in text
     for part in ("*This week:* 0/3", "*Last weeks:*", "*Streak:* 0 weeks", "*Themes:* 0"):
         assert part in text
@@ -131,44 +129,37 @@ def test_status_names_a_question_by_number_or_fragment(
 ) -> None:
     open_question(sender, slack, "Why do trials stall?")
     open_question(sender, slack, "Why do admins invite nobody?")
-    sender.command("status #2")
-    assert "Why do admins invite nobody?" in ephemeral(slack, 1)
-    sender.command("status 1")
-    assert "Why do trials stall?" in ephemeral(slack, 2)
-    sender.command("status TRIALS")
-    assert "Why do trials stall?" in ephemeral(slack, 3)
+    assert "Why do admins invite nobody?" in ephemeral(slack, sender.command("status #2"))
+    assert "Why do trials stall?" in ephemeral(slack, sender.command("status 1"))
+    assert "Why do trials stall?" in ephemeral(slack, sender.command("status TRIALS"))
 
 
 def test_ambiguous_and_unknown_references(sender: SlackSender, slack: FakeSlack) -> None:
     open_question(sender, slack, "Why do trials stall?")
     open_question(sender, slack, "Why do admins invite nobody?")
-    sender.command("status why do")
-    text = ephemeral(slack, 1)
+    text = ephemeral(slack, sender.command("status why do"))
     assert "matches 2 questions" in text and "*#1*" in text and "*#2*" in text
-    sender.command("status pricing")
-    assert "No question matches “pricing”" in ephemeral(slack, 2)
-    sender.command("status #9")
-    assert "No question matches “#9”" in ephemeral(slack, 3)
+    assert "No question matches “pricing”" in ephemeral(slack, sender.command("status pricing"))
+    assert "No question matches “#9”" in ephemeral(slack, sender.command("status #9"))
 
 
 def test_another_workspace_cannot_see_or_name_the_questions(
     sender: SlackSender, slack: FakeSlack
 ) -> None:
     open_question(sender, slack, "Why do trials stall?")
-    sender.command("list", team="TOTHER")
-    assert "No open questions yet" in ephemeral(slack, 1)
-    sender.command("status #1", team="TOTHER")
-    assert "No question matches" in ephemeral(slack, 2)
-    sender.command("close trials", user=OWNER, team="TOTHER")
-    assert "No question matches" in ephemeral(slack, 3)
+    listed = sender.command("list", team="TOTHER")
+    assert "No open questions yet" in ephemeral(slack, listed)
+    named = sender.command("status #1", team="TOTHER")
+    assert "No question matches" in ephemeral(slack, named)
+    closed = sender.command("close trials", user=OWNER, team="TOTHER")
+    assert "No question matches" in ephemeral(slack, closed)
 
 
 def test_only_the_owner_closes(sender: SlackSender, slack: FakeSlack, server: Server) -> None:
     open_question(sender, slack, "Why do trials stall?")
-    opened = len(slack.of("views.open"))
-    sender.command("close #1 we know", user="UINTRUDER")
-    assert "Only the owner, <@UOWNER>, can close *#1*" in ephemeral(slack)
-    assert len(slack.of("views.open")) == opened
+    reply = sender.command("close #1 we know", user="UINTRUDER")
+    assert "Only the owner, <@UOWNER>, can close *#1*" in ephemeral(slack, reply)
+    assert not slack.calls_where("views.open", trigger_id=reply.trigger_id)
     assert questions_of(server, sender.team)[0]["status"] == "open"
 
 
@@ -176,42 +167,38 @@ def test_owner_closes_through_the_modal(
     sender: SlackSender, slack: FakeSlack, server: Server
 ) -> None:
     open_question(sender, slack, "Why do trials stall?")
-    sender.command("close #1 Setup takes a week", user=OWNER)
-    view = slack.wait_for("views.open", 2)[-1].args["view"]
-    conclusion = next(b for b in view["blocks"] if b.get("block_id") == "conclusion")
+    view = opened(slack, sender.command("close #1 Setup takes a week", user=OWNER))
+    conclusion = next(b for b in view["blocks"] if b.get("block_id") == Input.CONCLUSION)
     assert conclusion["element"]["initial_value"] == "Setup takes a week"
 
     missing = sender.interaction(view_submission(view, {}, user=OWNER, team=sender.team)).json()
-    assert missing["response_action"] == "errors" and "outcome" in missing["errors"]
+    assert missing["response_action"] == "errors" and Input.OUTCOME in missing["errors"]
 
-    payload = view_submission(view, {"outcome": "answered"}, user=OWNER, team=sender.team)
+    payload = view_submission(view, {Input.OUTCOME: "answered"}, user=OWNER, team=sender.team)
     assert sender.interaction(payload).status == 200
     (q,) = questions_of(server, sender.team)
     assert (q["status"], q["conclusion"]) == ("answered", "Setup takes a week")
     assert q["closed_at"] is not None
-    sender.command("list")
-    assert "No open questions yet" in ephemeral(slack)
+    assert "No open questions yet" in ephemeral(slack, sender.command("list"))
 
 
 def test_close_without_argument_picks_the_callers_only_question(
     sender: SlackSender, slack: FakeSlack
 ) -> None:
-    sender.command("close", user=OWNER)
-    assert "You own no open questions" in ephemeral(slack, 1)
+    assert "You own no open questions" in ephemeral(slack, sender.command("close", user=OWNER))
     open_question(sender, slack, "Why do trials stall?")
-    sender.command("close", user=OWNER)
-    assert slack.wait_for("views.open", 2)[-1].args["view"]["callback_id"] == "close_question"
+    view = opened(slack, sender.command("close", user=OWNER))
+    assert view["callback_id"] == View.CLOSE_QUESTION
     open_question(sender, slack, "Why do admins invite nobody?")
-    sender.command("close", user=OWNER)
-    assert "Which question do you want to close?" in ephemeral(slack, 2)
+    reply = sender.command("close", user=OWNER)
+    assert "Which question do you want to close?" in ephemeral(slack, reply)
 
 
 def test_guide_follows_the_questions_segment(sender: SlackSender, slack: FakeSlack) -> None:
     open_question(
-        sender, slack, "Why do people cancel?", answers={"segment": "recent_cancellations"}
+        sender, slack, "Why do people cancel?", answers={Input.SEGMENT: "recent_cancellations"}
     )
-    sender.command("guide #1")
-    text = ephemeral(slack)
+    text = ephemeral(slack, sender.command("guide #1"))
     assert "Why did you quit?" in text
     assert "it's about them and their context, not you and your product" in text
     for part in (
@@ -230,22 +217,23 @@ def test_guide_button_opens_the_guide(
 ) -> None:
     open_question(sender, slack, "Why do trials stall?")
     qid = questions_of(server, sender.team)[0]["id"]
-    sender.interaction(block_action("show_guide", str(qid), user=OWNER, team=sender.team))
-    view = slack.wait_for("views.open", 2)[-1].args["view"]
+    pressed = block_action(Action.GUIDE, str(qid), user=OWNER, team=sender.team)
+    view = opened(slack, sender.interaction(pressed))
     assert "Why did you sign up?" in json.dumps(view)
 
 
 def test_home_tab_lists_the_users_questions_with_buttons(
     sender: SlackSender, slack: FakeSlack
 ) -> None:
-    open_question(sender, slack, "Why do trials stall?")
-    published = len(slack.wait_for("views.publish"))
-    sender.event({"type": "app_home_opened", "user": OWNER, "channel": "D1", "tab": "home"})
-    call = slack.wait_for("views.publish", published + 1)[-1]
-    assert call.args["user_id"] == OWNER
+    owner = "U" + sender.team[1:]  # its own: late Home tabs of other tests can't match
+    open_question(sender, slack, "Why do trials stall?", user=owner)
+    slack.wait_one("views.publish", user=owner)  # the Home tab refreshed as the question opened
+    mark = len(slack.calls)
+    sender.event({"type": "app_home_opened", "user": owner, "channel": "D1", "tab": "home"})
+    call = slack.wait_where("views.publish", lambda a: a["user_id"] == owner, after=mark)
     home = json.dumps(call.args["view"])
     assert "Why do trials stall?" in home and "0/3" in home
-    assert "new_question_button" in home and "log_interview" in home
+    assert Action.NEW_QUESTION in home and Action.LOG in home
 
 
 def test_home_tab_stays_within_100_blocks(
@@ -268,20 +256,17 @@ def test_home_tab_stays_within_100_blocks(
     view = slack.wait_where("views.publish", lambda a: a["user_id"] == owner).args["view"]
     assert len(view["blocks"]) == 100
     assert "more" in json.dumps(view["blocks"][-1])
-    sender.command("list")
-    assert len(slack.wait_for("response_url")[0].args["blocks"]) == 50
+    assert len(reply_to(slack, sender.command("list"))["blocks"]) == 50
 
 
 def test_new_question_button_on_home_opens_the_modal(sender: SlackSender, slack: FakeSlack) -> None:
-    sender.interaction(block_action("new_question_button", user=OWNER, team=sender.team))
-    view = slack.wait_for("views.open")[0].args["view"]
-    assert view["callback_id"] == "new_question"
+    pressed = block_action(Action.NEW_QUESTION, user=OWNER, team=sender.team)
+    assert opened(slack, sender.interaction(pressed))["callback_id"] == View.NEW_QUESTION
 
 
 def test_a_slack_failure_is_explained_to_the_user(sender: SlackSender, slack: FakeSlack) -> None:
     slack.fail("views.open", status=500)
-    sender.command("new Why do trials stall?")
-    assert "Something went wrong" in ephemeral(slack)
+    assert "Something went wrong" in ephemeral(slack, sender.command("new Why do trials stall?"))
 
 
 def test_a_rate_limited_send_is_retried_after_retry_after(
@@ -297,9 +282,8 @@ def test_long_user_text_stays_within_block_kit_limits(
     sender: SlackSender, slack: FakeSlack
 ) -> None:
     # Escaping makes "&" five characters long: 3,000 typed become 15,000 shown.
-    open_question(sender, slack, "Why?" + "&" * 290, answers={"hypothesis": "& " * 1500})
-    sender.command("status #1")
-    blocks = slack.wait_for("response_url")[0].args["blocks"]
+    open_question(sender, slack, "Why?" + "&" * 290, answers={Input.HYPOTHESIS: "& " * 1500})
+    blocks = reply_to(slack, sender.command("status #1"))["blocks"]
     texts = [b["text"]["text"] for b in blocks]
     assert "*Streak:*" in texts[0] and "*Saturation:*" in texts[0]  # the status, whole
     assert all(len(t) <= 3000 for t in texts) and len(texts) >= 4

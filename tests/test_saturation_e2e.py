@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from bot.ids import QUESTION_BUTTONS, Action, Input, View
 from bot.sandbox.fake_slack import FakeSlack
-from bot.sandbox.requests import SlackSender, block_action, view_submission
+from bot.sandbox.requests import Reply, SlackSender, block_action, view_submission
 from tests.conftest import Server
 from tests.flows import block, ephemeral, log_interview, open_question, opened
 
@@ -37,7 +38,9 @@ def owner(team: str) -> str:
 
 def log(sender: SlackSender, slack: FakeSlack, owner: str, ref: str, day: int, insight: str):
     held = f"2026-11-{day:02d}"
-    log_interview(sender, slack, {"held_on": held, "insights": insight}, ref=ref, user=owner)
+    log_interview(
+        sender, slack, {Input.HELD_ON: held, Input.INSIGHTS: insight}, ref=ref, user=owner
+    )
 
 
 def flags(slack: FakeSlack, owner: str) -> list:
@@ -66,9 +69,7 @@ def test_only_the_question_that_stopped_learning_is_flagged_once_with_a_chart(
     assert "your last 3 interviews added 0 new themes to the 4 of your first 4" in text
     assert "below the 5% that signals you have stopped learning" in text
 
-    before = len(slack.of("response_url"))
-    sender.command("status #1", user=owner)
-    assert "saturated at 4+3" in ephemeral(slack, before + 1)
+    assert "saturated at 4+3" in ephemeral(slack, sender.command("status #1", user=owner))
     # Uploads of earlier tests may still arrive: wait for this owner's.
     complete = slack.wait_where(
         "files.completeUploadExternal", lambda a: a.get("channel_id") == "D" + owner
@@ -80,15 +81,15 @@ def test_only_the_question_that_stopped_learning_is_flagged_once_with_a_chart(
     ]
     assert int(asked.args["length"]) in [c.args["bytes"] for c in slack.of("upload")]
     assert "learning curve" in complete.args["initial_comment"]
-    sender.command("status #2", user=owner)
-    assert "learning: the last run added 75% new themes" in ephemeral(slack, before + 2)
+    second = ephemeral(slack, sender.command("status #2", user=owner))
+    assert "learning: the last run added 75% new themes" in second
 
     # Each button of the DM.
     message = {**flag.args, "ts": "1700000456.000100"}
-    pressed = {e["action_id"]: e for e in block(flag.args, f"cadence_q{_qid(flag)}")["elements"]}
-    views_before = len(slack.of("views.open"))
+    buttons = block(flag.args, f"{QUESTION_BUTTONS}{_qid(flag)}")["elements"]
+    pressed = {e["action_id"]: e for e in buttons}
 
-    def press(action_id: str) -> None:
+    def press(action_id: str) -> Reply:
         payload = block_action(
             action_id,
             pressed[action_id]["value"],
@@ -97,20 +98,20 @@ def test_only_the_question_that_stopped_learning_is_flagged_once_with_a_chart(
             message=message,
             response_url=slack.response_url(),
         )
-        assert sender.interaction(payload).status == 200
+        reply = sender.interaction(payload)
+        assert reply.status == 200
+        return reply
 
-    press("close_as_answered")
-    close = opened(slack, views_before)
-    assert block(close, "outcome")["element"]["initial_option"]["value"] == "answered"
-    assert "Saturated at 4+3" in block(close, "conclusion")["element"]["initial_value"]
-    press("open_follow_up")
-    new = opened(slack, views_before + 1)
-    assert block(new, "text")["element"]["initial_value"].startswith("Follow-up to #1:")
-    assert block(new, "segment")["element"]["initial_option"]["value"] != "recent_signups"
-    press("keep_interviewing")
-    (update,) = slack.wait_for("chat.update")
+    close = opened(slack, press(Action.CLOSE_ANSWERED))
+    assert block(close, Input.OUTCOME)["element"]["initial_option"]["value"] == "answered"
+    assert "Saturated at 4+3" in block(close, Input.CONCLUSION)["element"]["initial_value"]
+    new = opened(slack, press(Action.FOLLOW_UP_QUESTION))
+    assert block(new, Input.TEXT)["element"]["initial_value"].startswith("Follow-up to #1:")
+    assert block(new, Input.SEGMENT)["element"]["initial_option"]["value"] != "recent_signups"
+    press(Action.KEEP_INTERVIEWING)
+    update = slack.wait_one("chat.update", user=owner)
     assert "keep interviewing" in update.args["text"]
-    assert "close_as_answered" not in json.dumps(update.args["blocks"])
+    assert Action.CLOSE_ANSWERED not in json.dumps(update.args["blocks"])
 
     server.tick("2026-11-20T12:05:00Z")  # acknowledged or not, no second flag
     assert len(flags(slack, owner)) == 1
@@ -130,13 +131,11 @@ def test_changing_the_rule_recomputes_and_flags_only_a_new_saturation(
     server.tick("2026-11-20T12:00:00Z")
     assert flags(slack, owner) == []  # one new theme in the burst of 3: 25% of 4
 
-    before = len(slack.of("views.open"))
-    sender.command("settings #1", user=owner)
-    view = opened(slack, before)
-    assert view["callback_id"] == "saturation_rule"
-    refused = view_submission(view, {"threshold": "80"}, user=owner, team=sender.team)
-    assert sender.interaction(refused).json()["errors"].keys() == {"threshold"}
-    answers = {"preset": "burst", "threshold": "30"}
+    view = opened(slack, sender.command("settings #1", user=owner))
+    assert view["callback_id"] == View.SATURATION_RULE
+    refused = view_submission(view, {Input.THRESHOLD: "80"}, user=owner, team=sender.team)
+    assert sender.interaction(refused).json()["errors"].keys() == {Input.THRESHOLD}
+    answers = {Input.PRESET: "burst", Input.THRESHOLD: "30"}
     reply = sender.interaction(view_submission(view, answers, user=owner, team=sender.team))
     assert reply.status == 200 and not reply.body
     saved = slack.wait_where(

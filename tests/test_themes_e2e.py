@@ -4,14 +4,16 @@ logged twice at once, and a codebook the owner curates."""
 from __future__ import annotations
 
 import json
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bot.ids import Action, Input, ThemeChange, View
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import SlackSender, view_submission
 from tests.conftest import Server
-from tests.flows import block, log_interview, open_question, opened, rows
+from tests.flows import block, log_interview, open_question, opened, reply_to, rows
 
 
 @pytest.fixture
@@ -47,7 +49,7 @@ def test_a_first_interview_keeps_one_theme_per_insight(
     sender: SlackSender, slack: FakeSlack, server: Server, owner: str
 ) -> None:
     open_question(sender, slack, "Why do trials stall?", user=owner)
-    answer = log_interview(sender, slack, {"insights": "\n".join(DISTINCT)}, user=owner)
+    answer = log_interview(sender, slack, {Input.INSIGHTS: "\n".join(DISTINCT)}, user=owner)
     assert themes(server, sender.team) == DISTINCT  # stored apart, whatever looked alike
     for b in answer.get("view", {}).get("blocks", []):  # look-alikes only proposed
         if b["type"] == "input":
@@ -63,7 +65,7 @@ def test_look_alikes_of_one_interview_are_proposed_not_merged(
         "Setup takes over a week before the team sees any value",
         "Per-seat pricing stops them from inviting colleagues",
     ]
-    answer = log_interview(sender, slack, {"insights": "\n".join(lines)}, user=owner)
+    answer = log_interview(sender, slack, {Input.INSIGHTS: "\n".join(lines)}, user=owner)
     assert answer["response_action"] == "update"  # the coding step, to confirm
     assert themes(server, sender.team) == lines  # stored apart until someone merges them
     step = answer["view"]
@@ -82,14 +84,15 @@ def test_the_same_new_insight_logged_twenty_times_at_once_is_one_theme(
     sender: SlackSender, slack: FakeSlack, server: Server, owner: str
 ) -> None:
     open_question(sender, slack, "Why do trials stall?", user=owner)
-    log_interview(sender, slack, {"insights": DISTINCT[0]}, user=owner)
-    before = len(slack.of("views.open"))
-    sender.command("log #1", user=owner)
-    view = opened(slack, before)
+    log_interview(sender, slack, {Input.INSIGHTS: DISTINCT[0]}, user=owner)
+    view = opened(slack, sender.command("log #1", user=owner))
     payloads = [
         view_submission(
             {**view, "id": f"V{n}"},
-            {"insights": "Exports to Excel lose the date formatting", "interviewee": f"C{n}"},
+            {
+                Input.INSIGHTS: "Exports to Excel lose the date formatting",
+                Input.INTERVIEWEE: f"C{n}",
+            },
             user=owner,
             team=sender.team,
         )
@@ -106,8 +109,8 @@ def test_the_coding_step_shows_the_themes_by_their_labels(
     sender: SlackSender, slack: FakeSlack, owner: str
 ) -> None:
     open_question(sender, slack, "Why do trials stall?", user=owner)
-    log_interview(sender, slack, {"insights": DISTINCT[0]}, user=owner)
-    answer = log_interview(sender, slack, {"insights": DISTINCT[1]}, user=owner)
+    log_interview(sender, slack, {Input.INSIGHTS: DISTINCT[0]}, user=owner)
+    answer = log_interview(sender, slack, {Input.INSIGHTS: DISTINCT[1]}, user=owner)
     labels = json.dumps(answer["view"]["blocks"])
     assert DISTINCT[0] in labels
     assert (
@@ -126,13 +129,13 @@ def menu(sender: SlackSender, owner: str, value: str) -> dict:
         "team": {"id": sender.team},
         "user": {"id": owner, "team_id": sender.team},
         "api_app_id": "A1",
-        "trigger_id": "trigger.menu",
+        "trigger_id": f"trigger.{uuid.uuid4().hex}",  # each choice opens its own view
         "container": {"type": "view", "view_id": "VROOT"},
         "view": {"id": "VROOT", "root_view_id": "VROOT", "type": "modal"},
         "actions": [
             {
                 "type": "overflow",
-                "action_id": "theme_menu",
+                "action_id": Action.THEME_MENU,
                 "block_id": "b",
                 "selected_option": {"value": value},
             }
@@ -144,46 +147,43 @@ def test_the_owner_renames_merges_and_moves_and_counts_follow(
     sender: SlackSender, slack: FakeSlack, server: Server, owner: str
 ) -> None:
     open_question(sender, slack, "Why do trials stall?", user=owner)
-    log_interview(sender, slack, {"insights": "\n".join(DISTINCT[:3])}, user=owner)
+    log_interview(sender, slack, {Input.INSIGHTS: "\n".join(DISTINCT[:3])}, user=owner)
     ids = {
         r["name"]: r["id"]
         for r in rows(server, "SELECT id, name FROM theme WHERE team_id=:t", t=sender.team)
     }
 
-    before = len(slack.of("views.open"))
-    sender.command("themes #1", user=owner)
-    book = opened(slack, before)
-    assert book["callback_id"] == "codebook"
+    book = opened(slack, sender.command("themes #1", user=owner))
+    assert book["callback_id"] == View.CODEBOOK
     assert sum(1 for b in book["blocks"] if b.get("accessory", {}).get("type") == "overflow") == 3
 
     def change(value: str, answers: dict, user: str = owner) -> dict:
-        pushed = len(slack.of("views.push"))
-        assert sender.interaction(menu(sender, user, value)).status == 200
-        child = slack.wait_for("views.push", pushed + 1)[pushed].args["view"]
+        chosen = sender.interaction(menu(sender, user, value))
+        assert chosen.status == 200
+        child = opened(slack, chosen, "views.push")
         payload = view_submission(
             {**child, "root_view_id": "VROOT"}, answers, user=user, team=sender.team
         )
         reply = sender.interaction(payload)
         return json.loads(reply.body) if reply.body else {}
 
-    updated = len(slack.of("views.update"))
-    assert change(f"rename:{ids[DISTINCT[0]]}", {"label": "Slow setup"}) == {}
-    fresh = slack.wait_for("views.update", updated + 1)[updated].args
-    assert fresh["view_id"] == "VROOT" and "Slow setup" in json.dumps(fresh["view"])
-    refused = change(f"rename:{ids[DISTINCT[1]]}", {"label": "x" * 81})
-    assert refused["errors"].keys() == {"label"}
-    stranger = change(f"rename:{ids[DISTINCT[1]]}", {"label": "Hijack"}, user="USTRANGER")
-    assert "Only the question's owner" in stranger["errors"]["label"]
+    rename, merge, move = ThemeChange.RENAME, ThemeChange.MERGE, ThemeChange.MOVE
+    assert change(rename.value_for(ids[DISTINCT[0]]), {Input.LABEL: "Slow setup"}) == {}
+    fresh = slack.wait_one("views.update", view_id="VROOT").args  # the codebook, refreshed
+    assert "Slow setup" in json.dumps(fresh["view"])
+    refused = change(rename.value_for(ids[DISTINCT[1]]), {Input.LABEL: "x" * 81})
+    assert refused["errors"].keys() == {Input.LABEL}
+    stranger = change(rename.value_for(ids[DISTINCT[1]]), {Input.LABEL: "Hijack"}, user="USTRANGER")
+    assert "Only the question's owner" in stranger["errors"][Input.LABEL]
 
-    assert change(f"merge:{ids[DISTINCT[1]]}", {"into": str(ids[DISTINCT[0]])}) == {}
+    assert change(merge.value_for(ids[DISTINCT[1]]), {Input.INTO: str(ids[DISTINCT[0]])}) == {}
     assert themes(server, sender.team) == ["Slow setup", DISTINCT[2]]
     (moved,) = rows(
         server, "SELECT id FROM insight WHERE team_id=:t AND text=:x", t=sender.team, x=DISTINCT[1]
     )
-    assert change(f"move:{ids[DISTINCT[0]]}", {"insight": str(moved["id"]), "to": "new"}) == {}
+    moving = {Input.INSIGHT: str(moved["id"]), Input.TO: "new"}
+    assert change(move.value_for(ids[DISTINCT[0]]), moving) == {}
     assert sorted(themes(server, sender.team)) == sorted(["Slow setup", DISTINCT[2], DISTINCT[1]])
 
-    before = len(slack.of("response_url"))
-    sender.command("status #1", user=owner)
-    reply = slack.wait_for("response_url", before + 1)[before].args
+    reply = reply_to(slack, sender.command("status #1", user=owner))
     assert "*Themes:* 3" in json.dumps(reply["blocks"])

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot.ids import COMMAND, Action, Shortcut, View
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import SlackSender, block_action, message_shortcut, sign
 from tests.conftest import Server, fresh_database
@@ -64,16 +65,16 @@ def bodies(team: str, reply_to: str) -> dict[str, tuple[str, str]]:
     naming `reply_to` as its response_url; and an event."""
     user = "U" + team[1:]
     command = {
-        "command": "/discovery",
+        "command": COMMAND,
         "text": "list",
         "team_id": team,
         "user_id": user,
         "trigger_id": "t.1",
         "response_url": reply_to,
     }
-    button = block_action("log_interview", "1", user=user, team=team, response_url=reply_to)
+    button = block_action(Action.LOG, "1", user=user, team=team, response_url=reply_to)
     shortcut = message_shortcut(
-        "log_from_message", "notes", user=user, team=team, response_url=reply_to
+        Shortcut.LOG_FROM_MESSAGE, "notes", user=user, team=team, response_url=reply_to
     )
     home = {"type": "app_home_opened", "user": user, "tab": "home"}
     event = {"type": "event_callback", "team_id": team, "event": home}
@@ -164,14 +165,14 @@ MALFORMED = {
     "state not an object": {
         "type": "view_submission",
         "user": {"id": "U1"},
-        "view": {"id": "V1", "callback_id": "new_question", "state": "nope"},
+        "view": {"id": "V1", "callback_id": View.NEW_QUESTION, "state": "nope"},
     },
     "user not an object": {"type": "block_actions", "user": "U1", "actions": []},
     "message not an object": {
         "type": "block_actions",
         "user": {"id": "U1"},
         "message": "m",
-        "actions": [{"action_id": "skip_week"}],
+        "actions": [{"action_id": Action.SKIP_WEEK}],
     },
 }
 
@@ -196,7 +197,7 @@ def test_a_refused_request_is_logged_without_its_content(
     server: Server, slack: FakeSlack, team: str
 ) -> None:
     size = server.log.stat().st_size
-    body = urlencode({"command": "/discovery", "text": "secret words", "team_id": team})
+    body = urlencode({"command": COMMAND, "text": "secret words", "team_id": team})
     sender = SlackSender(server.url, slack.response_url, team=team)
     sender.post(body, "application/x-www-form-urlencoded", signature="v0=00")
     logged = server.log.read_bytes()[size:].decode()

@@ -228,9 +228,7 @@ async def plan_submitted(
     planned = await stored(ack, store, team, view, Input.QUESTION, interviews.plan, *args)
     if planned is None:
         return
-    await ack()
-    if planned is not AGAIN:
-        await _planned(client, store, team, user, *planned)
+    await _planned(client, store, team, user, *planned)
 
 
 async def _planned(
@@ -307,10 +305,7 @@ async def rescheduled(
     at = ui.PlanForm("", when, "").at
     args = (team, interview_id, at, user, clock.now())
     moved = await stored(ack, store, team, view, Input.WHEN, interviews.reschedule, *args)
-    if moved is None:
-        return
-    await ack()
-    if moved is not AGAIN:
+    if moved is not None:
         await _planned(client, store, team, user, *moved)
 
 

@@ -304,10 +304,7 @@ async def invited(
     except pool.OptedOut as e:
         await ack(response_action="errors", errors={Input.DRAFT: _said_no(e.candidate)})
         return
-    if done is None:
-        return
-    await ack()
-    if done is not AGAIN:
+    if done is not None:
         await dm(client, user, words.say("pool.invited", c=done, q=question))
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
@@ -44,6 +44,12 @@ class Call:
     args: dict[str, Any]
     token: str | None = None
     result: dict[str, Any] | None = None  # what the fake answered (views.* only)
+    team: str | None = None  # the workspace of its OAuth token (the one bot token names none)
+
+    def is_for(self, user: str) -> bool:
+        """Whom the call is for: a DM's channel, an ephemeral's, a Home tab's or an open's user."""
+        a = self.args
+        return user in (a.get("channel"), a.get("user"), a.get("user_id"), a.get("users"))
 
 
 @dataclass
@@ -226,6 +232,46 @@ class FakeSlack:
         assert ok, f"no {method} call as expected: {self.methods()}"
         return calls[0]
 
+    def calls_where(
+        self,
+        method: str,
+        *,
+        user: str | None = None,
+        channel: str | None = None,
+        response_url: str | None = None,
+        trigger_id: str | None = None,
+        view_id: str | None = None,
+        team: str | None = None,
+        where: Callable[[dict[str, Any]], bool] | None = None,
+        after: int = 0,
+    ) -> list[Call]:
+        """The calls of `method` that match every filter given, oldest first: `user` whom the
+        call is for, `response_url` the request a reply answers, `trigger_id` the request a
+        modal opens for, `team` the workspace whose OAuth token made the call, `after` a mark
+        (`len(slack.calls)`) taken before the request."""
+        path = urlsplit(response_url).path if response_url else None
+        wanted = {"channel": channel, "_url": path, "trigger_id": trigger_id, "view_id": view_id}
+        with self._cond:
+            return [
+                c
+                for c in self.calls[after:]
+                if c.method == method
+                and all(v is None or c.args.get(k) == v for k, v in wanted.items())
+                and (user is None or c.is_for(user))
+                and (team is None or c.team == team)
+                and (where is None or where(c.args))
+            ]
+
+    def wait_one(self, method: str, timeout: float = 10.0, **filters: Any) -> Call:
+        """Block until the call of `method` that the filters (those of `calls_where`) name
+        arrived, and return it: it must be the only one, or the filters don't say which."""
+        with self._cond:
+            ok = self._cond.wait_for(lambda: self.calls_where(method, **filters), timeout)
+            found = self.calls_where(method, **filters)
+        assert ok, f"no {method} call with {filters}: {self.methods()}"
+        assert len(found) == 1, f"{len(found)} {method} calls with {filters}: {found}"
+        return found[0]
+
     def methods(self) -> list[str]:
         with self._cond:
             return [c.method for c in self.calls]
@@ -233,6 +279,7 @@ class FakeSlack:
     # -- answers -------------------------------------------------------------------
     def _record(self, call: Call) -> None:
         with self._cond:
+            call.team = self.installed.get(call.token or "")
             self.calls.append(call)
             self._cond.notify_all()
 

@@ -10,9 +10,11 @@ import json
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
+
+from bot.ids import COMMAND
 
 SIGNING_SECRET = "test-signing-secret"
 _ids = itertools.count(1)
@@ -22,6 +24,11 @@ _ids = itertools.count(1)
 class Reply:
     status: int
     body: bytes
+    # What the request gave Slack to answer it: the fake names the reply to this request by
+    # its response_url (`slack.wait_one("response_url", response_url=...)`) and the modal
+    # opened for it by its trigger_id.
+    response_url: str | None = None
+    trigger_id: str | None = None
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -74,7 +81,7 @@ class SlackSender:
         user: str = "U1",
         team: str | None = None,
         channel: str = "C1",
-        command: str = "/discovery",
+        command: str = COMMAND,
         trigger_id: str | None = None,
         **kw: Any,
     ) -> Reply:
@@ -94,11 +101,14 @@ class SlackSender:
             "response_url": self.response_url(),
             "trigger_id": trigger_id or f"trigger.{next(_ids)}",
         }
-        return self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
+        reply = self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
+        return replace(reply, response_url=form["response_url"], trigger_id=form["trigger_id"])
 
     def interaction(self, payload: dict[str, Any], **kw: Any) -> Reply:
         body = urlencode({"payload": json.dumps(payload)})
-        return self.post(body, "application/x-www-form-urlencoded", **kw)
+        reply = self.post(body, "application/x-www-form-urlencoded", **kw)
+        given = {k: payload.get(k) for k in ("response_url", "trigger_id")}
+        return replace(reply, **{k: v for k, v in given.items() if isinstance(v, str)})
 
     def event(
         self,
