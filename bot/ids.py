@@ -29,6 +29,8 @@ class Action(StrEnum):
     LOG_PLANNED = "log_planned"
     EDIT = "edit_interview"
     DELETE = "delete_interview"
+    VIEW_SNAPSHOT = "view_snapshot"
+    SEARCH_MORE = "search_more"
     PLAN = "plan_interview_button"
     SKIP_WEEK = "skip_week"
     CLOSE_ANSWERED = "close_as_answered"
@@ -65,6 +67,7 @@ class View(StrEnum):
     POOL_ADD = "pool_add"
     INVITE = "pool_invite"
     RESCHEDULE = "reschedule_interview"
+    SNAPSHOT = "interview_snapshot"
 
 
 class Input(StrEnum):
@@ -87,6 +90,7 @@ class Input(StrEnum):
     QUESTION = "question"
     HELD_ON = "held_on"
     INTERVIEWEE = "interviewee"
+    COMPANY = "company"
     QUOTE = "quote"
     INSIGHTS = "insights"
     WHEN = "when"

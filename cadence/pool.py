@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence import ids
+from cadence import ids, search
 from cadence.models import (
     Candidate,
     Contact,
@@ -644,12 +644,19 @@ def forget(s: Session, team_id: str, email: str) -> bool:
         digest = forgotten_digest(team_id, None, c.source, c.external_id)
         s.merge(Forgotten(team_id=team_id, digest=digest))
     s.execute(sa.delete(Contact).where(Contact.team_id == team_id, Contact.candidate_id == c.id))
+    linked = list(
+        s.exec(
+            select(Interview.id).where(Interview.team_id == team_id, Interview.candidate_id == c.id)
+        )
+    )
     s.execute(
         sa.update(Interview)
-        .where(Interview.team_id == team_id, Interview.candidate_id == c.id)
+        .where(Interview.team_id == team_id, col(Interview.id).in_(linked))
         .values(candidate_id=None, interviewee="")
     )
     s.delete(c)
+    for interview_id in linked:  # the search index forgets their name too
+        search.sync_interview(s, team_id, interview_id)
     s.flush()
     return True
 

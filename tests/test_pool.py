@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from cadence import pool
+from cadence import pool, search
 from cadence.models import Candidate, Contact, Interview, PersonStatus, Question
 from cadence.pool import Contacted, Week, Windows, choose
 from cadence.questions import Draft, create
@@ -224,11 +224,15 @@ def test_forget_keeps_the_interview_not_the_link(db: Session) -> None:
     pool.mark(db, "T", ana.id, q.id, Contacted.INVITED, NOW)
     interview = Interview(
         team_id="T", question_id=q.id, interviewer_id="UO", candidate_id=ana.id,
-        interviewee="Ana", quote="Setup hurts", created_at=NOW, updated_at=NOW,
+        interviewee="Ana", quote="Setup hurts", held_on=NOW.date(), created_at=NOW,
+        updated_at=NOW,
     )  # fmt: skip
     db.add(interview)
     db.flush()
+    search.sync_interview(db, "T", interview.id)
+    assert search.search(db, "T", "Ana").hits
     assert pool.forget(db, "T", "ana@a.io")
+    assert not search.search(db, "T", "Ana").hits  # nor in the search index
     db.refresh(interview)
     assert (interview.candidate_id, interview.interviewee, interview.quote) == (
         None,

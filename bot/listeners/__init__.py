@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot import words
 from bot.app import REPLIES
-from bot.listeners import cadence, codebook, commands, interviews, pool, questions
+from bot.listeners import cadence, codebook, commands, interviews, pool, questions, search
 from bot.listeners.shared import PUBLIC_URL, STORE
 from bot.store import Store
 from cadence import ids
@@ -33,6 +33,7 @@ LISTENERS = [
     *cadence.LISTENERS,
     *codebook.LISTENERS,
     *pool.LISTENERS,
+    *search.LISTENERS,
 ]
 
 
