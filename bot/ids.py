@@ -46,6 +46,8 @@ class Action(StrEnum):
     # a planned interview's follow-up
     NO_SHOW = "interview_no_show"
     RESCHEDULE = "interview_reschedule"
+    PASTE_NOTES = "paste_notes"
+    DRAFT_FROM_FILE = "draft_from_file"
 
 
 class View(StrEnum):
@@ -68,6 +70,7 @@ class View(StrEnum):
     INVITE = "pool_invite"
     RESCHEDULE = "reschedule_interview"
     SNAPSHOT = "interview_snapshot"
+    PASTE_NOTES = "paste_notes"
 
 
 class Input(StrEnum):
@@ -94,6 +97,7 @@ class Input(StrEnum):
     QUOTE = "quote"
     INSIGHTS = "insights"
     WHEN = "when"
+    NOTES = "notes"  # notes or a transcript pasted to draft the summary from
     # reminders
     REMINDERS = "reminders"
     DAY = "day"
@@ -142,6 +146,9 @@ class Meta(StrEnum):
     INTERVIEW_ID = "interview_id"
     THEME_ID = "theme_id"
     CANDIDATE_ID = "candidate_id"
+    SUMMARY_VIEW = "summary_view"  # the summary a pasted note fills: its view id and hash
+    SUMMARY_HASH = "summary_hash"
+    KEPT = "kept"  # what the person had chosen or typed in the summary before pasting
 
 
 class ThemeChange(StrEnum):

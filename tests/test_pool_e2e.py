@@ -77,18 +77,22 @@ def test_a_csv_shared_in_a_dm(
 ) -> None:
     owner = "U" + team[1:]
     data = CSV.format(d1=days_ago(1), d2=days_ago(1)).encode()
-    file_id = slack.share("signups.csv", data)
-    event = {"type": "file_shared", "file_id": file_id, "user_id": owner, "channel_id": "D" + owner}
+    slack.add_file("FPOOL1" + team, "signups.csv", data, filetype="csv")
+    event = {
+        "type": "file_shared",
+        "file_id": "FPOOL1" + team,
+        "user_id": owner,
+        "channel_id": "D" + owner,
+    }
     assert sender.event(event).status == 200
     flows.dm(slack, owner, "*signups.csv*: :inbox_tray: The pool has *2* new people")
-    assert slack.of("download")[0].token  # fetched with the bot token
+    (download,) = slack.calls_where("file_download", where=lambda a: a["file"] == "FPOOL1" + team)
+    assert download.token  # fetched with the bot token
     # Shared again: the same people, updated, not doubled.
-    sender.event({**event, "file_id": slack.share("again.csv", data)})
+    slack.add_file("FPOOL2" + team, "again.csv", data, filetype="csv")
+    sender.event({**event, "file_id": "FPOOL2" + team})
     flows.dm(slack, owner, "*again.csv*: :inbox_tray: The pool has *0* new people and *2* updated")
     assert len(people(server, team)) == 2
-    other = slack.share("notes.txt", b"hello", filetype="text")
-    sender.event({**event, "file_id": other})
-    flows.dm(slack, owner, "*notes.txt* is not a CSV file")
 
 
 def webhook_url(server: Server, slack: FakeSlack, sender: SlackSender, user: str) -> str:

@@ -8,7 +8,16 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot import words
 from bot.app import REPLIES
-from bot.listeners import cadence, codebook, commands, interviews, pool, questions, search
+from bot.listeners import (
+    cadence,
+    codebook,
+    commands,
+    files,
+    interviews,
+    pool,
+    questions,
+    search,
+)
 from bot.listeners.shared import PUBLIC_URL, STORE
 from bot.store import Store
 from cadence import ids
@@ -34,6 +43,7 @@ LISTENERS = [
     *codebook.LISTENERS,
     *pool.LISTENERS,
     *search.LISTENERS,
+    *files.LISTENERS,
 ]
 
 

@@ -5,9 +5,9 @@ interview, Not a fit, Opted out). Names and emails go only into DMs and modals."
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
@@ -31,13 +31,12 @@ from bot.listeners.shared import (
 from bot.store import Store
 from bot.views import interviews as interview_ui
 from bot.views import pool as views
-from cadence import deliveries, members, pool, questions, weeks
+from cadence import members, pool, questions, weeks
 from cadence.models import Candidate, Question
 from cadence.pool import Contacted, Imported
 
 log = logging.getLogger("discovery")
-FILE_BYTES = 2_000_000  # a shared CSV, at most
-FILE_HOST = "files.slack.com"
+FILE_BYTES = 1_000_000  # a shared CSV, at most (what bot.listeners.files reads of a file)
 
 
 def hook_url(public_url: str, host: str, secret: str) -> str:
@@ -99,63 +98,32 @@ async def forget(store: Store, respond: AsyncRespond, team_id: str, email: str) 
 
 
 # -- a CSV shared in a DM ----------------------------------------------------------------
-def slack_file_url(url: str, api_url: str) -> bool:
-    """Whether a file's URL is Slack's (the bot token goes with the download): https on
-    files.slack.com, or SLACK_API_URL's own host (the fake Slack)."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        return False
-    if parts.scheme == "https" and parts.hostname == FILE_HOST:
-        return True
-    return parts.hostname is not None and parts.hostname == urlsplit(api_url).hostname
-
-
-async def download(client: AsyncWebClient, url: str, token: str) -> bytes:
-    headers = {"Authorization": f"Bearer {token}"}
-    timeout = aiohttp.ClientTimeout(total=client.timeout)
-    async with (
-        aiohttp.ClientSession(timeout=timeout) as http,
-        http.get(url, headers=headers, allow_redirects=False) as r,
-    ):
-        r.raise_for_status()
-        return await r.content.read(FILE_BYTES + 1)
-
-
-def _is_csv(file: dict[str, Any]) -> bool:
-    name = str(file.get("name") or "").lower()
-    return file.get("filetype") == "csv" or name.endswith(".csv")
-
-
 async def import_file(
-    client: AsyncWebClient, store: Store, team_id: str, user: str, file_id: str, token: str
+    client: AsyncWebClient,
+    store: Store,
+    team_id: str,
+    user: str,
+    file: dict[str, Any],
+    read: Callable[[AsyncWebClient, str], Awaitable[str]],
 ) -> None:
-    """files.info, the download with the bot token, the import; a DM says how it went."""
-    file = (await client.files_info(file=file_id)).get("file") or {}
+    """A CSV shared in a DM (`read` downloads it with the bot token): imported into the
+    pool; a DM says how it went."""
     name = str(file.get("name") or "file")[:100]
-    url = str(file.get("url_private_download") or file.get("url_private") or "")
-    if not _is_csv(file):
-        await dm(client, user, words.say("pool.not_csv", name=name))
-        return
     if int(file.get("size") or 0) > FILE_BYTES:
         await dm(client, user, words.say("pool.too_big", name=name))
         return
     try:
-        if not slack_file_url(url, client.base_url):
-            raise ValueError("a file URL off Slack's hosts")
-        data = await download(client, url, token)
+        text = await read(client, str(file.get("id", "")))
     except (aiohttp.ClientError, TimeoutError, ValueError) as e:
         log.warning("a shared file could not be read: %s", type(e).__name__)
         await dm(client, user, words.say("pool.file_failed", name=name))
         return
-    if len(data) > FILE_BYTES:
-        await dm(client, user, words.say("pool.too_big", name=name))
-        return
-    await dm(client, user, await _imported(store, team_id, data, name))
+    await dm(client, user, await _imported(store, team_id, text, name))
 
 
-async def _imported(store: Store, team_id: str, data: bytes, name: str) -> str:
+async def _imported(store: Store, team_id: str, text: str, name: str) -> str:
     try:
-        rows = pool.read_csv(data.decode("utf-8-sig", errors="replace"))
+        rows = pool.read_csv(text.removeprefix("\ufeff"))
     except pool.TooMany as e:
         return words.say("pool.too_many", count=e.count, limit=e.limit)
     if not rows:
@@ -208,24 +176,6 @@ async def _note(client: AsyncWebClient, body: dict, candidate: Candidate, q: Que
         blocks = views.with_pool_note(message.get("blocks") or [], candidate.id, note)
     text = message.get("text") or note
     await client.chat_update(channel=channel, ts=message["ts"], text=text, blocks=blocks)
-
-
-async def file_shared(
-    event: dict, body: dict, client: AsyncWebClient, context: AsyncBoltContext
-) -> None:
-    """A CSV shared in a DM with the app: imported into the pool."""
-    user, file_id = event.get("user_id"), event.get("file_id")
-    in_dm = str(event.get("channel_id") or "").startswith("D")
-    if not (in_dm and isinstance(file_id, str) and file_id and isinstance(user, str) and user):
-        return
-    if user == context.bot_user_id:
-        return
-    store = store_of(context)
-    # Slack retries an event it thinks was not answered: each event_id is handled once.
-    key = (context.team_id, deliveries.EVENT, str(body.get("event_id", ""))[:64], "")
-    if await store.run(deliveries.first, key, clock.now()):
-        token = context.bot_token or ""
-        await import_file(client, store, context.team_id, user, file_id[:40], token)
 
 
 def _add(s: Session, team: str, view: dict, rows: list, now: datetime) -> Imported | object:
@@ -355,7 +305,6 @@ async def plan_with(
 
 
 LISTENERS = [
-    ("event", "file_shared", file_shared),
     ("view", View.POOL_ADD, add_submitted),
     ("action", Action.NEW_SECRET, new_secret),
     ("action", Action.INVITE, invite),

@@ -4,7 +4,8 @@ It records every call, refuses a wrong bot token, checks every `blocks` and `vie
 with slack_sdk's Block Kit models and the limits in shared/REFERENCE.md, and can be told to
 answer a method with 429 + Retry-After or a 5xx, or to do a call and lose its answer (a
 reset connection, an answer slower than the client waits). It keeps the messages posted,
-with their metadata, for conversations.history.
+with their metadata, for conversations.history, and serves the files `add_file` shares
+(files.info, and their url_private to a request with the bot token).
 """
 
 from __future__ import annotations
@@ -91,9 +92,7 @@ class FakeSlack:
     # for their ts: a test driving ticks with --at sets it to the tick's time.
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
-    # Files shared with the app, by id: files.info describes them and their url_private
-    # serves their bytes to a request with the bot token.
-    files: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # by file id
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
@@ -174,30 +173,28 @@ class FakeSlack:
             self.messages.setdefault(channel, []).append({"ts": f"{ts:.6f}", **message})
             self.messages[channel].sort(key=lambda m: float(m["ts"]))
 
-    def share(self, name: str, data: bytes, filetype: str = "csv") -> str:
-        """A file a user shared with the app: its id, for a file_shared event."""
+    def add_file(self, file_id: str, name: str, data: bytes, filetype: str = "text") -> None:
+        """A file shared with the app: files.info describes it, its url_private serves it."""
         with self._cond:
-            file_id = f"F{next(self._ids)}"
-            url = f"{self.url}/files/{file_id}/{name}"
-            info = {
-                "id": file_id,
-                "name": name,
-                "filetype": filetype,
-                "size": len(data),
-                "url_private": url,
-                "url_private_download": url + "?download=1",
-            }
-            self.files[file_id] = (info, data)
-        return file_id
+            self.files[file_id] = {"name": name, "filetype": filetype, "data": data}
+
+    def _file_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(args.get("file", ""))
+        found = self.files.get(file_id)
+        if found is None:
+            return {"ok": False, "error": "file_not_found"}
+        url = f"{self.url}/files-pri/{file_id}/{found['name']}"
+        described = {"id": file_id, "name": found["name"], "filetype": found["filetype"]}
+        return {"ok": True, "file": {**described, "size": len(found["data"]), "url_private": url}}
 
     def download(self, path: str, token: str | None) -> tuple[int, bytes]:
-        """GET of a file's url_private: its bytes, with the bot token only."""
-        file_id = path.split("/")[2] if path.count("/") >= 2 else ""
-        with self._cond:
-            found = self.files.get(file_id)
-        ok = found is not None and (token == BOT_TOKEN or token in self.installed)
-        self._record(Call("download" if ok else "download:refused", {"file": file_id}, token))
-        return (200, found[1]) if ok and found else (404, b"")
+        """A file's bytes at its url_private, for the bot token only (as Slack's file host)."""
+        file_id = path.removeprefix("/files-pri/").split("/")[0]
+        self._record(Call("file_download", {"path": path, "file": file_id}, token))
+        if token != BOT_TOKEN and token not in self.installed:
+            return 403, b"forbidden"
+        found = self.files.get(file_id)
+        return (200, found["data"]) if found else (404, b"not found")
 
     def of(self, method: str) -> list[Call]:
         with self._cond:
@@ -460,12 +457,7 @@ class FakeSlack:
             channel = str(args.get("channel"))
             return {"ok": True, "channel": {"id": channel, "name": channel.lower()}}
         if method == "files.info":
-            found = self.files.get(str(args.get("file")))
-            return (
-                {"ok": True, "file": found[0]}
-                if found
-                else {"ok": False, "error": "file_not_found"}
-            )
+            return self._file_info(args)
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ids)}"
             return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
@@ -571,8 +563,11 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 fake._record(Call("upload", {"path": self.path, "bytes": len(body), "data": body}))
                 return self._send(200, {"ok": True})
             path, _, query = self.path.partition("?")
-            args = {**dict(parse_qsl(query)), **_decode(self.headers.get("Content-Type", ""), body)}
             auth = self.headers.get("Authorization", "")
+            if path.startswith("/files-pri/"):
+                status, data = fake.download(path, auth.removeprefix("Bearer ") or None)
+                return self._send_bytes(status, data)
+            args = {**dict(parse_qsl(query)), **_decode(self.headers.get("Content-Type", ""), body)}
             token = auth.removeprefix("Bearer ") if auth else args.get("token")
             if path.startswith("/response/"):
                 method = "response_url"
@@ -590,22 +585,20 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 headers["Retry-After"] = str(failure.retry_after)
             self._send(status, payload, headers)
 
-        def do_GET(self) -> None:
-            if not self.path.startswith("/files/"):
-                return self.do_POST()
-            auth = self.headers.get("Authorization", "")
-            status, data = fake.download(self.path.partition("?")[0], auth.removeprefix("Bearer "))
-            self.send_response(status)
-            self.send_header("Content-Type", "text/csv")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+        do_GET = do_POST
 
         def _reset(self) -> None:
             """Close the connection with a TCP reset, no answer written."""
             self.close_connection = True
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
+
+        def _send_bytes(self, status: int, data: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
             data = json.dumps(payload).encode()
