@@ -67,12 +67,19 @@ class Prefs:
     day: int = 0  # its weekday, 0 = Monday
     minute: int = 9 * 60  # its local time, in minutes after midnight
     nudge: bool = True  # the Thursday nudge DM
+    link: str = ""  # their scheduling link, for the pool's outreach drafts
 
     @classmethod
     def of(cls, member: Member | None) -> Prefs:
         if member is None:
             return cls()
-        return cls(member.reminders, member.reminder_day, member.reminder_minute, member.nudge)
+        return cls(
+            member.reminders,
+            member.reminder_day,
+            member.reminder_minute,
+            member.nudge,
+            member.scheduling_link,
+        )
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,10 @@ class PrefsDraft:
     day: str  # "0" to "6"
     time: str  # "HH:MM"
     nudge: str  # "on" or "off"
+    link: str = ""  # a scheduling link, or nothing
+
+
+MAX_LINK = 300
 
 
 def _minutes(value: str) -> int | None:
@@ -104,6 +115,11 @@ def check_prefs(draft: PrefsDraft) -> dict[str, str]:
         errors["day"] = "required"
     if _minutes(draft.time) is None:
         errors["time"] = "required"
+    link = draft.link.strip()
+    if link and not (
+        link.startswith(("https://", "http://")) and len(link) <= MAX_LINK and " " not in link
+    ):
+        errors["link"] = "bad_link"
     return errors
 
 
@@ -120,6 +136,7 @@ def save_prefs(s: Session, team_id: str, user_id: str, draft: PrefsDraft) -> Pre
     member.reminder_day = int(draft.day)
     member.reminder_minute = _minutes(draft.time) or 0
     member.nudge = draft.nudge == "on"
+    member.scheduling_link = draft.link.strip()
     s.add(member)
     recheck(s, team_id, user_id)
     s.flush()
