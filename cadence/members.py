@@ -67,12 +67,19 @@ class Prefs:
     day: int = 0  # its weekday, 0 = Monday
     minute: int = 9 * 60  # its local time, in minutes after midnight
     nudge: bool = True  # the Thursday nudge DM
+    overview: bool = False  # the team overview DM on Mondays, at `minute`
 
     @classmethod
     def of(cls, member: Member | None) -> Prefs:
         if member is None:
             return cls()
-        return cls(member.reminders, member.reminder_day, member.reminder_minute, member.nudge)
+        return cls(
+            member.reminders,
+            member.reminder_day,
+            member.reminder_minute,
+            member.nudge,
+            member.overview,
+        )
 
 
 @dataclass(frozen=True)
@@ -83,9 +90,10 @@ class PrefsDraft:
     day: str  # "0" to "6"
     time: str  # "HH:MM"
     nudge: str  # "on" or "off"
+    overview: str = "off"  # "on" or "off"
 
 
-def _minutes(value: str) -> int | None:
+def minutes(value: str) -> int | None:
     hour, sep, minute = value.partition(":")
     if not (sep and hour.isascii() and hour.isdigit() and minute.isascii() and minute.isdigit()):
         return None
@@ -97,12 +105,12 @@ def _minutes(value: str) -> int | None:
 def check_prefs(draft: PrefsDraft) -> dict[str, str]:
     """Problems by field, as codes the Slack layer turns into words; empty when valid."""
     errors = {}
-    for name in ("reminders", "nudge"):
+    for name in ("reminders", "nudge", "overview"):
         if getattr(draft, name) not in ("on", "off"):
             errors[name] = "required"
     if draft.day not in {str(d) for d in range(7)}:
         errors["day"] = "required"
-    if _minutes(draft.time) is None:
+    if minutes(draft.time) is None:
         errors["time"] = "required"
     return errors
 
@@ -118,8 +126,9 @@ def save_prefs(s: Session, team_id: str, user_id: str, draft: PrefsDraft) -> Pre
     )
     member.reminders = draft.reminders == "on"
     member.reminder_day = int(draft.day)
-    member.reminder_minute = _minutes(draft.time) or 0
+    member.reminder_minute = minutes(draft.time) or 0
     member.nudge = draft.nudge == "on"
+    member.overview = draft.overview == "on"
     s.add(member)
     recheck(s, team_id, user_id)
     s.flush()
