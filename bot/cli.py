@@ -1,4 +1,4 @@
-"""`discovery-bot`: serve, socket, scheduler, tick, migrate, demo."""
+"""`discovery-bot`: serve, socket, scheduler, tick, migrate, export, demo."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -193,6 +194,30 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
     print("database schema is up to date")
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    """The files `/discovery export` sends, written on the server (for an admin or a backup)."""
+    from bot.store import Store
+    from bot.views.snapshots import export_files
+    from cadence import export, members, questions
+
+    engine = _engine(config.load(bot=False, requests=False))
+
+    def load(s):
+        question = questions.find(s, args.team, f"#{args.question}").question
+        if question is None:
+            return None
+        tz = members.cached_zone(s, args.team, question.owner_id)
+        return export.report(s, args.team, question.id, clock.now(), tz)
+
+    report = asyncio.run(Store(engine).run(load))
+    if report is None:
+        raise ConfigError(f"workspace {args.team} has no question #{args.question}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, data in export_files(report, report.question.owner_id).items():
+        (args.out / name).write_bytes(data)
+        print(args.out / name)
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from bot.demo import run
 
@@ -253,6 +278,17 @@ def parser() -> argparse.ArgumentParser:
         description="Apply the Alembic migrations to $DATABASE_URL.",
     ).set_defaults(func=cmd_migrate)
 
+    export = sub.add_parser(
+        "export",
+        help="write a question's evidence: a Markdown report and a CSV of its insights",
+        description="Write the two files `/discovery export` sends (a Markdown report and a "
+        "CSV with a row per insight) into --out.",
+    )
+    export.add_argument("--team", required=True, help="the workspace's team id, e.g. T0123")
+    export.add_argument("--question", required=True, type=int, help="the question's number")
+    export.add_argument("--out", required=True, type=Path, help="the directory to write into")
+    export.set_defaults(func=cmd_export)
+
     demo = sub.add_parser(
         "demo",
         help="try the app in the terminal, no Slack needed",
@@ -271,7 +307,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    quiet = args.command in ("demo", "migrate")  # their output is for a person, not a log
+    quiet = args.command in ("demo", "migrate", "export")  # their output is for a person, not a log
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",

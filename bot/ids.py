@@ -29,6 +29,8 @@ class Action(StrEnum):
     LOG_PLANNED = "log_planned"
     EDIT = "edit_interview"
     DELETE = "delete_interview"
+    VIEW_SNAPSHOT = "view_snapshot"
+    SEARCH_MORE = "search_more"
     PLAN = "plan_interview_button"
     SKIP_WEEK = "skip_week"
     CLOSE_ANSWERED = "close_as_answered"
@@ -53,6 +55,7 @@ class View(StrEnum):
     RENAME = "rename_theme"
     MERGE = "merge_theme"
     MOVE = "move_insight"
+    SNAPSHOT = "interview_snapshot"
 
 
 class Input(StrEnum):
@@ -75,6 +78,7 @@ class Input(StrEnum):
     QUESTION = "question"
     HELD_ON = "held_on"
     INTERVIEWEE = "interviewee"
+    COMPANY = "company"
     QUOTE = "quote"
     INSIGHTS = "insights"
     WHEN = "when"

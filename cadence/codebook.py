@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence import interviews, preselection, questions
+from cadence import interviews, preselection, questions, search
 from cadence.models import Insight, Interview, Question, Theme
 from cadence.preselection import GLOBAL
 
@@ -91,7 +91,7 @@ def rename(s: Session, team_id: str, theme_id: int, user_id: str, label: str) ->
     _curated(s, team_id, theme.question_id, user_id)
     theme.name = label.strip()[:MAX_LABEL]
     s.add(theme)
-    s.flush()
+    search.sync_question(s, team_id, theme.question_id)
     return theme
 
 
@@ -121,6 +121,7 @@ def merge(
     s.delete(theme)
     s.flush()
     questions.recount(s, team_id, into.question_id)
+    search.sync_question(s, team_id, into.question_id)
     return into
 
 

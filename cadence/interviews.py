@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence import ids, preselection, questions, weeks
+from cadence import ids, preselection, questions, search, weeks
 
 if TYPE_CHECKING:  # the matcher needs numpy: loaded by the first coding, not by the scheduler
     from cadence.matching import Matcher, Ranked, Ranking
@@ -38,6 +38,7 @@ class Summary:
     question_id: str
     held_on: str  # ISO date
     interviewee: str = ""
+    company: str = ""
     segment: str = ""
     parts: dict[str, str] = field(default_factory=dict)  # JTBD part -> text
     quote: str = ""
@@ -64,6 +65,8 @@ def check_summary(summary: Summary, today: date) -> dict[str, str]:
         errors["segment"] = "required"
     if len(summary.interviewee.strip()) > MAX_INTERVIEWEE:
         errors["interviewee"] = "too_long"
+    if len(summary.company.strip()) > MAX_INTERVIEWEE:
+        errors["company"] = "too_long"
     for part, text in summary.parts.items():
         if len(text.strip()) > MAX_PART:
             errors[part] = "too_long"
@@ -151,6 +154,7 @@ def save(
     held_before = interview.held_on
     interview.question_id = question.id
     interview.interviewee = summary.interviewee.strip()[:MAX_INTERVIEWEE]
+    interview.company = summary.company.strip()[:MAX_INTERVIEWEE]
     interview.segment = summary.segment or question.segment
     interview.held_on = date.fromisoformat(summary.held_on)
     for part in JTBD_PARTS:
@@ -163,6 +167,7 @@ def save(
         settle(s, team_id, moved_from)
     if interview_id is not None and (moved_from or held_before != interview.held_on):
         questions.recount(s, team_id, question.id)  # its place in the curve moved
+    search.sync_interview(s, team_id, interview.id)
     return interview
 
 
@@ -301,6 +306,7 @@ def code_insights(
         look_alike.append(alike)
     s.flush()
     settle(s, team_id, interview.question_id)
+    search.sync_interview(s, team_id, interview.id)
     alive = {t.id for t in themes_of(s, team_id, interview.question_id)}
     proposals = {i.id: t for i, t in zip(stored, look_alike, strict=True) if t is not None}
     ranked = {i.id: r for i, r in zip(stored, rankings, strict=True)}
@@ -484,7 +490,7 @@ def new_themes(s: Session, team_id: str, interview: Interview) -> int:
 
 def settle(s: Session, team_id: str, question_id: int) -> None:
     """After a change to the question's coding: themes that no insight is coded to any more
-    go, and its curve and saturation state are recounted."""
+    go, its curve and saturation state are recounted and its theme labels reindexed."""
     used = select(Insight.id).where(col(Insight.theme_id) == col(Theme.id))
     for theme in s.exec(
         select(Theme).where(
@@ -494,6 +500,7 @@ def settle(s: Session, team_id: str, question_id: int) -> None:
         s.delete(theme)
     s.flush()
     questions.recount(s, team_id, question_id)
+    search.sync_question(s, team_id, question_id)
 
 
 def delete(s: Session, team_id: str, interview_id: int, user_id: str) -> Interview:
@@ -503,6 +510,7 @@ def delete(s: Session, team_id: str, interview_id: int, user_id: str) -> Intervi
     s.delete(interview)
     s.flush()
     settle(s, team_id, interview.question_id)
+    search.sync_interview(s, team_id, interview_id)
     return interview
 
 
@@ -520,21 +528,6 @@ def recent(s: Session, team_id: str, question_id: int, limit: int) -> list[Inter
             .limit(limit)
         )
     )
-
-
-def recent_with_insights(
-    s: Session, team_id: str, question_id: int, limit: int
-) -> list[tuple[Interview, list[Insight]]]:
-    """`recent` interviews, each with its insights: two queries."""
-    latest = recent(s, team_id, question_id, limit)
-    found: dict[int, list[Insight]] = {i.id: [] for i in latest}
-    for insight in s.exec(
-        select(Insight)
-        .where(Insight.team_id == team_id, col(Insight.interview_id).in_(list(found)))
-        .order_by(col(Insight.id))
-    ):
-        found[insight.interview_id].append(insight)
-    return [(i, found[i.id]) for i in latest]
 
 
 def awaiting_follow_up(s: Session, now: datetime) -> list[tuple[Interview, Question]]:

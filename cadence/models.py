@@ -160,6 +160,7 @@ class Interview(SQLModel, table=True):
     question_id: int = Field(foreign_key="question.id", index=True)
     interviewer_id: str = Field(max_length=32)
     interviewee: str = Field(default="", max_length=200)
+    company: str = Field(default="", max_length=200)
     segment: str = Field(default=Segment.OTHER.value, max_length=32)
     held_on: date | None = None  # None while only planned
     planned_at: datetime | None = _when(nullable=True)
@@ -225,6 +226,28 @@ class Decision(SQLModel, table=True):
     margin: float  # the pair's score minus the best other theme's: >= 0 for the first ranked
     overlap: int
     created_at: datetime = _when()
+
+
+class SearchDoc(SQLModel, table=True):
+    """One searchable text: an insight, a quote, a JTBD part, an interviewee or company, a
+    theme label, a question's text, hypothesis or conclusion. Written only by
+    cadence.search, in the transaction of the change it mirrors; SQLite indexes it in an
+    FTS5 table its triggers keep, PostgreSQL in a generated tsvector column (migration 0007).
+    """
+
+    __tablename__ = "search_doc"
+    __table_args__ = (
+        sa.Index("ix_search_doc_interview", "team_id", "interview_id"),
+        sa.Index("ix_search_doc_question", "team_id", "question_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    question_id: int
+    interview_id: int | None = None
+    held_on: date | None = None
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
 
 
 class Delivery(SQLModel, table=True):

@@ -12,7 +12,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence import ids, members, saturation, weeks
+from cadence import ids, members, saturation, search, weeks
 from cadence.models import Insight, Interview, Question, Segment, Status, Theme
 
 MAX_TEXT = 300
@@ -115,6 +115,7 @@ def create(
     s.add(question)
     s.flush()
     s.refresh(question, ["number"])
+    search.sync_question(s, team_id, question.id)
     return question
 
 
@@ -201,7 +202,7 @@ def close(
     question.conclusion = conclusion.strip()[:MAX_LONG_TEXT]
     question.closed_at = question.updated_at = now
     s.add(question)
-    s.flush()
+    search.sync_question(s, team_id, question.id)
     return question
 
 

@@ -7,7 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from cadence import codebook, deliveries, interviews, members, preselection, questions, schedule
+from cadence import (
+    codebook,
+    deliveries,
+    export,
+    interviews,
+    members,
+    preselection,
+    questions,
+    schedule,
+    search,
+    snapshots,
+)
 from cadence.db import make_engine, migrate, session
 from cadence.interviews import Summary
 from cadence.matching import default_matcher
@@ -46,7 +57,11 @@ def request_path(s) -> None:
     questions.overviews_of(s, TEAM, None, NOW, OWNER)
     questions.find(s, TEAM, "#1")
     questions.find(s, TEAM, "why")
-    interviews.recent_with_insights(s, TEAM, q.id, 10)
+    latest = interviews.recent(s, TEAM, q.id, 10)
+    snapshots.of_interviews(s, TEAM, [i.id for i in latest])
+    snapshots.of_question(s, TEAM, q.id)
+    export.report(s, TEAM, q.id, NOW, "UTC")
+    search.search(s, TEAM, "setup slow")
     interviews.new_themes(s, TEAM, interview)
     theme = interviews.themes_of(s, TEAM, q.id)[0]
     codebook.entries(s, TEAM, q.id)

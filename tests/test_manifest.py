@@ -75,7 +75,7 @@ def test_every_id_is_listened_for() -> None:
 
 
 # Modals with nothing to submit: their Done button only closes them.
-INFORMATIVE = {View.GUIDE, View.NO_QUESTION, View.CODEBOOK}
+INFORMATIVE = {View.GUIDE, View.NO_QUESTION, View.CODEBOOK, View.SNAPSHOT}
 
 
 def test_help_and_the_readme_name_every_subcommand_in_the_tables_order() -> None:

@@ -12,9 +12,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import clock, words
 from bot.blocks import section
 from bot.channels import post_to_channel
-from bot.ids import Action, View
+from bot.ids import Action, Input, View
 from bot.listeners.interviews import open_plan
-from bot.listeners.shared import AGAIN, answer, dm, once, refuse, store_of, time_zone
+from bot.listeners.shared import answer, dm, refuse, store_of, stored, time_zone
 from bot.store import Store
 from bot.views import cadence as views
 from bot.views import questions as surfaces
@@ -74,9 +74,10 @@ async def settings_submitted(
         await refuse(ack, problems)
         return
     team, user = context.team_id, body["user"]["id"]
-    prefs = await once(store_of(context), team, view, members.save_prefs, team, user, draft)
-    await ack()
-    if prefs is not AGAIN:
+    store = store_of(context)
+    args = (team, user, draft)
+    prefs = await stored(ack, store, team, view, Input.REMINDERS, members.save_prefs, *args)
+    if prefs is not None:
         await dm(client, user, views.settings_saved(prefs))
 
 

@@ -17,12 +17,13 @@ from bot.ids import COMMAND
 from bot.listeners.cadence import digest_channel, post_digest_now
 from bot.listeners.codebook import open_codebook
 from bot.listeners.interviews import open_plan, open_summary
-from bot.listeners.shared import overviews_for, store_of
+from bot.listeners.shared import overviews_for, store_of, time_zone
 from bot.store import Store
 from bot.views import cadence as cadence_views
 from bot.views import interviews as interview_ui
 from bot.views import questions as surfaces
-from cadence import interviews, members, questions
+from bot.views import snapshots as cards
+from cadence import export, interviews, members, questions, search, snapshots
 from cadence.models import Question, Status
 from cadence.questions import Overview
 
@@ -109,8 +110,8 @@ def _one_status(s: Session, team_id: str, ref: str, now: datetime) -> tuple:
     if lookup.question is None:
         return lookup, [], []
     overviews = questions.overviews_of(s, team_id, [lookup.question], now)
-    latest = interviews.recent_with_insights(s, team_id, lookup.question.id, RECENT_INTERVIEWS)
-    return lookup, overviews, latest
+    latest = interviews.recent(s, team_id, lookup.question.id, RECENT_INTERVIEWS)
+    return lookup, overviews, snapshots.of_interviews(s, team_id, [i.id for i in latest])
 
 
 async def _status(ask: Ask) -> None:
@@ -222,6 +223,37 @@ async def _themes(ask: Ask) -> None:
         await open_codebook(ask.client, ask.store, ask.team_id, ask.trigger_id, question.id)
 
 
+async def _search(ask: Ask) -> None:
+    if not search.terms(ask.rest):
+        await ask.say(words.say("snapshots.usage", command=ask.command))
+        return
+    results = await ask.store.run(search.search, ask.team_id, ask.rest)
+    text, blocks = cards.results_blocks(results)
+    await ask.respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+async def _export(ask: Ask) -> None:
+    """The question's report and CSV, uploaded into the caller's DM with the app."""
+    if not ask.rest:
+        await ask.say(words.say("snapshots.export_usage", command=ask.command))
+        return
+    question, _ = await _named(ask)
+    if question is None:
+        return
+    tz = await time_zone(ask.client, ask.store, ask.team_id, question.owner_id)
+    report = await ask.store.run(export.report, ask.team_id, question.id, clock.now(), tz)
+    files = await asyncio.to_thread(cards.export_files, report, f"<@{question.owner_id}>")
+    dm = await ask.client.conversations_open(users=ask.user_id)
+    await ask.client.files_upload_v2(
+        channel=dm["channel"]["id"],
+        file_uploads=[
+            {"content": data, "filename": name, "title": name} for name, data in files.items()
+        ],
+        initial_comment=words.say("snapshots.export_comment", q=question),
+    )
+    await ask.say(words.say("snapshots.export_sent", q=question))
+
+
 # The routing table: every subcommand, in the order help, the manifest's usage hint and the
 # README list them (tests/test_manifest.py checks the last two against it).
 SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
@@ -230,6 +262,8 @@ SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
     "status": _status,
     "guide": _guide,
     "themes": _themes,
+    "search": _search,
+    "export": _export,
     "log": _log,
     "plan": _plan,
     "close": _close,

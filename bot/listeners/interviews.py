@@ -30,7 +30,8 @@ from bot.listeners.shared import (
 )
 from bot.store import Store
 from bot.views import interviews as ui
-from cadence import ids, interviews, members, questions, weeks
+from bot.views import snapshots as cards
+from cadence import ids, interviews, members, questions, snapshots, weeks
 from cadence.interviews import Coding
 from cadence.matching import default_matcher
 from cadence.models import Interview
@@ -111,20 +112,27 @@ async def _confirm(
             interview = interviews.changeable(s, team_id, interview_id, user_id)
         except (LookupError, interviews.NotAllowed):
             return None
-        question = questions.get(s, team_id, interview.question_id)
-        count = len(interviews.insights_of(s, team_id, interview_id))
-        return question, interviews.new_themes(s, team_id, interview), count
+        (snap,) = snapshots.of_interviews(s, team_id, [interview.id])
+        return snap, interviews.new_themes(s, team_id, interview)
 
     found = await store.run(load)
     if found is None:
         return
-    question, new, count = found
+    snap, new = found
+    question = snap.question
     (overview,) = await overviews_for(store, team_id, [question])
     text = words.say(
-        "interviews.logged", q=question, progress=overview.progress, new_themes=new, insights=count
+        "interviews.logged",
+        q=question,
+        progress=overview.progress,
+        new_themes=new,
+        insights=len(snap.insights),
     )
     # The owner's Home tab shows the progress that moved; a closed question is not on it.
-    await each(publish_home(client, store, team_id, question.owner_id), dm(client, user_id, text))
+    await each(
+        publish_home(client, store, team_id, question.owner_id),
+        dm(client, user_id, text, cards.logged_blocks(text, snap)),
+    )
 
 
 async def open_plan(
@@ -226,9 +234,6 @@ async def plan_submitted(
     args = (team, question_id, form.interviewee, form.at, user, clock.now(), submission_key(view))
     planned = await stored(ack, store, team, view, Input.QUESTION, interviews.plan, *args)
     if planned is None:
-        return
-    await ack()
-    if planned is AGAIN:
         return
     interview, question = planned
     when = form.at.astimezone(weeks.zone(await time_zone(client, store, team, user)))

@@ -10,7 +10,6 @@ from bot import clock, words
 from bot.blocks import submission_key
 from bot.ids import Action, Input, View
 from bot.listeners.shared import (
-    AGAIN,
     dm,
     each,
     overviews_for,
@@ -37,9 +36,6 @@ async def new_question(
     question = await stored(ack, store, team, view, Input.TEXT, questions.create, *args)
     if question is None:
         return
-    await ack()
-    if question is AGAIN:
-        return
     text, blocks = surfaces.created_blocks(question, creator)
     await each(
         *(dm(client, user, text, blocks) for user in dict.fromkeys([question.owner_id, creator])),
@@ -59,9 +55,6 @@ async def close_question(
     question = await stored(ack, store, team, view, Input.OUTCOME, questions.close, *args)
     if question is None:
         return
-    await ack()
-    if question is AGAIN:
-        return
     text = words.say("questions.closed", q=question)
     await each(dm(client, user, text), publish_home(client, store, team, user))
 
@@ -80,9 +73,6 @@ async def rule_submitted(
         ack, store, team, view, Input.PRESET, questions.set_rule, *args, codes=own
     )
     if question is None:
-        return
-    await ack()
-    if question is AGAIN:
         return
     (overview,) = await overviews_for(store, team, [question])
     await dm(client, user, words.say("cadence.rule_saved", o=overview))

@@ -128,14 +128,18 @@ async def stored(
     fn: Callable[..., T],
     *args: Any,
     codes: dict[type[Exception], str] | None = None,
-) -> T | Again | None:
-    """`once(...)` for a form: None when the core refused it, the modal told why on `block`
-    (in `codes`' words if the form has its own for that refusal, else REFUSALS')."""
+) -> T | None:
+    """Store a checked form through `once(...)` and answer Slack: the modal closes, or shows
+    why the core refused it on `block` (in `codes`' words if the form has its own for that
+    refusal, else REFUSALS'). The effect, for a first submission the core accepted; None
+    when there is nothing more to do (refused, or submitted before)."""
     try:
-        return await once(store, team_id, view, fn, *args)
+        found = await once(store, team_id, view, fn, *args)
     except tuple(kind for kind, _ in REFUSALS) as e:
         await refuse(ack, {block: refusal(e, codes)})
         return None
+    await ack()
+    return None if found is AGAIN else found
 
 
 def refusal(error: Exception, codes: dict[type[Exception], str] | None = None) -> str:

@@ -24,10 +24,12 @@ from bot.blocks import (
 )
 from bot.ids import CODING_PREFIX, Action, Input, Meta, View, coding_block
 from bot.views.questions import segment_options
+from bot.views.snapshots import line_block
 from cadence import ids
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
-from cadence.models import JTBD_PARTS, Insight, Interview, Question
+from cadence.models import JTBD_PARTS, Interview, Question
 from cadence.schedule import FollowUp
+from cadence.snapshots import Snapshot
 
 MAX_OPTIONS = 100
 
@@ -80,6 +82,12 @@ def summary_modal(
     blocks = [
         _question_select(open_questions, question_id),
         _interviewee(interview.interviewee if interview else ""),
+        input_block(
+            Input.COMPANY,
+            words.plain("modals.company_label"),
+            text_element(interview.company if interview else "", max_length=MAX_INTERVIEWEE),
+            optional=True,
+        ),
         input_block(
             Input.SEGMENT,
             words.plain("modals.interview_segment_label"),
@@ -135,6 +143,7 @@ def read_summary(view: dict[str, Any]) -> tuple[Summary, int | None]:
         question_id=values.get(Input.QUESTION, ""),
         held_on=values.get(Input.HELD_ON, ""),
         interviewee=values.get(Input.INTERVIEWEE, ""),
+        company=values.get(Input.COMPANY, ""),
         segment=values.get(Input.SEGMENT, ""),
         parts={part: values.get(part, "") for part in JTBD_PARTS},
         quote=values.get(Input.QUOTE, ""),
@@ -261,12 +270,13 @@ def follow_up_blocks(follow_up: FollowUp) -> tuple[str, list[Block]]:
     return text, [section(text), actions(summary)]
 
 
-def recent_blocks(recent: Sequence[tuple[Interview, list[Insight]]]) -> list[Block]:
-    """The latest interviews in the status view, each with Edit and Delete."""
+def recent_blocks(recent: Sequence[Snapshot]) -> list[Block]:
+    """The latest interviews in the status view, each a line with View, Edit and Delete."""
     if not recent:
         return []
     blocks: list[Block] = [context(words.say("interviews.recent_header", count=len(recent)))]
-    for interview, insights in recent:
+    for snap in recent:
+        interview = snap.interview
         confirm = {
             "title": plain_text(words.plain("modals.delete_confirm_title")),
             "text": plain_text(words.plain("modals.delete_confirm_text")),
@@ -279,7 +289,7 @@ def recent_blocks(recent: Sequence[tuple[Interview, list[Insight]]]) -> list[Blo
         )
         delete["confirm"] = confirm
         blocks += [
-            section(words.say("interviews.line", interview=interview, insights=len(insights))),
+            line_block(snap),
             actions(
                 button(words.plain("modals.edit_button"), Action.EDIT, str(interview.id)), delete
             ),

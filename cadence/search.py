@@ -1,0 +1,267 @@
+"""Full-text search over everything a workspace logged, and the index kept in step with it.
+
+Every searchable text is a row of `search_doc` (cadence.models.SearchDoc): an interview's
+insights, quote, JTBD parts, interviewee and company; a question's text, hypothesis and
+conclusion, and its theme labels. SQLite indexes them in an FTS5 table kept by triggers on
+`search_doc`; PostgreSQL in a generated tsvector column with a GIN index (migration 0007).
+Each change to an interview or a question rewrites its rows with `sync_interview` or
+`sync_question`, by INSERT ... SELECT in the caller's transaction; nothing is read into
+Python to index or to filter it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from cadence.models import JTBD_PARTS, Insight, Interview, Question, SearchDoc, Theme
+
+PAGE = 10
+COUNT_CAP = 1000  # "and 990+ more": counting every match of a common word costs a scan
+MAX_WORDS = 200  # characters of a search kept: a question, not a document
+# Around the matched words in a hit's text, for the Slack layer to bold after escaping.
+MARK, UNMARK = "\x02", "\x03"
+INTERVIEW_KINDS = ("interviewee", "company", "quote", *JTBD_PARTS)
+QUESTION_KINDS = {
+    "question": Question.text,
+    "hypothesis": Question.hypothesis,
+    "conclusion": Question.conclusion,
+}
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+PG_CONFIG = "cadence_search"  # english stemming after unaccent (migration 0007)
+# PostgreSQL's parser reads "<passwords>" as an XML tag and indexes no word of it (the
+# headline, shown as typed, leaves such a word unbolded).
+PG_TEXT = "translate(text, '<>', '  ')"
+
+_TERM = re.compile(r'"([^"]*)"?|(\S+)')
+
+
+def terms(words: str) -> list[str]:
+    """What a search asks for: its words and "quoted phrases", each required; quotes and
+    characters no word has are dropped, so nothing typed is read as an operator."""
+    found = []
+    for m in _TERM.finditer(words[:MAX_WORDS]):
+        term = " ".join((m.group(1) if m.group(1) is not None else m.group(2)).split())
+        term = term.replace('"', "")
+        if any(c.isalnum() for c in term):
+            found.append(term)
+    return found
+
+
+def _quoted(found: list[str]) -> str:
+    """Every term a quoted phrase: FTS5 and websearch_to_tsquery read no operator in one."""
+    return " ".join(f'"{term}"' for term in found)
+
+
+def _interview_docs(where: sa.ColumnElement[bool]) -> list[sa.Select]:
+    """SELECTs of the documents of the logged interviews `where` picks."""
+    logged = sa.and_(where, col(Interview.held_on).is_not(None))
+    picked = [
+        sa.select(
+            Interview.team_id,
+            sa.literal(kind, sa.String),
+            Interview.question_id,
+            col(Interview.id),
+            Interview.held_on,
+            getattr(Interview, kind),
+        ).where(logged, getattr(Interview, kind) != "")
+        for kind in INTERVIEW_KINDS
+    ]
+    picked.append(
+        sa.select(
+            Insight.team_id,
+            sa.literal("insight", sa.String),
+            Interview.question_id,
+            col(Interview.id),
+            Interview.held_on,
+            Insight.text,
+        )
+        .join(Interview, col(Interview.id) == Insight.interview_id)
+        .where(logged)
+    )
+    return picked
+
+
+def _question_docs(where: sa.ColumnElement[bool]) -> list[sa.Select]:
+    """SELECTs of the documents of the questions `where` picks, and of their theme labels
+    (a theme still named after an insight is found as that insight)."""
+    none_int, none_date = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.Date)
+    picked = [
+        sa.select(
+            Question.team_id,
+            sa.literal(kind, sa.String),
+            col(Question.id),
+            none_int,
+            none_date,
+            text,
+        ).where(where, text != "")
+        for kind, text in QUESTION_KINDS.items()
+    ]
+    named_after = sa.exists().where(Insight.theme_id == Theme.id, Insight.text == Theme.name)
+    picked.append(
+        sa.select(
+            Theme.team_id,
+            sa.literal("theme", sa.String),
+            Theme.question_id,
+            none_int,
+            none_date,
+            Theme.name,
+        )
+        .join(Question, col(Question.id) == Theme.question_id)
+        .where(where, ~named_after)
+    )
+    return picked
+
+
+_COLUMNS = ["team_id", "kind", "question_id", "interview_id", "held_on", "text"]
+
+
+def _insert(s: Session | sa.Connection, selects: list[sa.Select]) -> None:
+    s.execute(sa.insert(SearchDoc).from_select(_COLUMNS, sa.union_all(*selects)))
+
+
+def sync_interview(s: Session, team_id: str, interview_id: int) -> None:
+    """Rewrite one interview's documents from its rows (none once it is deleted)."""
+    s.flush()
+    s.execute(
+        sa.delete(SearchDoc).where(
+            SearchDoc.team_id == team_id, SearchDoc.interview_id == interview_id
+        )
+    )
+    _insert(s, _interview_docs(sa.and_(Interview.team_id == team_id, Interview.id == interview_id)))
+
+
+def sync_question(s: Session, team_id: str, question_id: int) -> None:
+    """Rewrite one question's own documents and its theme labels from their rows."""
+    s.flush()
+    s.execute(
+        sa.delete(SearchDoc).where(
+            SearchDoc.team_id == team_id,
+            SearchDoc.question_id == question_id,
+            col(SearchDoc.interview_id).is_(None),
+        )
+    )
+    _insert(s, _question_docs(sa.and_(Question.team_id == team_id, Question.id == question_id)))
+
+
+def rebuild(connection: sa.Connection) -> None:
+    """Every workspace's documents from scratch (migration 0007 fills the index with it)."""
+    connection.execute(sa.delete(SearchDoc))
+    _insert(connection, _interview_docs(sa.true()) + _question_docs(sa.true()))
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # "insight", "theme", an INTERVIEW_KINDS or QUESTION_KINDS entry
+    shown: str  # the matched text (a snippet of a long one), its words between MARK and UNMARK
+    question_id: int
+    question_number: int
+    question_text: str
+    interview_id: int | None
+    interviewee: str
+    held_on: date | None
+
+
+@dataclass(frozen=True)
+class Results:
+    words: str
+    hits: list[Hit]
+    offset: int
+    total: int  # at most COUNT_CAP
+
+    @property
+    def more(self) -> int:
+        """Hits after this page (a lower bound once the count is capped)."""
+        return max(0, self.total - self.offset - len(self.hits))
+
+    @property
+    def capped(self) -> bool:
+        return self.total >= COUNT_CAP
+
+
+# Ranked among the newest RANKED matches: FTS5's bm25() and a ts_rank over every match
+# both cost a pass over the whole doclist of a common word (a second and more at a million
+# documents); a search that finds more says "narrow it down" anyway.
+RANKED = COUNT_CAP
+# The score: BM25's term-frequency part with its usual constants (k1 1.2, b 0.75), over
+# the matched words of a text and its length against a typical insight's. Every hit holds
+# every term, so the inverse document frequency BM25 adds would rank little differently.
+_SCORE = "tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * n / 80.0))"
+_SQLITE_MATCH = f"""
+WITH found AS (
+  SELECT rowid AS id, length(highlight(search_fts, 1, :mark, '')) - length(text) AS tf,
+         length(text) AS n
+  FROM search_fts WHERE search_fts MATCH :match ORDER BY rowid DESC LIMIT {RANKED}
+), top AS (
+  SELECT id, {_SCORE} AS score FROM found ORDER BY score DESC, id DESC
+  LIMIT :limit OFFSET :offset
+)
+SELECT d.kind, snippet(search_fts, 1, :mark, :unmark, '…', 24), d.question_id, q.number,
+       q.text, d.interview_id, coalesce(i.interviewee, ''), d.held_on
+FROM top JOIN search_fts ON search_fts.rowid = top.id JOIN search_doc d ON d.id = top.id
+JOIN question q ON q.id = d.question_id LEFT JOIN interview i ON i.id = d.interview_id
+WHERE search_fts MATCH :match AND d.team_id = :team
+ORDER BY top.score DESC, top.id DESC
+"""
+_SQLITE_COUNT = """
+SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :match LIMIT :cap)
+"""
+_PG_QUERY = f"websearch_to_tsquery('{PG_CONFIG}', :match)"
+_PG_MATCH = f"""
+WITH found AS (
+  SELECT id, ts_rank(tsv, {_PG_QUERY}, 1) AS score FROM search_doc
+  WHERE team_id = :team AND tsv @@ {_PG_QUERY} ORDER BY id DESC LIMIT {RANKED}
+), top AS (
+  SELECT id, score FROM found ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset
+)
+SELECT d.kind, ts_headline('{PG_CONFIG}', d.text, {_PG_QUERY},
+         CASE WHEN length(d.text) <= :whole THEN :all_words ELSE :options END), d.question_id,
+       q.number, q.text, d.interview_id, coalesce(i.interviewee, ''), d.held_on
+FROM top JOIN search_doc d ON d.id = top.id JOIN question q ON q.id = d.question_id
+LEFT JOIN interview i ON i.id = d.interview_id
+WHERE d.team_id = :team
+ORDER BY top.score DESC, top.id DESC
+"""
+_PG_COUNT = f"""
+SELECT count(*) FROM (
+  SELECT 1 FROM search_doc WHERE team_id = :team AND tsv @@ {_PG_QUERY} LIMIT :cap
+) AS found
+"""
+_PG_MARKS = f'StartSel="{MARK}", StopSel="{UNMARK}"'
+_PG_HEADLINE = {
+    "whole": 160,  # a text this short is shown whole (fragments drop its stop words)
+    "all_words": f"{_PG_MARKS}, HighlightAll=true",
+    "options": f'{_PG_MARKS}, MaxWords=24, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "',
+}
+
+
+def search(s: Session, team_id: str, words: str, offset: int = 0, limit: int = PAGE) -> Results:
+    """The workspace's documents that hold every term of `words`, best first: a page of
+    `limit` from `offset`, and how many there are (up to COUNT_CAP)."""
+    found = terms(words)
+    offset = max(0, min(offset, COUNT_CAP))
+    if not found:
+        return Results(words, [], offset, 0)
+    if s.get_bind().dialect.name == "postgresql":
+        params = {"team": team_id, "match": _quoted(found), **_PG_HEADLINE}
+        page_sql, count_sql = _PG_MATCH, _PG_COUNT
+    else:
+        # The team is a column of the FTS table too: the newest matches taken to rank are
+        # the caller's, not every workspace's.
+        team = team_id.replace('"', "")
+        match = f'team_id : "{team}" AND text : ({_quoted(found)})'
+        params = {"team": team_id, "match": match, "mark": MARK, "unmark": UNMARK}
+        page_sql, count_sql = _SQLITE_MATCH, _SQLITE_COUNT
+    rows = s.execute(sa.text(page_sql), {**params, "limit": limit, "offset": offset}).all()
+    total = s.execute(sa.text(count_sql), {**params, "cap": COUNT_CAP}).scalar_one()
+    hits = [Hit(*row[:7], _day(row[7])) for row in rows]
+    return Results(words, hits, offset, max(total, offset + len(hits)))
+
+
+def _day(value: date | str | None) -> date | None:
+    """A date column as a date (SQLite's raw SQL gives back its ISO text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
