@@ -37,6 +37,12 @@ class Action(StrEnum):
     FOLLOW_UP_QUESTION = "open_follow_up"
     KEEP_INTERVIEWING = "keep_interviewing"
     THEME_MENU = "theme_menu"
+    # the reminder's offers when a question stalls or idles
+    LOWER_TARGET = "lower_target"
+    PAUSE = "pause_question"
+    KEEP_GOING = "keep_going"
+    CLOSE_IDLE = "close_idle_question"
+    ADVANCED_RULE = "advanced_rule"  # the new-question modal's saturation rule, shown
 
 
 class View(StrEnum):
@@ -55,6 +61,7 @@ class View(StrEnum):
     RENAME = "rename_theme"
     MERGE = "merge_theme"
     MOVE = "move_insight"
+    DIGEST_SETTINGS = "digest_settings"
     SNAPSHOT = "interview_snapshot"
 
 
@@ -87,6 +94,9 @@ class Input(StrEnum):
     DAY = "day"
     TIME = "time"
     NUDGE = "nudge"
+    OVERVIEW = "overview"
+    # a channel's digest: WHEN (its owners' Friday or a set moment), DAY, TIME and TZ
+    TZ = "tz"
     # the codebook
     LABEL = "label"
     INTO = "into"
@@ -108,6 +118,7 @@ class Meta(StrEnum):
     QUESTION_ID = "question_id"
     INTERVIEW_ID = "interview_id"
     THEME_ID = "theme_id"
+    CHANNEL_ID = "channel_id"
 
 
 class ThemeChange(StrEnum):
