@@ -27,7 +27,7 @@ from rich.markup import escape
 from bot import clock, words
 from bot.app import build_app, web_client
 from bot.config import Settings
-from bot.ids import Input, View
+from bot.ids import Action, Input, View
 from bot.sandbox.fake_slack import BOT_TOKEN, Call, FakeSlack
 from bot.sandbox.requests import SIGNING_SECRET, SlackSender, view_submission
 from bot.scheduler import tick
@@ -282,6 +282,26 @@ def run(out: TextIO, database: str | None = None, today: date | None = None) -> 
     console.print(words.plain("demo.outro"))
 
 
+def _answer_offer(demo: Demo) -> None:
+    """Dev, behind two weeks in a row, takes the reminder's offer to lower his target."""
+    for call in demo.fake.of("chat.postMessage"):
+        if call.args["channel"] != DEV or call.args.get("_done"):
+            continue
+        offer = next(
+            (
+                e
+                for b in call.args.get("blocks", [])
+                for e in b.get("elements", [])
+                if e.get("action_id") == Action.LOWER_TARGET
+            ),
+            None,
+        )
+        if offer is not None:
+            call.args["_done"] = True
+            demo.press(DEV, offer, {**call.args, "ts": "1700000000.000200"})
+            demo.settle("chat.update", DEV, "1 interview a week")
+
+
 async def _play(demo: Demo) -> None:
     maya = iter(zip(MAYA_INTERVIEWS, QUOTES, strict=True))
     dev = iter(DEV_INTERVIEWS)
@@ -296,6 +316,9 @@ async def _play(demo: Demo) -> None:
     demo.command(DEV, "new What makes finance teams switch invoicing tools?")
     demo.modal(DEV, {Input.SEGMENT: "competitor_advocates"}, View.NEW_QUESTION)
     demo.settle("views.publish", DEV)
+    demo.command(MAYA, "settings")  # Maya leads the team: the Monday overview, please
+    demo.modal(MAYA, {Input.OVERVIEW: "on"}, View.SETTINGS)
+    demo.settle("chat.postMessage", MAYA, "Saved")
     first = demo.now.date() + timedelta(days=1)
     end = datetime.combine(first + timedelta(weeks=WEEKS), datetime.min.time(), UTC)
     while demo.now < end - timedelta(hours=4):  # until Sunday evening of the third week
@@ -326,6 +349,7 @@ async def _play(demo: Demo) -> None:
             demo.modal(DEV, answers, View.PLAN)
             demo.settle("chat.postMessage", DEV, "Planned")
         await demo.tick()
+        _answer_offer(demo)
         follow_up = next(
             (
                 c
@@ -341,3 +365,5 @@ async def _play(demo: Demo) -> None:
             demo.settle("chat.postMessage", DEV, "Interview logged")
     demo.command(MAYA, "status #1")
     demo.settle("files.completeUploadExternal", MAYA)
+    demo.command(MAYA, "team")
+    demo.settle("response_url", MAYA)
