@@ -126,16 +126,27 @@ class SessionRespond(AsyncRespond):
 
 
 REPLY_HOST = "hooks.slack.com"  # where Slack's response_urls point
+FILES_HOST = "files.slack.com"  # where a file's url_private points
 REPLIES = "replies"  # context key: the request may be answered through its response_url
 
 
 def slack_reply_url(url: str, api_url: str) -> bool:
     """Whether a response_url is Slack's: https on hooks.slack.com, or on SLACK_API_URL's
     own host (Slack itself, or the fake Slack of tests and the demo)."""
+    return _slack_url(url, api_url, REPLY_HOST)
+
+
+def slack_file_url(url: str, api_url: str) -> bool:
+    """Whether a file's url_private is Slack's (files.slack.com, or SLACK_API_URL's host):
+    the only place the bot token goes to download a file."""
+    return _slack_url(url, api_url, FILES_HOST)
+
+
+def _slack_url(url: str, api_url: str, host: str) -> bool:
     parts = urlsplit(url)
     if parts.username or parts.password or parts.scheme not in ("http", "https"):
         return False
-    if parts.scheme == "https" and parts.hostname == REPLY_HOST:
+    if parts.scheme == "https" and parts.hostname == host:
         return True
     return parts.hostname is not None and parts.hostname == urlsplit(api_url).hostname
 
@@ -188,6 +199,7 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
     """The Bolt app and its token's identity (to verify once, at start). With OAuth settings,
     the app installs in any workspace and authorizes each request with its workspace's token
     from the installation store instead."""
+    from bot.drafting import drafter_for, with_drafter
     from bot.listeners import register_all
 
     identity = TokenIdentity(settings.bot_token)
@@ -228,5 +240,6 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
         listen_for_uninstalls(app, app.installation_store, store)
     identity.http = SharedHTTP(client)
     app.use(identity.http.middleware)
+    app.use(with_drafter(drafter_for(settings)))
     register_all(app, store)
     return app, identity

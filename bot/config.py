@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,6 +14,7 @@ from cadence.workspaces import RETENTION_DAYS
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 API_TIMEOUT = 30  # slack_sdk's default
+LLM_TIMEOUT = 10  # seconds a drafting model may take before the offline drafter steps in
 
 
 class ConfigError(Exception):
@@ -35,6 +36,12 @@ class Settings:
     retention_days: int = RETENTION_DAYS  # days a workspace's data outlives its uninstall
     backlog: int = BACKLOG  # interactions answered, not yet done, past which it says "busy"
     api_timeout: int = API_TIMEOUT  # seconds a Web API call waits for Slack's answer
+    # A language model that drafts summaries from notes (any OpenAI-compatible chat
+    # completions endpoint); none set: the offline drafter, and notes go nowhere.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = field(default="", repr=False)  # a secret: never logged or shown
+    llm_timeout: int = LLM_TIMEOUT
 
     @property
     def oauth(self) -> bool:
@@ -73,6 +80,21 @@ def _database_url(env: Mapping[str, str]) -> str:
         return normalize_database_url(raw)
     except ValueError as e:
         raise ConfigError(f"DATABASE_URL is malformed: {e}") from None
+
+
+def _llm(env: Mapping[str, str]) -> tuple[str, str, str]:
+    """LLM_BASE_URL, LLM_MODEL and LLM_API_KEY: a URL and a model, or none of the three."""
+    url, model, key = (env.get(n, "").strip() for n in ("LLM_BASE_URL", "LLM_MODEL", "LLM_API_KEY"))
+    if not url:
+        if model or key:
+            raise ConfigError("LLM_BASE_URL is not set; a drafting model needs it and LLM_MODEL")
+        return "", "", ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError("LLM_BASE_URL is malformed: it is not an http(s) URL")
+    if not model:
+        raise ConfigError("LLM_MODEL is not set; LLM_BASE_URL needs the model to ask")
+    return url.rstrip("/"), model, key
 
 
 OAUTH = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET")
@@ -129,6 +151,7 @@ def load(
     Without `env`: the environment, over a `.env` file in the working directory if any."""
     env = {**dotenv(Path(".env")), **os.environ} if env is None else env
     client_id, client_secret, state_secret = _oauth(env)
+    llm_base_url, llm_model, llm_api_key = _llm(env)
     bot = bot and not client_id
     return Settings(
         bot_token=_required(env, "SLACK_BOT_TOKEN", "xoxb-") if bot else "",
@@ -143,4 +166,8 @@ def load(
         retention_days=_count(env, "DATA_RETENTION_DAYS", RETENTION_DAYS, "days"),
         backlog=_count(env, "MAX_BACKLOG", BACKLOG, "interactions"),
         api_timeout=_count(env, "SLACK_API_TIMEOUT", API_TIMEOUT, "seconds"),
+        llm_base_url=llm_base_url,
+        llm_model=llm_model,
+        llm_api_key=llm_api_key,
+        llm_timeout=_count(env, "LLM_TIMEOUT", LLM_TIMEOUT, "seconds"),
     )

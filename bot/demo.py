@@ -27,9 +27,9 @@ from rich.markup import escape
 from bot import clock, words
 from bot.app import build_app, web_client
 from bot.config import Settings
-from bot.ids import Action, Input, View
+from bot.ids import Action, Input, Shortcut, View
 from bot.sandbox.fake_slack import BOT_TOKEN, Call, FakeSlack
-from bot.sandbox.requests import SIGNING_SECRET, SlackSender, view_submission
+from bot.sandbox.requests import SIGNING_SECRET, SlackSender, message_shortcut, view_submission
 from bot.scheduler import tick
 from bot.server import asgi_app
 from bot.store import Store
@@ -67,6 +67,11 @@ DEV_INTERVIEWS = [
     "Switching tools is blocked by the annual contract",
     "They want approvals in Slack, not in another inbox",
 ]
+# Dev's notes of his first interview, a message in Slack he drafts the summary from.
+DEV_NOTES = """Interview with Ana (Acme)
+- Finance closes the books in a spreadsheet the ERP can't read
+- "Every month end we retype the invoices by hand"
+- Tried an ERP plug-in instead, gave up after a week"""
 QUOTES = [
     "I gave up on day three <!channel>",
     "",
@@ -106,7 +111,29 @@ class Demo:
             lambda a: a["view"]["callback_id"] == callback and a["trigger_id"] not in self.used,
         )
         self.used.add(call.args["trigger_id"])
-        view = {**call.args["view"], "id": f"V{len(self.used)}"}
+        return self.submit(user, {**call.args["view"], "id": f"V{len(self.used)}"}, answers)
+
+    def draft_from_message(self, user: str, notes: str, answers: dict[str, Any]) -> dict:
+        """The "Log as interview notes" shortcut on `notes`: the summary opens, "Drafting…",
+        the draft fills it; submitted as drafted, with `answers` on top."""
+        self.out.print(f"[dim]{self._when(user)}[/] [bold]{PEOPLE[user][0]}[/] uses "
+                       "[cyan]Log as interview notes[/] on his notes")  # fmt: skip
+        payload = message_shortcut(
+            Shortcut.LOG_FROM_MESSAGE,
+            notes,
+            user=user,
+            team=TEAM,
+            response_url=self.fake.response_url(),
+        )
+        self.used.add(payload["trigger_id"])
+        self.sender.interaction(payload)
+        opened = self.fake.wait_where("views.open", lambda a: a["trigger_id"] in payload.values())
+        view_id = opened.result["view"]["id"] if opened.result else ""
+        filled = self.fake.wait_where("views.update", lambda a: a["view_id"] == view_id)
+        self.show()
+        return self.submit(user, {**filled.args["view"], "id": view_id}, answers)
+
+    def submit(self, user: str, view: dict, answers: dict[str, Any]) -> dict:
         reply = self.sender.interaction(view_submission(view, answers, user=user, team=TEAM))
         answer = reply.json() if reply.body else {}
         if answer.get("response_action") == "update":  # the coding step: keep the suggestions
@@ -177,11 +204,23 @@ class Demo:
             fields = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
             self.out.print(f"   [magenta]⧉ modal “{escape(view['title']['text'])}”[/] "
                            f"[dim]{escape(' · '.join(fields))}[/]")  # fmt: skip
+            self._filled(view)
         elif call.method == "upload":
             self.png = Path.cwd() / "discovery-demo-learning-curve.png"
             self.png.write_bytes(args["data"])
         elif call.method == "files.completeUploadExternal":
             self.out.print(f"   [magenta]📎 learning-curve.png[/] in the DM, saved as {self.png}")
+
+    def _filled(self, view: dict[str, Any]) -> None:
+        """A drafted summary's note and the fields the draft filled."""
+        if not any(b["type"] == "context" for b in view["blocks"]):
+            return
+        for b in view["blocks"]:
+            if b["type"] == "context":
+                self.out.print("     " + _block(b), soft_wrap=True)
+            elif b["type"] == "input" and b["element"].get("initial_value"):
+                value = b["element"]["initial_value"].replace("\n", " · ")
+                self.out.print(f"     [dim]{escape(b['label']['text'])}:[/] {escape(value)}")
 
     def _message(self, title: str, user: str | None, args: dict[str, Any]) -> None:
         self.out.print(f"\n[dim]{self._when(user)}[/] [bold green]{escape(title)}[/]")
@@ -336,7 +375,12 @@ async def _play(demo: Demo) -> None:
             }
             demo.modal(MAYA, answers, View.SUMMARY)
             demo.settle("chat.postMessage", MAYA, "Interview logged")
-        if today.weekday() == 1 and hour == 16 and day < 14:  # Dev logs one on Tuesdays
+        if today.weekday() == 1 and hour == 16 and day < 7:  # Dev drafts his first from notes
+            next(dev)
+            answers = {Input.QUESTION: "2", Input.HELD_ON: today.isoformat()}
+            demo.draft_from_message(DEV, DEV_NOTES, answers)
+            demo.settle("chat.postMessage", DEV, "Interview logged")
+        elif today.weekday() == 1 and hour == 16 and day < 14:  # and logs one on Tuesdays
             demo.command(DEV, "log #2")
             answers = {Input.INSIGHTS: next(dev), Input.HELD_ON: today.isoformat()}
             demo.modal(DEV, answers, View.SUMMARY)

@@ -37,6 +37,8 @@ class Action(StrEnum):
     FOLLOW_UP_QUESTION = "open_follow_up"
     KEEP_INTERVIEWING = "keep_interviewing"
     THEME_MENU = "theme_menu"
+    PASTE_NOTES = "paste_notes"
+    DRAFT_FROM_FILE = "draft_from_file"
     # the reminder's offers when a question stalls or idles
     LOWER_TARGET = "lower_target"
     PAUSE = "pause_question"
@@ -63,6 +65,7 @@ class View(StrEnum):
     MOVE = "move_insight"
     DIGEST_SETTINGS = "digest_settings"
     SNAPSHOT = "interview_snapshot"
+    PASTE_NOTES = "paste_notes"
 
 
 class Input(StrEnum):
@@ -89,6 +92,7 @@ class Input(StrEnum):
     QUOTE = "quote"
     INSIGHTS = "insights"
     WHEN = "when"
+    NOTES = "notes"  # notes or a transcript pasted to draft the summary from
     # reminders
     REMINDERS = "reminders"
     DAY = "day"
@@ -118,6 +122,9 @@ class Meta(StrEnum):
     QUESTION_ID = "question_id"
     INTERVIEW_ID = "interview_id"
     THEME_ID = "theme_id"
+    SUMMARY_VIEW = "summary_view"  # the summary a pasted note fills: its view id and hash
+    SUMMARY_HASH = "summary_hash"
+    KEPT = "kept"  # what the person had chosen or typed in the summary before pasting
     CHANNEL_ID = "channel_id"
 
 

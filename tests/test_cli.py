@@ -148,6 +148,8 @@ def test_demo_runs_without_slack_or_settings(tmp_path) -> None:
         "A new week of discovery",  # Monday's reminder
         "Halfway through the week",  # Thursday's nudge
         "modal “Interview summary”",
+        "Drafting from your notes",  # a summary drafted from a message
+        "Drafted from your notes by simple rules",
         "modal “Code the insights”",  # the coding step
         "Interview logged",
         "Planned: an interview with Ana",

@@ -24,6 +24,7 @@ SCOPE = {
     "conversations_history": "im:history",
     "conversations_join": "channels:join",
     "conversations_open": "im:write",
+    "files_info": "files:read",  # and its url_private, downloaded with the bot token
     "files_upload_v2": "files:write",
     "issue_new_wss_url": None,  # apps.connections.open: the app-level token's connections:write
     "users_info": "users:read",

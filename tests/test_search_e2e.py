@@ -161,9 +161,8 @@ def test_the_reply_after_logging_and_status_show_snapshots(
     assert "Logging in with SSO takes five clicks" in json.dumps(
         status["blocks"], ensure_ascii=False
     )
-    before = len(slack.of("views.open"))
-    sender.interaction(block_action(Action.VIEW_SNAPSHOT, view["value"], user=user, team=team))
-    card = json.dumps(opened(slack, before), ensure_ascii=False)
+    pressed = block_action(Action.VIEW_SNAPSHOT, view["value"], user=user, team=team)
+    card = json.dumps(opened(slack, sender.interaction(pressed)), ensure_ascii=False)
     assert "I hate &lt;passwords&gt; &amp; tokens" in card and "Struggling moments" in card
 
 

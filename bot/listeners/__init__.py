@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot import words
 from bot.app import REPLIES
-from bot.listeners import cadence, codebook, commands, interviews, questions, search
+from bot.listeners import cadence, codebook, commands, files, interviews, questions, search
 from bot.listeners.shared import STORE
 from bot.store import Store
 from cadence import ids
@@ -33,6 +33,7 @@ LISTENERS = [
     *cadence.LISTENERS,
     *codebook.LISTENERS,
     *search.LISTENERS,
+    *files.LISTENERS,
 ]
 
 

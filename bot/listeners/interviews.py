@@ -3,6 +3,8 @@ the follow-up after a planned interview, editing and deleting."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
@@ -12,6 +14,7 @@ from sqlmodel import Session
 
 from bot import clock, words
 from bot.blocks import submission_key
+from bot.drafting import drafter_of
 from bot.ids import Action, Input, Shortcut, View
 from bot.listeners.shared import (
     AGAIN,
@@ -32,9 +35,12 @@ from bot.store import Store
 from bot.views import interviews as ui
 from bot.views import snapshots as cards
 from cadence import ids, interviews, members, questions, snapshots, weeks
+from cadence.drafting import Draft, Drafter, OfflineDrafter, prepare
 from cadence.interviews import Coding
 from cadence.matching import default_matcher
 from cadence.models import Interview
+
+log = logging.getLogger("discovery")
 
 
 async def open_summary(
@@ -46,11 +52,14 @@ async def open_summary(
     *,
     question_id: int | None = None,
     interview: Interview | None = None,
-    notes: str = "",
+    notes: Callable[[], Awaitable[str]] | None = None,
+    drafter: Drafter | None = None,
 ) -> None:
-    """Open the summary modal: new, for a known question, from notes, or for `interview`.
-    It opens at once, dated in the cached zone (however old; UTC for none): a users.info
-    first could outlast the trigger_id's 3 s."""
+    """Open the summary modal: new, for a known question, for `interview`, or drafted from
+    `notes` (read once it is open). It opens at once, dated in the cached zone (however old;
+    UTC for none), "Drafting from your notes…": a users.info or a draft first could outlast
+    the trigger_id's 3 s. The date a fresh zone gives, and the draft, follow by views.update
+    with the view's hash: a modal the person changed since is theirs."""
     now = clock.now()
 
     def load(s: Session) -> tuple[tuple[str, bool], list, list[str]]:
@@ -69,36 +78,47 @@ async def open_summary(
         await client.views_open(trigger_id=trigger_id, view=ui.no_question_modal())
         return
 
-    def modal(held_on: date) -> dict:
-        lines = interviews.insight_lines(notes)[: interviews.MAX_INSIGHTS]
+    def modal(held_on: date, draft: Draft | None = None) -> dict:
         return ui.summary_modal(
             open_questions,
             held_on,
             question_id=question_id,
             interview=interview,
             insights=insights,
-            notes="\n".join(lines),
+            draft=draft,
+            drafting=notes is not None and draft is None,
         )
 
     shown = interviews.default_held_on(interview, now, tz)
     opened = await client.views_open(trigger_id=trigger_id, view=modal(shown))
-    if fresh:
-        return
-    # The modal is open: now the zone is looked up, and a default date it changes follows.
-    tz = await time_zone(client, store, team_id, user_id)
+    if not fresh:  # the modal is open: now the zone is looked up
+        tz = await time_zone(client, store, team_id, user_id)
     held_on = interviews.default_held_on(interview, now, tz)
-    if held_on != shown:
-        await _update_unless_changed(client, opened["view"], modal(held_on))
+    draft = await draft_notes(notes, drafter or OfflineDrafter()) if notes else None
+    if held_on != shown or draft is not None:
+        await update_unless_changed(client, opened["view"], modal(held_on, draft))
 
 
-async def _update_unless_changed(client: AsyncWebClient, shown: dict, view: dict) -> None:
-    """Replace a view as it was opened; one changed since (its hash moved on, Slack answers
-    hash_conflict) is left as it is."""
+async def draft_notes(notes: Callable[[], Awaitable[str]], drafter: Drafter) -> Draft:
+    """The draft of the notes `notes` reads; an empty one, said so, when they can't be read."""
     try:
-        await client.views_update(view_id=shown["id"], hash=shown["hash"], view=view)
+        text = await notes()
+    except Exception as e:  # a file gone or refused: the summary stays, empty
+        log.warning("notes not read: %s", type(e).__name__)
+        return Draft(fallback="unreadable")
+    return await drafter.draft(prepare(text))
+
+
+async def update_unless_changed(client: AsyncWebClient, shown: dict, view: dict) -> dict | None:
+    """Replace a view as it was opened, and give it back as it is now; one changed since
+    (its hash moved on, Slack answers hash_conflict) is left as it is (None)."""
+    try:
+        updated = await client.views_update(view_id=shown["id"], hash=shown["hash"], view=view)
     except SlackApiError as e:
         if e.response.get("error") != "hash_conflict":
             raise
+        return None
+    return updated["view"]
 
 
 async def _confirm(
@@ -267,8 +287,50 @@ async def log_from_message(
         context.team_id,
         shortcut["user"]["id"],
         shortcut["trigger_id"],
-        notes=shortcut.get("message", {}).get("text", ""),
+        notes=lambda: _message_text(shortcut),
+        drafter=drafter_of(context),
     )
+
+
+async def _message_text(shortcut: dict) -> str:
+    return str(shortcut.get("message", {}).get("text", ""))
+
+
+async def paste_button(
+    ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """Paste notes, atop the summary: one large input pushed over it."""
+    await ack()
+    await client.views_push(trigger_id=body["trigger_id"], view=ui.paste_modal(body["view"]))
+
+
+async def paste_submitted(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """Back to the summary below, "Drafting…", then filled from the notes; what the person
+    had chosen or typed there stays. Nothing is stored: the summary's Save does that."""
+    await ack()  # closes this view only: the summary is on top again
+    pasted = ui.read_paste(view)
+    store, team, user, now = store_of(context), context.team_id, body["user"]["id"], clock.now()
+
+    def load(s: Session) -> tuple[list, str]:
+        return questions.open_questions(s, team), members.cached_zone(s, team, user)
+
+    open_questions, tz = await store.run(load)
+    if not open_questions:
+        return  # closed since: the summary's Save says so
+
+    def modal(draft: Draft | None) -> dict:
+        held_on = interviews.default_held_on(None, now, tz)
+        return ui.summary_modal(
+            open_questions, held_on, draft=draft, drafting=draft is None, kept=pasted.kept
+        )
+
+    shown = {"id": pasted.summary_view, "hash": pasted.summary_hash}
+    waiting = await update_unless_changed(client, shown, modal(None))
+    if waiting is not None:
+        draft = await drafter_of(context).draft(prepare(pasted.notes))
+        await update_unless_changed(client, waiting, modal(draft))
 
 
 async def _cannot(respond: AsyncRespond, error: Exception) -> None:
@@ -315,6 +377,8 @@ LISTENERS = [
     ("view", View.CODING, coding_submitted),
     ("view_closed", View.CODING, coding_closed),
     ("view", View.PLAN, plan_submitted),
+    ("view", View.PASTE_NOTES, paste_submitted),
+    ("action", Action.PASTE_NOTES, paste_button),
     ("action", Action.LOG, log_button),
     ("shortcut", Shortcut.LOG_FROM_MESSAGE, log_from_message),
     ("action", Action.LOG_PLANNED, edit),

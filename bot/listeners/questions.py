@@ -12,6 +12,7 @@ from bot.ids import Action, Input, View
 from bot.listeners.shared import (
     dm,
     each,
+    first_event,
     overviews_for,
     publish_home,
     refuse,
@@ -19,7 +20,7 @@ from bot.listeners.shared import (
     stored,
 )
 from bot.views import questions as surfaces
-from cadence import deliveries, ids, questions
+from cadence import ids, questions
 
 
 async def new_question(
@@ -111,10 +112,8 @@ async def home(event: dict, body: dict, client: AsyncWebClient, context: AsyncBo
     store, user = store_of(context), event.get("user")
     if event.get("tab", "home") != "home" or not ids.is_slack_id(user) or store.busy:
         return  # overloaded: the tab shows what it showed, until it is opened again
-    # Slack retries an event it thinks was not answered: each event_id is handled once.
-    key = (context.team_id, deliveries.EVENT, str(body.get("event_id", ""))[:64], "")
     with store.interaction():
-        if await store.run(deliveries.first, key, clock.now()):
+        if await first_event(store, context.team_id, body):
             await publish_home(client, store, context.team_id, user)
 
 

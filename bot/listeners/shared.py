@@ -107,6 +107,13 @@ def first_submission(s: Session, team_id: str, view: dict[str, Any]) -> bool:
     return deliveries.first(s, key, clock.now())
 
 
+async def first_event(store: Store, team_id: str, body: dict[str, Any]) -> bool:
+    """Whether this event is new: Slack retries an event it thinks was not answered, and
+    each event_id is handled once."""
+    key = (team_id, deliveries.EVENT, str(body.get("event_id", ""))[:64], "")
+    return await store.run(deliveries.first, key, clock.now())
+
+
 async def once(
     store: Store, team_id: str, view: dict[str, Any], fn: Callable[..., T], *args: Any
 ) -> T | Again:

@@ -4,7 +4,8 @@ It records every call, refuses a wrong bot token, checks every `blocks` and `vie
 with slack_sdk's Block Kit models and the limits in shared/REFERENCE.md, and can be told to
 answer a method with 429 + Retry-After or a 5xx, or to do a call and lose its answer (a
 reset connection, an answer slower than the client waits). It keeps the messages posted,
-with their metadata, for conversations.history.
+with their metadata, for conversations.history, and serves the files `add_file` shares
+(files.info, and their url_private to a request with the bot token).
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ class FakeSlack:
     # for their ts: a test driving ticks with --at sets it to the tick's time.
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # by file id
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition()
@@ -132,6 +134,7 @@ class FakeSlack:
             self.hashes.clear()
             self.losses.clear()
             self.messages.clear()
+            self.files.clear()
             self.clock = time.time
 
     # -- test controls -------------------------------------------------------------
@@ -169,6 +172,29 @@ class FakeSlack:
         with self._cond:
             self.messages.setdefault(channel, []).append({"ts": f"{ts:.6f}", **message})
             self.messages[channel].sort(key=lambda m: float(m["ts"]))
+
+    def add_file(self, file_id: str, name: str, data: bytes, filetype: str = "text") -> None:
+        """A file shared with the app: files.info describes it, its url_private serves it."""
+        with self._cond:
+            self.files[file_id] = {"name": name, "filetype": filetype, "data": data}
+
+    def _file_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(args.get("file", ""))
+        found = self.files.get(file_id)
+        if found is None:
+            return {"ok": False, "error": "file_not_found"}
+        url = f"{self.url}/files-pri/{file_id}/{found['name']}"
+        described = {"id": file_id, "name": found["name"], "filetype": found["filetype"]}
+        return {"ok": True, "file": {**described, "size": len(found["data"]), "url_private": url}}
+
+    def download(self, path: str, token: str | None) -> tuple[int, bytes]:
+        """A file's bytes at its url_private, for the bot token only (as Slack's file host)."""
+        file_id = path.removeprefix("/files-pri/").split("/")[0]
+        self._record(Call("file_download", {"path": path, "file": file_id}, token))
+        if token != BOT_TOKEN and token not in self.installed:
+            return 403, b"forbidden"
+        found = self.files.get(file_id)
+        return (200, found["data"]) if found else (404, b"not found")
 
     def of(self, method: str) -> list[Call]:
         with self._cond:
@@ -430,6 +456,8 @@ class FakeSlack:
         if method == "conversations.info":
             channel = str(args.get("channel"))
             return {"ok": True, "channel": {"id": channel, "name": channel.lower()}}
+        if method == "files.info":
+            return self._file_info(args)
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ids)}"
             return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
@@ -535,8 +563,11 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 fake._record(Call("upload", {"path": self.path, "bytes": len(body), "data": body}))
                 return self._send(200, {"ok": True})
             path, _, query = self.path.partition("?")
-            args = {**dict(parse_qsl(query)), **_decode(self.headers.get("Content-Type", ""), body)}
             auth = self.headers.get("Authorization", "")
+            if path.startswith("/files-pri/"):
+                status, data = fake.download(path, auth.removeprefix("Bearer ") or None)
+                return self._send_bytes(status, data)
+            args = {**dict(parse_qsl(query)), **_decode(self.headers.get("Content-Type", ""), body)}
             token = auth.removeprefix("Bearer ") if auth else args.get("token")
             if path.startswith("/response/"):
                 method = "response_url"
@@ -561,6 +592,13 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
+
+        def _send_bytes(self, status: int, data: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
             data = json.dumps(payload).encode()

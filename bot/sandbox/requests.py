@@ -209,9 +209,14 @@ def block_action(
     team: str,
     response_url: str | None = None,
     message: dict[str, Any] | None = None,
+    view: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A button pressed; with `message` (a chat.postMessage's args), in that message."""
+    """A button pressed; with `message` (a chat.postMessage's args), in that message; with
+    `view` (as Slack showed it: its id and hash, its inputs' state), in that modal."""
     extra: dict[str, Any] = {"response_url": response_url} if response_url else {}
+    if view is not None:
+        extra["view"] = view
+        extra["container"] = {"type": "view", "view_id": view["id"]}
     if message is not None:
         extra["channel"] = {"id": message["channel"]}
         extra["message"] = {
@@ -221,7 +226,6 @@ def block_action(
             "blocks": message.get("blocks", []),
         }
     return {
-        **extra,
         "type": "block_actions",
         "team": {"id": team, "domain": team.lower()},
         "user": {"id": user, "team_id": team},
@@ -229,6 +233,7 @@ def block_action(
         "token": "legacy-verification-token",
         "trigger_id": f"trigger.{next(_ids)}",
         "container": {"type": "message"},
+        **extra,
         "actions": [
             {
                 "type": "button",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -26,12 +27,15 @@ from bot.ids import CODING_PREFIX, Action, Input, Meta, View, coding_block
 from bot.views.questions import segment_options
 from bot.views.snapshots import line_block
 from cadence import ids
+from cadence.drafting import MAX_NOTES, Draft
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
 from cadence.models import JTBD_PARTS, Interview, Question
 from cadence.schedule import FollowUp
 from cadence.snapshots import Snapshot
 
 MAX_OPTIONS = 100
+MAX_PASTE = 3000  # Slack's most for a plain_text_input
+MAX_KEPT = 2500  # of private_metadata's 3000 characters, for what was typed before pasting
 
 
 def question_options(open_questions: Sequence[Question]) -> list[dict[str, Any]]:
@@ -71,17 +75,25 @@ def summary_modal(
     question_id: int | None = None,
     interview: Interview | None = None,
     insights: Sequence[str] = (),
-    notes: str = "",
+    draft: Draft | None = None,
+    drafting: bool = False,
+    kept: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The post-interview summary; prefilled from `interview` when editing or following up."""
+    """The post-interview summary; prefilled from `interview` when editing or following up,
+    else from `draft` (a note atop says by whom; `drafting`: one is on its way), with what
+    the person had `kept` (chose or typed: by block) before pasting notes left as it was."""
+    kept = kept or {}
+    initial = _initial(interview, insights, draft) | {k: v for k, v in kept.items() if v}
     segment: dict[str, Any] = {"type": "static_select", "options": segment_options()}
-    if interview is not None:
-        question_id = interview.question_id
-        initial = [o for o in segment["options"] if o["value"] == interview.segment]
-        segment["initial_option"] = initial[0]
+    chosen = [o for o in segment["options"] if o["value"] == initial.get(Input.SEGMENT)]
+    if chosen:
+        segment["initial_option"] = chosen[0]
+    question_id = ids.number(initial.get(Input.QUESTION)) or question_id
+    held_on = _date(initial.get(Input.HELD_ON)) or held_on
     blocks = [
+        *_drafting_blocks(interview, draft, drafting),
         _question_select(open_questions, question_id),
-        _interviewee(interview.interviewee if interview else ""),
+        _interviewee(initial.get(Input.INTERVIEWEE, "")),
         input_block(
             Input.COMPANY,
             words.plain("modals.company_label"),
@@ -106,7 +118,7 @@ def summary_modal(
             input_block(
                 part,
                 words.plain("modals.part_label", part=part),
-                text_element(getattr(interview, part) if interview else "", multiline=True),
+                text_element(initial.get(part, ""), multiline=True),
                 optional=True,
                 hint=words.plain("modals.part_hint", part=part),
             )
@@ -115,13 +127,13 @@ def summary_modal(
         input_block(
             Input.QUOTE,
             words.plain("modals.quote_label"),
-            text_element(interview.quote if interview else "", multiline=True),
+            text_element(initial.get(Input.QUOTE, ""), multiline=True),
             optional=True,
         ),
         input_block(
             Input.INSIGHTS,
             words.plain("modals.insights_label"),
-            text_element("\n".join(insights) or notes, multiline=True),
+            text_element(initial.get(Input.INSIGHTS, ""), multiline=True),
             optional=True,
             hint=words.plain("modals.insights_hint"),
         ),
@@ -134,6 +146,128 @@ def summary_modal(
         words.plain("modals.cancel"),
         {Meta.INTERVIEW_ID: interview.id if interview else None},
     )
+
+
+def _initial(
+    interview: Interview | None, insights: Sequence[str], draft: Draft | None
+) -> dict[str, str]:
+    """The summary's fields, by block, as stored for `interview`, else as drafted."""
+    if interview is not None:
+        found = {part: getattr(interview, part) for part in JTBD_PARTS}
+        return found | {
+            Input.INTERVIEWEE: interview.interviewee,
+            Input.SEGMENT: interview.segment,
+            Input.QUESTION: str(interview.question_id),
+            Input.QUOTE: interview.quote,
+            Input.INSIGHTS: "\n".join(insights),
+        }
+    if draft is None:
+        return {}
+    found = {part: draft.part_text(part) for part in JTBD_PARTS}
+    return found | {
+        Input.INTERVIEWEE: draft.who(),
+        Input.QUOTE: draft.quote,
+        Input.INSIGHTS: draft.insights_text(),
+    }
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return None
+
+
+def _drafting_blocks(interview: Interview | None, draft: Draft | None, drafting: bool) -> list:
+    """Atop a new summary: Paste notes, and a line on the draft (on its way, or by whom)."""
+    if interview is not None:
+        return []
+    blocks: list[Block] = [
+        actions(button(words.plain("modals.paste_button"), Action.PASTE_NOTES)),
+    ]
+    if drafting:
+        blocks.append(context(words.say("interviews.drafting")))
+    elif draft is not None:
+        said = words.say(
+            "interviews.drafted",
+            by_model=draft.by_model,
+            fallback=draft.fallback,
+            cut=draft.cut,
+            limit=MAX_NOTES,
+            empty=draft.is_empty(),
+        )
+        blocks.append(context(said))
+    return blocks
+
+
+def kept_values(view: dict[str, Any]) -> dict[str, str]:
+    """What the person chose or typed in an open summary, by block (non-empty only)."""
+    return {block: value for block, value in state_values(view).items() if value}
+
+
+def paste_modal(summary: dict[str, Any]) -> dict[str, Any]:
+    """One large input for notes, pushed over the open `summary`, which it then fills."""
+    element = text_element("", multiline=True, max_length=MAX_PASTE)
+    blocks = [
+        input_block(
+            Input.NOTES,
+            words.plain("modals.notes_label"),
+            element,
+            hint=words.plain("modals.notes_hint"),
+        )
+    ]
+    meta = {
+        Meta.SUMMARY_VIEW: summary.get("id"),
+        Meta.SUMMARY_HASH: summary.get("hash"),
+        Meta.KEPT: _fitting(kept_values(summary)),
+    }
+    return modal(
+        View.PASTE_NOTES,
+        words.plain("modals.paste_title"),
+        blocks,
+        words.plain("modals.paste_submit"),
+        words.plain("modals.back"),
+        meta,
+    )
+
+
+def _fitting(kept: dict[str, str]) -> dict[str, str]:
+    """What was typed, as much as private_metadata holds: the shortest fields first (the
+    question, the date); a field too long to carry is drafted over."""
+    found: dict[str, str] = {}
+    for block, value in sorted(kept.items(), key=lambda kv: len(kv[1])):
+        if len(json.dumps({**found, block: value})) > MAX_KEPT:
+            break
+        found[block] = value
+    return found
+
+
+@dataclass(frozen=True)
+class Pasted:
+    notes: str
+    summary_view: str
+    summary_hash: str
+    kept: dict[str, str]
+
+
+def read_paste(view: dict[str, Any]) -> Pasted:
+    meta = metadata(view)
+    kept = meta.get(Meta.KEPT)
+    return Pasted(
+        notes=state_values(view).get(Input.NOTES, ""),
+        summary_view=str(meta.get(Meta.SUMMARY_VIEW) or ""),
+        summary_hash=str(meta.get(Meta.SUMMARY_HASH) or ""),
+        kept={str(k): str(v) for k, v in kept.items()} if isinstance(kept, dict) else {},
+    )
+
+
+def file_offer(name: str, file_id: str) -> tuple[str, list[Block]]:
+    """The DM answering a notes file: a button that opens the summary drafted from it."""
+    text = words.say("interviews.file_offer", name=name)
+    draft = button(
+        words.plain("interviews.file_button"), Action.DRAFT_FROM_FILE, file_id, "primary"
+    )
+    return text, [section(text), actions(draft)]
 
 
 def read_summary(view: dict[str, Any]) -> tuple[Summary, int | None]:
