@@ -252,3 +252,22 @@ def test_a_channel_sets_its_digest_moment_and_a_shared_one_waits_for_its_last_ow
     server.tick("2026-11-21T09:00:00Z")  # Saturday 10:00 in Berlin
     (digest,) = posts(slack, "CSET")
     assert "Why do trials stall?" in shown(digest.args["blocks"])
+
+
+def test_the_new_question_modal_keeps_the_rule_behind_advanced(
+    sender: SlackSender, slack: FakeSlack, owner: str
+) -> None:
+    request = sender.command("new Why do trials stall?", user=owner)
+    view = opened(slack, request)
+    ids = {b.get("block_id") for b in view["blocks"]}
+    assert Input.PRESET not in ids and Input.BASE not in ids
+    assert "by default" in shown(view["blocks"])
+    payload = block_action(Action.ADVANCED_RULE, user=owner, team=sender.team)
+    held = {**view, "id": "VNEW1", "hash": "h1"}
+    slack.hashes["VNEW1"] = "h1"
+    reply = sender.interaction({**payload, "container": {"type": "view"}, "view": held})
+    assert reply.status == 200
+    update = slack.wait_one("views.update", view_id="VNEW1").args["view"]
+    shown_ids = [b.get("block_id") for b in update["blocks"]]
+    assert {Input.PRESET, Input.BASE, Input.RUN, Input.THRESHOLD} <= set(shown_ids)
+    assert shown_ids[0] == Input.TEXT and update["callback_id"] == View.NEW_QUESTION
