@@ -55,16 +55,7 @@ async def skip_week(
     except schedule.WeekOver:
         await answer(respond, words.say("cadence.week_over"))
         return
-    message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
-    if message.get("ts") and channel:
-        await client.chat_update(
-            channel=channel,
-            ts=message["ts"],
-            text=message.get("text") or words.say("cadence.skipped", q=question),
-            blocks=views.with_note(
-                message.get("blocks") or [], question, words.say("cadence.skipped", q=question)
-            ),
-        )
+    await _noted(client, body, question, words.say("cadence.skipped", q=question))
 
 
 async def adapt(
