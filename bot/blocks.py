@@ -74,7 +74,7 @@ def actions(*elements: dict[str, Any]) -> Block:
 
 
 def input_block(block_id: str, label: str, element: dict[str, Any], **extra: Any) -> Block:
-    element["action_id"] = VALUE
+    element.setdefault("action_id", VALUE)  # another only where Bolt routes by it (options)
     block = {"type": "input", "block_id": block_id, "label": plain_text(label), "element": element}
     if extra.get("hint"):
         block["hint"] = plain_text(extra["hint"])
@@ -114,7 +114,8 @@ def state_values(view: dict[str, Any]) -> dict[str, str]:
     it is not what Slack sends)."""
     found: dict[str, str] = {}
     for block_id, by_action in _dict(_dict(view.get("state")).get("values")).items():
-        state = _dict(_dict(by_action).get(VALUE))
+        # An input holds one element: its state is the block's only entry (most under VALUE).
+        state = _dict(next(iter(_dict(by_action).values()), None))
         chosen = _dict(state.get("selected_option"))
         value = (
             state.get("value")

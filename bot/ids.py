@@ -37,6 +37,7 @@ class Action(StrEnum):
     FOLLOW_UP_QUESTION = "open_follow_up"
     KEEP_INTERVIEWING = "keep_interviewing"
     THEME_MENU = "theme_menu"
+    THEME_SEARCH = "theme_search"  # the coding step's type-ahead, past Slack's 100 options
     PASTE_NOTES = "paste_notes"
     DRAFT_FROM_FILE = "draft_from_file"
     # the reminder's offers when a question stalls or idles

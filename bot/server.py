@@ -119,8 +119,10 @@ def malformed(body: dict[str, Any]) -> str | None:
         state = view.get("state", {}) if isinstance(view, dict) else None
         ok = ok and isinstance(state, dict) and isinstance(state.get("values", {}), dict)
         return None if ok else "a view without id, callback_id and state"
-    if kind == "block_suggestion":
-        return None if _is(body.get("action_id"), str) else "no action_id"
+    if kind == "block_suggestion":  # the select's action and block, the words typed
+        ok = _is(body.get("action_id"), str) and _is(body.get("block_id"), str)
+        ok = ok and isinstance(body.get("value", ""), str)
+        return None if ok else "no action_id, block_id or value"
     return None if _is(body.get("callback_id"), str) else "no callback_id"
 
 

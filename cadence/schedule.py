@@ -23,7 +23,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
-from cadence import deliveries, interviews, members, questions, saturation, team, weeks
+from cadence import (
+    deliveries,
+    interviews,
+    members,
+    preselection,
+    questions,
+    saturation,
+    team,
+    weeks,
+)
 from cadence.deliveries import Key
 from cadence.members import Prefs
 from cadence.models import (
@@ -130,6 +139,15 @@ class Invite:
 
     channel_id: str
     questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """The saturation flag of a question: where it stands, and what its latest run's count
+    rests on (None before it has a run)."""
+
+    overview: Overview
+    account: preselection.Account | None
 
 
 @dataclass(frozen=True)
@@ -539,8 +557,11 @@ def _flags(tick: Tick) -> list[Send]:
         team_zones = {
             u: tick.zones[team_id].get(u) or cached.get(u, ("UTC", False))[0] for u in owners
         }
-        found += questions.overviews(s, team_id, qs, now, team_zones)
-    return [_flag(o) for o in found]
+        found += [
+            Flag(o, preselection.account(s, team_id, o.question.id))
+            for o in questions.overviews(s, team_id, qs, now, team_zones)
+        ]
+    return [_flag(f) for f in found]
 
 
 OVERVIEW_DAY = 0  # Monday, at the member's reminder time
@@ -583,10 +604,10 @@ def _team_overviews(tick: Tick) -> list[Send]:
     return sends
 
 
-def _flag(overview: Overview) -> Send:
-    q = overview.question
+def _flag(flag: Flag) -> Send:
+    q = flag.overview.question
     told = partial(flagged, team_id=q.team_id, question_id=q.id, flags=q.flags + 1)
-    return Send(flag_key(q), overview, q.owner_id, told)
+    return Send(flag_key(q), flag, q.owner_id, told)
 
 
 # Every kind of send that falls due, in the order the tick sends them.

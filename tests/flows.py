@@ -83,6 +83,12 @@ def block(view: dict, block_id: str) -> dict:
     return next(b for b in view["blocks"] if b.get("block_id") == block_id)
 
 
+def options(element: dict) -> list[dict]:
+    """A select's options, across its option groups."""
+    groups = element.get("option_groups", [])
+    return [o for g in groups for o in g["options"]] + element.get("options", [])
+
+
 def opened(slack: FakeSlack, request: Reply, method: str = "views.open") -> dict:
     """The modal `request` opened (or pushed, with `method`), by the request's trigger_id."""
     return slack.wait_one(method, trigger_id=request.trigger_id).args["view"]

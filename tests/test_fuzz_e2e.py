@@ -180,6 +180,14 @@ def skeletons(team: str) -> list[dict[str, Any]]:
             "trigger_id": "t.1",
             "message": message,
         },
+        {
+            "type": "block_suggestion",
+            "user": user,
+            "action_id": Action.THEME_SEARCH,
+            "block_id": "insight_1",
+            "value": "pri",
+            "view": {**view, "callback_id": View.CODING},
+        },
         {"type": "event_callback", "event": {"type": "app_home_opened", "user": "UFUZZ"}},
     ]
 
@@ -210,7 +218,7 @@ def replaced(body: Any, path: tuple, new: Any) -> Any:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(which=st.integers(0, 4), place=st.integers(0, 10**6), new=any_json)
+@given(which=st.integers(0, 5), place=st.integers(0, 10**6), new=any_json)
 def test_signed_bodies_of_any_shape_never_get_a_5xx_a_traceback_or_a_write(
     server: Server, sender: SlackSender, slack: FakeSlack, log: Path, which: int, place: int, new
 ) -> None:
@@ -219,7 +227,7 @@ def test_signed_bodies_of_any_shape_never_get_a_5xx_a_traceback_or_a_write(
     body = skeletons(team)[which]
     places = paths(body)
     body = replaced(body, places[place % len(places)], new)
-    if body.get("type") == "event_callback" or which == 4:
+    if body.get("type") == "event_callback" or which == 5:
         reply = sender.post(json.dumps({**body, "team_id": team}), "application/json")
     else:
         reply = sender.interaction({**body, "team": {"id": team}, "api_app_id": "A1"})

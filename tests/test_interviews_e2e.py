@@ -24,6 +24,7 @@ from tests.flows import (
     log_interview,
     open_question,
     opened,
+    options,
     reply_to,
     rows,
 )
@@ -128,13 +129,13 @@ def test_second_interview_asks_to_code_with_the_near_duplicate_preselected(
         "Finance needs an invoice, not a credit card",
     ]
     first, second = (s["element"]["initial_option"]["text"]["text"] for s in selects)
-    assert first == "Setup takes more than a week before the team sees value"
+    assert first == "Setup takes more than a week before the team sees value · very close"
     assert second == "New theme"
 
     # The interviewer moves the invoice insight into the pricing theme instead.
     pricing = next(
         o["value"]
-        for o in selects[1]["element"]["options"]
+        for o in options(selects[1]["element"])
         if o["text"]["text"].startswith("Per-seat")
     )
     payload = view_submission(

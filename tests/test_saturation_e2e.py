@@ -68,6 +68,9 @@ def test_only_the_question_that_stopped_learning_is_flagged_once_with_a_chart(
     assert "*#1*" in text and "*saturated at 4+3*" in text
     assert "your last 3 interviews added 0 new themes to the 4 of your first 4" in text
     assert "below the 5% that signals you have stopped learning" in text
+    # The run's insights were typed as before: each filed under its theme as the app preselected.
+    account = "*3 of 3 insights* of the last run were filed under earlier themes as the app"
+    assert account in json.dumps(flag.args["blocks"], ensure_ascii=False)
 
     assert "saturated at 4+3" in ephemeral(slack, sender.command("status #1", user=owner))
     # Uploads of earlier tests may still arrive: wait for this owner's.

@@ -14,6 +14,7 @@ from bot.listeners.shared import first_submission, refusal, refuse, store_of
 from bot.store import Store
 from bot.views import codebook as views
 from cadence import codebook, ids, interviews, questions
+from cadence.matching import default_matcher
 from cadence.models import Question
 
 
@@ -58,9 +59,9 @@ def _change(s: Session, team_id: str, user: str, callback: str, view: dict) -> t
     if callback == View.RENAME:
         codebook.rename(s, team_id, form.theme_id, user, form.label)
     elif callback == View.MERGE:
-        codebook.merge(s, team_id, form.theme_id, form.into, user)
+        codebook.merge(s, team_id, form.theme_id, form.into, user, clock.now(), default_matcher())
     else:
-        codebook.move(s, team_id, form.insight, form.to, user, clock.now())
+        codebook.move(s, team_id, form.insight, form.to, user, clock.now(), default_matcher())
     return {}, _load(s, team_id, form.question_id)
 
 

@@ -25,7 +25,18 @@ from bot.views import interviews as interview_ui
 from bot.views import questions as surfaces
 from bot.views import snapshots as cards
 from bot.views import team as team_views
-from cadence import adaptive, export, interviews, members, questions, search, snapshots, team, weeks
+from cadence import (
+    adaptive,
+    export,
+    interviews,
+    members,
+    preselection,
+    questions,
+    search,
+    snapshots,
+    team,
+    weeks,
+)
 from cadence.models import Question, Status
 from cadence.questions import Overview
 
@@ -107,24 +118,29 @@ async def _pick(ask: Ask, verb: str) -> tuple[Question | None, str]:
 
 
 def _one_status(s: Session, team_id: str, ref: str, now: datetime) -> tuple:
-    """The question `ref` names, its overview and its latest interviews: one trip."""
+    """The question `ref` names, its overview, what its latest run rests on and its latest
+    interviews: one trip."""
     lookup = questions.find(s, team_id, ref)
     if lookup.question is None:
-        return lookup, [], []
+        return lookup, [], None, []
     overviews = questions.overviews_of(s, team_id, [lookup.question], now)
+    account = preselection.account(s, team_id, lookup.question.id)
     latest = interviews.recent(s, team_id, lookup.question.id, RECENT_INTERVIEWS)
-    return lookup, overviews, snapshots.of_interviews(s, team_id, [i.id for i in latest])
+    shown = snapshots.of_interviews(s, team_id, [i.id for i in latest])
+    return lookup, overviews, account, shown
 
 
 async def _status(ask: Ask) -> None:
     if ask.rest:  # one question, with its latest interviews to edit or delete
-        lookup, overviews, latest = await ask.store.run(
+        lookup, overviews, account, latest = await ask.store.run(
             _one_status, ask.team_id, ask.rest, clock.now()
         )
         if lookup.question is None:
             await _not_found(ask, lookup)
             return
-        blocks = surfaces.status_blocks(overviews) + interview_ui.recent_blocks(latest)
+        blocks = surfaces.status_blocks(overviews)
+        blocks += interview_ui.account_blocks(lookup.question.id, account)
+        blocks += interview_ui.recent_blocks(latest)
         blocks = blocks[: surfaces.MESSAGE_BLOCKS]
     else:
         overviews = await overviews_for(ask.store, ask.team_id, None, ask.user_id)

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot import clock, words
 from bot.blocks import submission_key
 from bot.drafting import drafter_of
-from bot.ids import Action, Input, Shortcut, View
+from bot.ids import CODING_PREFIX, Action, Input, Shortcut, View
 from bot.listeners.shared import (
     AGAIN,
     answer,
@@ -179,7 +179,9 @@ def _store_and_code(
     if not first_submission(s, team, view):  # Save pressed again: the first answer
         seen = interviews.get(s, team, editing) if editing else None
         seen = seen or interviews.submitted(s, team, key or "")
-        return (seen, interviews.coding_of(s, team, seen), False) if seen else {}
+        if seen is None:
+            return {}
+        return seen, interviews.coding_of(s, team, seen, default_matcher()), False
     interview = interviews.save(s, team, summary, user, now, editing, key)
     lines = interviews.insight_lines(summary.insights)
     coding = interviews.code_insights(s, team, interview, lines, default_matcher(), now)
@@ -239,6 +241,24 @@ async def coding_closed(
     if interview_id is not None:
         user = body["user"]["id"]
         await _confirm(client, store_of(context), context.team_id, user, interview_id)
+
+
+MAX_QUERY = 200  # characters of a type-ahead query read: more finds nothing more
+
+
+def _theme_search(s: Session, team: str, block_id: object, query: object) -> list[dict]:
+    """The options of a coding select's type-ahead: the insight's block, the words typed."""
+    insight_id = ids.number(str(block_id).removeprefix(CODING_PREFIX)) or 0
+    typed = str(query)[:MAX_QUERY]
+    found = interviews.find_themes(s, team, insight_id, typed, default_matcher(), ui.MAX_OPTIONS)
+    return ui.theme_search_groups(found)
+
+
+async def theme_search(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
+    """A coding select past 100 themes asks for its options (within Slack's 3 s): one trip."""
+    store, team = store_of(context), context.team_id
+    groups = await store.run(_theme_search, team, body.get("block_id"), body.get("value", ""))
+    await ack(option_groups=groups)
 
 
 async def plan_submitted(
@@ -376,6 +396,7 @@ LISTENERS = [
     ("view", View.SUMMARY, summary_submitted),
     ("view", View.CODING, coding_submitted),
     ("view_closed", View.CODING, coding_closed),
+    ("options", Action.THEME_SEARCH, theme_search),
     ("view", View.PLAN, plan_submitted),
     ("view", View.PASTE_NOTES, paste_submitted),
     ("action", Action.PASTE_NOTES, paste_button),

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, Option, OptionGroup
 from slack_sdk.models.views import View
 
 BOT_TOKEN = "xoxb-test-token"
@@ -33,6 +33,7 @@ VIEW_METHODS = ("views.open", "views.push", "views.update", "views.publish")
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 LIMITS = {"private_metadata": 3000, "block_id": 255, "action_id": 255}
+SELECT_OPTIONS = 100  # a static select's options, counted across its option groups
 VIEW_BYTES = 250_000
 # Slack refuses a message whose blocks hold much more text than this (msg_blocks_too_long);
 # the limit is not published, so the fake holds messages to a conservative figure.
@@ -506,7 +507,69 @@ def _check_blocks(blocks: list[dict[str, Any]]) -> list[str]:
         except Exception as e:
             problems.append(f"{raw.get('type')} block: {e}")
         problems += _check_ids(raw)
+        problems += _check_selects(raw)
     return problems
+
+
+def _options(select: dict[str, Any]) -> list[dict[str, Any]]:
+    """A select's options, across its groups."""
+    groups = select.get("option_groups") or []
+    return [o for g in groups for o in g.get("options", [])] + (select.get("options") or [])
+
+
+def _check_option_models(options: list[dict[str, Any]], groups: list[dict[str, Any]]) -> list[str]:
+    """slack_sdk's checks of options and groups (text at most 75 characters, a group's label
+    too), which it leaves out when they sit in a block."""
+    problems = []
+    for raw, model in [*((o, Option) for o in options), *((g, OptionGroup) for g in groups)]:
+        try:
+            model(**raw).validate_json()
+        except Exception as e:
+            problems.append(f"{model.__name__}: {e}")
+    return problems
+
+
+def _check_selects(node: Any) -> list[str]:
+    """Every select in a block: at most 100 options across its groups, each within Slack's
+    limits, and an initial option that is one of them (Slack refuses the view otherwise)."""
+    if isinstance(node, list):
+        return [p for value in node for p in _check_selects(value)]
+    if not isinstance(node, dict):
+        return []
+    problems = [p for value in node.values() for p in _check_selects(value)]
+    if node.get("type") not in ("static_select", "external_select"):
+        return problems
+    options = _options(node)
+    problems += _check_option_models(
+        options + ([node["initial_option"]] if node.get("initial_option") else []),
+        [{**g, "options": []} for g in node.get("option_groups") or []],
+    )
+    problems += _check_groups(node.get("option_groups") or [])
+    if len(options) > SELECT_OPTIONS:
+        problems.append(f"{len(options)} options in a select (at most {SELECT_OPTIONS})")
+    initial = node.get("initial_option")
+    if node["type"] == "static_select" and initial and initial not in options:
+        problems.append(f"initial_option {initial.get('value')!r} is not one of the options")
+    return problems
+
+
+def check_options(answer: dict[str, Any]) -> list[str]:
+    """An app's answer to a block_suggestion: `options` or `option_groups`, at most 100
+    options in all, each within Slack's limits."""
+    groups = answer.get("option_groups")
+    if (groups is None) == (answer.get("options") is None):
+        return ["an answer needs options or option_groups, not both"]
+    options = _options(answer)
+    problems = _check_option_models(options, [{**g, "options": []} for g in groups or []])
+    if len(options) > SELECT_OPTIONS:
+        problems.append(f"{len(options)} options in an answer (at most {SELECT_OPTIONS})")
+    return problems + _check_groups(groups or [])
+
+
+def _check_groups(groups: list[dict[str, Any]]) -> list[str]:
+    if len(groups) > SELECT_OPTIONS or not all(g.get("options") for g in groups):
+        return ["option groups: at most 100, none empty"]
+    return []
 
 
 def _text_length(node: Any) -> int:

@@ -145,7 +145,7 @@ def _initial(element: dict[str, Any]) -> dict[str, Any]:
     kind = element["type"]
     if kind in ("plain_text_input", "number_input"):
         return {"type": kind, "value": element.get("initial_value")}
-    if kind in ("static_select", "radio_buttons"):
+    if kind in ("static_select", "external_select", "radio_buttons"):
         return {"type": kind, "selected_option": element.get("initial_option")}
     if kind == "users_select":
         return {"type": kind, "selected_user": element.get("initial_user")}
@@ -164,9 +164,14 @@ def _answer(element: dict[str, Any], value: str | None) -> dict[str, Any]:
     state = _initial(element)
     kind = element["type"]
     if kind in ("static_select", "radio_buttons"):
-        options = [o for o in element["options"] if o["value"] == value]
+        groups = element.get("option_groups", [])
+        offered = [o for g in groups for o in g["options"]] + element.get("options", [])
+        options = [o for o in offered if o["value"] == value]
         assert options or value is None, f"{value!r} is not an option"
         state["selected_option"] = options[0] if options else None
+    elif kind == "external_select":  # an option the app's block_suggestion answer gave
+        chosen = {"text": {"type": "plain_text", "text": str(value)}, "value": value}
+        state["selected_option"] = chosen if value is not None else None
     else:
         key = next(k for k in state if k != "type")
         state[key] = value
@@ -198,6 +203,25 @@ def view_submission(
         "trigger_id": f"trigger.{next(_ids)}",
         # Slack names every view it opened; a view the app sent has no id of its own yet.
         "view": {"id": f"V{next(_ids)}", **fill(view, answers), "team_id": team, "app_id": "A1"},
+    }
+
+
+def block_suggestion(
+    view: dict[str, Any], block_id: str, value: str, *, action_id: str, user: str, team: str
+) -> dict[str, Any]:
+    """Words typed into an external select of `view` (in block `block_id`): Slack asks the
+    app for its options."""
+    return {
+        "type": "block_suggestion",
+        "user": {"id": user, "team_id": team},
+        "team": {"id": team, "domain": team.lower()},
+        "api_app_id": "A1",
+        "token": "legacy-verification-token",
+        "container": {"type": "view", "view_id": view.get("id", "V1")},
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "view": {"id": "V1", **view, "team_id": team, "app_id": "A1"},
     }
 
 

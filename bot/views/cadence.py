@@ -26,7 +26,7 @@ from bot.blocks import (
     state_values,
 )
 from bot.ids import COMMAND, QUESTION_BUTTONS, Action, Input, Meta, View
-from bot.views.interviews import follow_up_blocks
+from bot.views.interviews import account_blocks, follow_up_blocks
 from bot.views.questions import MESSAGE_BLOCKS
 from bot.views.team import overview_blocks
 from cadence import adaptive, channels, ids
@@ -34,7 +34,7 @@ from cadence.adaptive import Offer
 from cadence.members import Prefs, PrefsDraft
 from cadence.models import ChannelDigest, Question
 from cadence.questions import Overview
-from cadence.schedule import Digest, DigestEntry, Invite, Kind, OwnerMessage
+from cadence.schedule import Digest, DigestEntry, Flag, Invite, Kind, OwnerMessage
 
 # A section's text, less room for the "…and N more" line.
 SECTION_ROOM = TEXT_LIMIT - 100
@@ -106,10 +106,11 @@ def with_note(blocks: Sequence[Block], question: Question, note: str) -> list[Bl
     return [context(note) if b.get("block_id") == target else b for b in blocks]
 
 
-def flag_blocks(overview: Overview) -> tuple[str, list[Block]]:
-    """The saturation flag: what it means in plain words, and what to do about it."""
-    q = overview.question
-    text = words.say("cadence.flag", o=overview)
+def flag_blocks(flag: Flag) -> tuple[str, list[Block]]:
+    """The saturation flag: what it means in plain words, what its count rests on, and what
+    to do about it."""
+    q = flag.overview.question
+    text = words.say("cadence.flag", o=flag.overview)
     qid = str(q.id)
     buttons = actions(
         button(words.plain("modals.close_answered_button"), Action.CLOSE_ANSWERED, qid, "primary"),
@@ -117,7 +118,7 @@ def flag_blocks(overview: Overview) -> tuple[str, list[Block]]:
         button(words.plain("modals.keep_button"), Action.KEEP_INTERVIEWING, qid),
     )
     buttons["block_id"] = f"{QUESTION_BUTTONS}{qid}"
-    return text, [section(text), buttons]
+    return text, [section(text), *account_blocks(q.id, flag.account), buttons]
 
 
 def skip_value(value: object) -> tuple[int, date] | None:

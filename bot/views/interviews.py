@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import words
 from bot.blocks import (
@@ -29,9 +29,13 @@ from bot.views.snapshots import line_block
 from cadence import ids
 from cadence.drafting import MAX_NOTES, Draft
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
-from cadence.models import JTBD_PARTS, Interview, Question
+from cadence.models import JTBD_PARTS, Insight, Interview, Question, Theme
+from cadence.preselection import Account
 from cadence.schedule import FollowUp
 from cadence.snapshots import Snapshot
+
+if TYPE_CHECKING:  # the matcher needs numpy: the scheduler renders these views without it
+    from cadence.matching import Ranked
 
 MAX_OPTIONS = 100
 MAX_PASTE = 3000  # Slack's most for a plain_text_input
@@ -286,13 +290,98 @@ def read_summary(view: dict[str, Any]) -> tuple[Summary, int | None]:
     return summary, ids.number(metadata(view).get(Meta.INTERVIEW_ID))
 
 
-def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
-    """One select per insight: "New theme", the themes of this interview's other insights
-    ("Same as: …") and the question's themes; the best earlier theme chosen, a look-alike
-    of the same interview only proposed in the hint."""
+OPTION_TEXT = 75  # Slack's limit on an option's text
+
+
+def theme_option(theme_id: int, name: str, closeness: str = "") -> dict[str, Any]:
+    """A theme as an option: its name, with its score in words where it has some, cut so
+    that the words still fit Slack's 75 characters."""
+    score = words.plain("modals.closeness", word=closeness)
+    text = words.plain("modals.theme_option", name=name, score=score)
+    if len(text) > OPTION_TEXT:
+        short = name[: len(name) - (len(text) - OPTION_TEXT) - 1] + "…"
+        text = words.plain("modals.theme_option", name=short, score=score)
+    return option(str(theme_id), text)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """One insight's select in the coding step: its options in groups (label, options), and
+    the one chosen to begin with."""
+
+    groups: tuple[tuple[str, list[dict[str, Any]]], ...]
+    initial: dict[str, Any]
+
+    @property
+    def count(self) -> int:
+        """Options across the groups: Slack's 100 counts them all."""
+        return sum(len(options) for _, options in self.groups)
+
+    def element(self, typeahead: bool = False) -> dict[str, Any]:
+        """A static select, in groups when there is more than one; past Slack's 100 options
+        (or with `typeahead`), an external select whose type-ahead (Action.THEME_SEARCH)
+        reaches every theme."""
+        if typeahead or self.count > MAX_OPTIONS:
+            return {
+                "type": "external_select",
+                "action_id": Action.THEME_SEARCH,
+                "min_query_length": 0,  # the best matches as soon as it opens
+                "placeholder": plain_text(words.plain("modals.theme_search_placeholder")),
+                "initial_option": self.initial,
+            }
+        groups = [(label, options) for label, options in self.groups if options]
+        element: dict[str, Any] = {"type": "static_select", "initial_option": self.initial}
+        if len(groups) == 1:
+            element["options"] = groups[0][1]
+        else:
+            element["option_groups"] = [
+                {"label": plain_text(label), "options": options} for label, options in groups
+            ]
+        return element
+
+
+def coding_choices(coding: Coding, insight: Insight) -> Choices:
+    """An insight's options: its best three earlier themes with their score in words ("Best
+    matches"), then "New theme" and the themes of this interview's other insights ("Same as:
+    …"), then every other earlier theme by score. Chosen: the theme the core preselected,
+    else "New theme"."""
     new = option(NEW_THEME, words.plain("modals.new_theme"))
+    by_id = {t.id: t for t in coding.themes}
+    own = {i.theme_id: i for i in coding.insights if i.theme_id not in by_id}
+    alike = [
+        option(str(theme), words.plain("modals.same_as", text=other.text))
+        for theme, other in own.items()
+        if other.id != insight.id
+    ]
+    ranking = coding.rankings.get(insight.id)
+    if ranking is None:  # nothing to rank against: the themes as they are
+        best, rest = [], [theme_option(t.id, t.name) for t in coding.themes]
+        chosen = insight.theme_id
+    else:
+        alive = [r for r in ranking.themes if r.theme in by_id]  # none gone since it ranked
+        ranked = [theme_option(r.theme, by_id[r.theme].name, r.closeness) for r in alive]
+        best, rest = ranked[: len(ranking.top)], ranked[len(ranking.top) :]
+        chosen = ranking.preselect
+    options = [*best, *alike, *rest]
+    initial = next((o for o in options if o["value"] == str(chosen)), new)
+    groups = (
+        (words.plain("modals.best_matches"), best),
+        (words.plain("modals.new_group"), [new, *alike]),
+        (words.plain("modals.other_themes"), rest),
+    )
+    return Choices(groups, initial)
+
+
+# Static options in one coding step: Slack refuses a view over 250 kB, and an option takes up
+# to ~170 bytes; the selects past them type ahead instead.
+MODAL_OPTIONS = 1000
+
+
+def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
+    """One select per insight (`coding_choices`); a look-alike of the same interview only
+    proposed in the hint."""
     earlier = {t.id for t in coding.themes}
-    own = {i.theme_id: i for i in coding.insights if i.theme_id not in earlier}
+    own = {i.theme_id for i in coding.insights if i.theme_id not in earlier}
     blocks: list[Block] = [
         section(
             words.say(
@@ -300,24 +389,15 @@ def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
             )
         )
     ]
+    room = MODAL_OPTIONS
     for insight in coding.insights:
-        alike = [
-            option(str(theme), words.plain("modals.same_as", text=other.text))
-            for theme, other in own.items()
-            if other.id != insight.id
-        ]
-        choices = [new, *alike, *(option(str(t.id), t.name) for t in coding.themes)]
-        choices = choices[:MAX_OPTIONS]
-        known = {o["value"]: o for o in choices}
-        element = {
-            "type": "static_select",
-            "options": choices,
-            "initial_option": known.get(str(insight.theme_id), new),
-        }
+        choices = coding_choices(coding, insight)
+        room -= choices.count
         hint = None
         if insight.id in coding.proposals and insight.theme_id in own:
             other = next(i for i in coding.insights if i.theme_id == coding.proposals[insight.id])
             hint = words.plain("modals.looks_like", text=other.text)
+        element = choices.element(typeahead=room < 0)
         blocks.append(
             input_block(coding_block(insight.id), insight.text[:2000], element, hint=hint)
         )
@@ -331,6 +411,20 @@ def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
     )
     view["notify_on_close"] = True  # closing keeps the preselected coding; we still confirm
     return view
+
+
+def theme_search_groups(found: Sequence[tuple[Theme, Ranked]]) -> list[dict[str, Any]]:
+    """The type-ahead's answer (`interviews.find_themes`, best first): the best three, "New
+    theme" (the way back to it), then the others; Slack takes 100 options at most."""
+    from cadence.matching import TOP
+
+    shown = [theme_option(t.id, t.name, r.closeness) for t, r in found[: MAX_OPTIONS - 1]]
+    groups = (
+        (words.plain("modals.best_matches"), shown[:TOP]),
+        (words.plain("modals.new_group"), [option(NEW_THEME, words.plain("modals.new_theme"))]),
+        (words.plain("modals.other_themes"), shown[TOP:]),
+    )
+    return [{"label": plain_text(label), "options": o} for label, o in groups if o]
 
 
 def read_coding(view: dict[str, Any]) -> tuple[int, dict[int, str]]:
@@ -402,6 +496,15 @@ def follow_up_blocks(follow_up: FollowUp) -> tuple[str, list[Block]]:
         words.plain("modals.summary_button"), Action.LOG_PLANNED, str(interview.id), "primary"
     )
     return text, [section(text), actions(summary)]
+
+
+def account_blocks(question_id: int, account: Account | None) -> list[Block]:
+    """What the question's latest saturation run rests on, with a button to review its
+    coding in the codebook; nothing before a run with insights."""
+    if account is None or not account.insights:
+        return []
+    review = button(words.plain("modals.review_coding_button"), Action.THEMES, str(question_id))
+    return [section(words.say("interviews.account", a=account), accessory=review)]
 
 
 def recent_blocks(recent: Sequence[Snapshot]) -> list[Block]:
