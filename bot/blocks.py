@@ -117,9 +117,12 @@ def state_values(view: dict[str, Any]) -> dict[str, str]:
         # An input holds one element: its state is the block's only entry (most under VALUE).
         state = _dict(next(iter(_dict(by_action).values()), None))
         chosen = _dict(state.get("selected_option"))
+        ticked = state.get("selected_options")  # checkboxes: the first ticked, if any
+        ticked = _dict(ticked[0]) if isinstance(ticked, list) and ticked else {}
         value = (
             state.get("value")
             or chosen.get("value")
+            or ticked.get("value")
             or state.get("selected_user")
             or state.get("selected_conversation")
             or state.get("selected_date")

@@ -23,13 +23,16 @@ async def post_to_channel(
     text: str,
     blocks: list[Block],
     metadata: dict[str, Any] | None = None,
-) -> bool:
-    """Post (with message `metadata`, if any), joining the channel first when it is public;
-    False when the bot needs an invitation. Any other failure raises."""
+    thread_ts: str | None = None,
+) -> str | None:
+    """Post (with message `metadata`, if any; in the thread of `thread_ts`, if given),
+    joining the channel first when it is public: the message's ts, or None when the bot
+    needs an invitation. Any other failure raises."""
     post = {"channel": channel_id, "text": text, "blocks": blocks, "metadata": metadata}
+    if thread_ts:
+        post["thread_ts"] = thread_ts
     try:
-        await client.chat_postMessage(**post)
-        return True
+        return (await client.chat_postMessage(**post))["ts"]
     except SlackApiError as e:
         if e.response.get("error") not in OUTSIDE:
             raise
@@ -37,6 +40,5 @@ async def post_to_channel(
         await client.conversations_join(channel=channel_id)
     except SlackApiError as e:
         log.info("cannot join %s (%s): it needs an invitation", channel_id, e.response["error"])
-        return False
-    await client.chat_postMessage(**post)
-    return True
+        return None
+    return (await client.chat_postMessage(**post))["ts"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import tempfile
 import threading
@@ -41,6 +42,7 @@ MAYA, DEV = "UMAYA", "UDEV"
 PEOPLE = {MAYA: ("@maya", "Europe/Berlin"), DEV: ("@dev", "America/New_York")}
 CHANNEL, CHANNEL_NAME = "CPRODUCT", "#product-discovery"
 WEEKS = 3
+EXPORT_LINES = 6  # of each exported file, shown
 
 # Maya's nine interviews (Tuesday to Thursday, three weeks): new themes early, then the same.
 MAYA_INTERVIEWS = [
@@ -83,6 +85,18 @@ QUOTES = [
     "",
     "",
 ]
+# Whom Maya talked to: the snapshots in the digest's thread and in status name them.
+PEOPLE_MET = [
+    ("Lena", "Acme"),
+    ("Omar", "Brightbooks"),
+    ("Sara", "Cloudkitchen"),
+    ("Tom", "Dataflow"),
+    ("Ines", "Evergreen"),
+    ("Kai", "Fieldnotes"),
+    ("Ruth", "Greenlight"),
+    ("Jon", "Harbor"),
+    ("Mia", "Ironclad"),
+]
 
 
 @dataclass
@@ -97,6 +111,7 @@ class Demo:
     homes: set[str] = field(default_factory=set)
     used: set[str] = field(default_factory=set)  # modals already filled
     png: Path | None = None
+    uploads: list[str] = field(default_factory=list)  # the export's files, until announced
 
     # -- acting as people in Slack ----------------------------------------------------------
     def command(self, user: str, text: str) -> None:
@@ -162,7 +177,8 @@ class Demo:
 
         def ended(args: dict[str, Any]) -> bool:
             target = args.get("channel") or args.get("user_id") or args.get("channel_id")
-            return target in (user, "D" + user) and words_ in str(args.get("text", ""))
+            mine = method == "response_url" or target in (user, "D" + user)  # a reply: its own
+            return mine and words_ in str(args.get("text", ""))
 
         with contextlib.suppress(AssertionError):
             self.fake.wait_where(method, ended, timeout=10, after=self.shown)
@@ -189,7 +205,8 @@ class Demo:
         if call.method == "chat.postMessage":
             to = args["channel"]
             who = PEOPLE[to][0] if to in PEOPLE else CHANNEL_NAME
-            self._message(f"→ {who}", to if to in PEOPLE else MAYA, args)
+            where = " (in the digest's thread)" if args.get("thread_ts") else ""
+            self._message(f"→ {who}{where}", to if to in PEOPLE else MAYA, args)
         elif call.method == "chat.update":
             self._message("✎ the message changes", None, args)
         elif call.method == "response_url":
@@ -205,11 +222,26 @@ class Demo:
             self.out.print(f"   [magenta]⧉ modal “{escape(view['title']['text'])}”[/] "
                            f"[dim]{escape(' · '.join(fields))}[/]")  # fmt: skip
             self._filled(view)
-        elif call.method == "upload":
+        elif call.method == "upload" and args["data"].startswith(b"\x89PNG"):
             self.png = Path.cwd() / "discovery-demo-learning-curve.png"
             self.png.write_bytes(args["data"])
+        elif call.method == "upload":  # the export's report (Markdown) and CSV
+            self.uploads.append(args["data"].decode("utf-8-sig"))
         elif call.method == "files.completeUploadExternal":
+            self._uploaded(args)
+
+    def _uploaded(self, args: dict[str, Any]) -> None:
+        files = args["files"]
+        files = json.loads(files) if isinstance(files, str) else files
+        titles = [f.get("title", "") for f in files]
+        if any(t.endswith(".png") for t in titles) or not self.uploads:
             self.out.print(f"   [magenta]📎 learning-curve.png[/] in the DM, saved as {self.png}")
+            return
+        self.out.print(f"   [magenta]📎 {escape(' · '.join(titles))}[/] in the DM; they begin:")
+        for text in self.uploads:
+            for line in text.splitlines()[:EXPORT_LINES]:
+                self.out.print(f"   [dim]│[/] {escape(_people(line))}", soft_wrap=True)
+        self.uploads.clear()
 
     def _filled(self, view: dict[str, Any]) -> None:
         """A drafted summary's note and the fields the draft filled."""
@@ -232,10 +264,15 @@ class Demo:
 EMOJI = {"bricks": "🧱"}
 
 
+def _people(text: str) -> str:
+    """Mentions as the people's names."""
+    return re.sub(r"<@(\w+)>", lambda m: PEOPLE.get(m.group(1), ("@" + m.group(1),))[0], text)
+
+
 def _mrkdwn(text: str) -> str:
     """Slack's mrkdwn as rich markup: bold, italics, code, mentions, links."""
     text = re.sub(r":(\w+):", lambda m: EMOJI.get(m.group(1), m.group(0)), escape(text))
-    text = re.sub(r"<@(\w+)>", lambda m: PEOPLE.get(m.group(1), ("@" + m.group(1),))[0], text)
+    text = _people(text)
     text = re.sub(r"<#\w+>", CHANNEL_NAME, text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"[underline]\2[/]", text)
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"[bold]\1[/bold]", text)
@@ -342,7 +379,7 @@ def _answer_offer(demo: Demo) -> None:
 
 
 async def _play(demo: Demo) -> None:
-    maya = iter(zip(MAYA_INTERVIEWS, QUOTES, strict=True))
+    maya = iter(zip(MAYA_INTERVIEWS, QUOTES, PEOPLE_MET, strict=True))
     dev = iter(DEV_INTERVIEWS)
     # Sunday evening before the first week: the two questions are opened.
     demo.command(MAYA, "new Why do trials stall before the team sees value?")
@@ -366,9 +403,11 @@ async def _play(demo: Demo) -> None:
         if hour == 0:
             demo.out.rule(f"[bold]{demo.now.strftime('%A %b %-d')}[/]", style="dim")
         if today.weekday() in (1, 2, 3) and hour == 13:  # Maya logs one a day, after lunch
-            lines, quote = next(maya)
+            lines, quote, (name, company) = next(maya)
             demo.command(MAYA, "log #1")
             answers = {
+                Input.INTERVIEWEE: name,
+                Input.COMPANY: company,
                 Input.INSIGHTS: "\n".join(lines),
                 Input.QUOTE: quote,
                 Input.HELD_ON: today.isoformat(),
@@ -407,7 +446,16 @@ async def _play(demo: Demo) -> None:
             demo.press(DEV, follow_up.args["blocks"][1]["elements"][0])
             demo.modal(DEV, {Input.INSIGHTS: next(dev)}, View.SUMMARY)
             demo.settle("chat.postMessage", DEV, "Interview logged")
+    _evidence(demo)
+
+
+def _evidence(demo: Demo) -> None:
+    """After three weeks: where #1 stands, what anyone heard about setup, and #1's export."""
     demo.command(MAYA, "status #1")
+    demo.settle("files.completeUploadExternal", MAYA)
+    demo.command(DEV, "search setup")  # every question's evidence, found by its words
+    demo.settle("response_url", DEV, "hits for")
+    demo.command(MAYA, "export #1")  # and taken into a planning document
     demo.settle("files.completeUploadExternal", MAYA)
     demo.command(MAYA, "team")
     demo.settle("response_url", MAYA)

@@ -113,8 +113,15 @@ CODING_PREFIX = "insight_"  # the coding step's block of an insight: "insight_<i
 QUESTION_BUTTONS = "cadence_q"  # block id prefix of a question's buttons in a reminder DM
 
 
+KEEP_PREFIX = "keep_"  # the checkbox of an offered JTBD line: "keep_<insight id>"
+
+
 def coding_block(insight_id: int) -> str:
     return f"{CODING_PREFIX}{insight_id}"
+
+
+def keep_block(insight_id: int) -> str:
+    return f"{KEEP_PREFIX}{insight_id}"
 
 
 class Meta(StrEnum):

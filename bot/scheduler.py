@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import clock, receipts
+from bot.blocks import Block
 from bot.channels import post_to_channel
 from bot.members import time_zones
 from bot.store import Store
@@ -36,7 +37,7 @@ from bot.views.cadence import VIEWS
 from cadence import deliveries, schedule, workspaces
 from cadence.db import SchedulerLock
 from cadence.deliveries import Key
-from cadence.schedule import Digest, Send
+from cadence.schedule import Digest, Kind, Reply, Send
 
 log = logging.getLogger("discovery.scheduler")
 
@@ -65,10 +66,14 @@ Clients = AsyncWebClient | Callable[[str], Awaitable[AsyncWebClient | None]]
 RETENTION = timedelta(days=workspaces.RETENTION_DAYS)
 
 
-def _settle(s: Session, key: Key, now: datetime, after: Callable[[Session], None] | None) -> None:
+After = Callable[[Session], None]  # what to store with a send once it is marked sent
+
+
+def _settle(s: Session, key: Key, now: datetime, *afters: After | None) -> None:
     deliveries.sent(s, key, now)
-    if after is not None:
-        after(s)
+    for after in afters:
+        if after is not None:
+            after(s)
 
 
 Look = Callable[[datetime], Awaitable[bool]]  # did the send reach Slack since then?
@@ -78,14 +83,18 @@ async def _send_once(
     store: Store,
     key: Key,
     clock: Clock,
-    send: Callable[[], Awaitable[object]],
-    after: Callable[[Session], None] | None = None,
+    send: Callable[[], Awaitable[After | None]],
+    after: After | None = None,
     look: Look | None = None,
+    give_back: Callable[[Session, Key, datetime], None] = deliveries.release,
 ) -> bool | None:
-    """Claim the send in the ledger and make it; once sent, mark it so, with `after` in the
-    same transaction. A claim taken over may have reached Slack already: with `look`, it is
-    looked for first, and marked sent when found. True when it went out, False when another
-    process has it or had it, None when it failed and a later tick retries."""
+    """Claim the send in the ledger and make it; once sent, mark it so, with `after` and
+    what `send` returned to store in the same transaction. A claim taken over may have
+    reached Slack already: with `look`, it is looked for first, and marked sent when found.
+    A send that surely failed is given back (`give_back`: its claim released, for a kind
+    found due again at the next tick; or kept, for a queued one). True when it went out,
+    False when another process has it or had it, None when it failed and a later tick
+    retries."""
     claimed_at = clock()  # the moment of claiming, so a long tick does not age its leases
     claim = await store.run(deliveries.take, key, claimed_at)
     if not claim.won:
@@ -99,21 +108,22 @@ async def _send_once(
             log.info("%s to %s had reached Slack; marked sent", key.kind, key.target)
             await store.run(_settle, key, clock(), after)
             return False
+    failed = partial(_failed, store, key, claimed_at, give_back)
     try:
-        await send()
+        more = await send()
     except SlackApiError as e:
         if e.response.get("error") not in PERMANENT:
-            return await _failed(store, key, claimed_at, e)
+            return await failed(e)
         log.warning("%s to %s refused (%s); not retried", key.kind, key.target, _reason(e))
         await store.run(_settle, key, clock(), after)
         return False
     except aiohttp.ClientConnectorError as e:  # no connection was made: Slack has nothing
-        return await _failed(store, key, claimed_at, e)
+        return await failed(e)
     except (aiohttp.ClientError, TimeoutError) as e:  # the post may be in, its answer lost
         return await _lost(store, key, claimed_at, e)
     except Exception as e:  # whatever else failed before Slack had it: a later tick retries
-        return await _failed(store, key, claimed_at, e)
-    await store.run(_settle, key, clock(), after)
+        return await failed(e)
+    await store.run(_settle, key, clock(), after, more)
     return True
 
 
@@ -135,9 +145,15 @@ async def _look(look: Look, since: datetime, key: Key) -> bool | None:
         return None
 
 
-async def _failed(store: Store, key: Key, claimed_at: datetime, error: Exception) -> None:
+async def _failed(
+    store: Store,
+    key: Key,
+    claimed_at: datetime,
+    give_back: Callable[[Session, Key, datetime], None],
+    error: Exception,
+) -> None:
     log.warning("%s to %s failed (%s); a later tick retries", key.kind, key.target, _reason(error))
-    await store.run(deliveries.release, key, claimed_at)
+    await store.run(give_back, key, claimed_at)
 
 
 async def _lost(store: Store, key: Key, claimed_at: datetime, error: Exception) -> None:
@@ -156,28 +172,41 @@ async def _lost(store: Store, key: Key, claimed_at: datetime, error: Exception) 
 @dataclass(frozen=True)
 class Job:
     """One scheduled send: `send` with a workspace's client; `dm`, the user of a DM (its
-    history tells whether a send in doubt went out)."""
+    history tells whether a send in doubt went out); `queued`, a send `deliveries.queue`
+    stored, whose claim a failure keeps for the next tick; `then`, what follows once it
+    went out (a digest's thread)."""
 
     key: Key
-    send: Callable[[AsyncWebClient], Awaitable[object]]
-    after: Callable[[Session], None] | None = None
+    send: Callable[[AsyncWebClient], Awaitable[After | None]]
+    after: After | None = None
     dm: str | None = None
+    queued: bool = False
+    then: Callable[[AsyncWebClient], Awaitable[None]] | None = None
 
     async def run(self, client: AsyncWebClient, store: Store, clock: Clock) -> bool | None:
         look = partial(receipts.in_dm, client, self.dm, self.key) if self.dm else None
-        return await _send_once(
-            store, self.key, clock, partial(self.send, client), self.after, look
-        )
+        give_back = deliveries.in_doubt if self.queued else deliveries.release
+        send = partial(self.send, client)
+        sent = await _send_once(store, self.key, clock, send, self.after, look, give_back)
+        if sent and self.then is not None:
+            await self.then(client)
+        return sent
 
 
 def _job(send: Send, store: Store, clock: Clock) -> Job:
     """A send as its kind's view renders it: a DM carrying its ledger key as message
-    metadata, or the digest's post in its channel. A kind without a view is an error."""
-    user = send.dm
-    if user is None:
-        post = partial(_post_digest, store=store, send=send, clock=clock)
-        return Job(send.key, post, send.after)
+    metadata, the digest's post in its channel (its thread after it), or a reply in a
+    digest's thread. A kind without a view is an error."""
+    if send.key.kind == Kind.DIGEST:
+        thread: list[Send] = []
+        post = partial(_post_digest, store=store, send=send, clock=clock, thread=thread)
+        then = partial(post_thread, store=store, clock=clock, replies=thread)
+        return Job(send.key, post, send.after, then=then)
     text, blocks = VIEWS[send.key.kind](send.what)
+    if send.key.kind == Kind.SNAPSHOT:
+        reply = partial(_reply, key=send.key, reply=send.what, text=text, blocks=blocks)
+        return Job(send.key, reply, queued=True)
+    user = send.dm
 
     async def dm(client: AsyncWebClient) -> None:
         meta = receipts.metadata(send.key)
@@ -186,17 +215,49 @@ def _job(send: Send, store: Store, clock: Clock) -> Job:
     return Job(send.key, dm, send.after, dm=user)
 
 
-async def _post_digest(client: AsyncWebClient, *, store: Store, send: Send, clock: Clock):
-    """Post in the digest's channel; when the bot cannot get in, each owner hears once that
-    it needs an invitation. A failed invitation fails the digest, so both are tried again."""
+async def _post_digest(
+    client: AsyncWebClient, *, store: Store, send: Send, clock: Clock, thread: list[Send]
+) -> After | None:
+    """Post in the digest's channel; its thread's replies (into `thread`) are queued in the
+    transaction that marks the digest sent. Each reply is then a send of its own, keyed
+    (kind, thread, interview), so a failure retries only the replies missing, never the
+    digest. When the bot cannot get in, each owner hears once that it needs an invitation,
+    and there is no thread (`/discovery digest` posts one, once the bot is invited). A
+    failed invitation fails the digest, so both are tried again."""
     digest: Digest = send.what
     text, blocks = VIEWS[send.key.kind](digest)
     meta = receipts.metadata(send.key)
-    if await post_to_channel(client, send.key.target, text, blocks, meta):
-        return
+    ts = await post_to_channel(client, send.key.target, text, blocks, meta)
+    if ts:
+        thread.extend(digest.thread(ts))
+        return partial(deliveries.queue, keys=[r.key for r in thread], now=clock())
     for invite in digest.invites():
         if await _job(invite, store, clock).run(client, store, clock) is None:
             raise RuntimeError(f"the invitation to {invite.dm} did not go out")
+    return None
+
+
+async def _reply(
+    client: AsyncWebClient, *, key: Key, reply: Reply, text: str, blocks: list[Block]
+) -> None:
+    """A snapshot in its digest's thread. A bot no longer in the channel gives it up: the
+    digest it belongs to is there, and a thread needs no invitation DM of its own."""
+    meta = receipts.metadata(key)
+    channel = reply.channel_id
+    if not await post_to_channel(client, channel, text, blocks, meta, reply.thread_ts):
+        log.warning("%s to %s: not in the channel any more; given up", key.kind, key.target)
+
+
+async def post_thread(
+    client: AsyncWebClient, *, store: Store, clock: Clock, replies: list[Send]
+) -> None:
+    """The replies of a digest just posted (and queued), one after the other; any left
+    unsent is sent by a later tick."""
+    for send in replies:
+        try:
+            await _job(send, store, clock).run(client, store, clock)
+        except Exception:  # the database, most likely: a later tick sends what is left
+            log.exception("%s to %s could not be claimed", send.key.kind, send.key.target)
 
 
 async def _zones(

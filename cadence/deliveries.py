@@ -9,6 +9,7 @@ already: the claim tells its taker since when to look for it before sending agai
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -133,3 +134,31 @@ def in_doubt(s: Session, key: Key, claimed_at: datetime, since: datetime | None 
         .where(*_is(key), col(Delivery.sent_at).is_(None), Delivery.claimed_at == claimed_at)
         .values(claimed_at=since if since is not None else claimed_at - LEASE)
     )
+
+
+def queue(s: Session, keys: Iterable[Key], now: datetime) -> None:
+    """Sends to make that nobody is making yet (a digest's thread replies, once the digest
+    is posted): stored as claims whose lease ended long ago, so the first `take` has each
+    at once, and `queued` finds those a failure left behind."""
+    insert = dialect_insert(s)
+    rows = [
+        {"team_id": t, "kind": k, "target": target, "period": p, "claimed_at": now - 2 * LEASE}
+        for t, k, target, p in keys
+    ]
+    if rows:
+        s.execute(insert(Delivery).values(rows).on_conflict_do_nothing())
+
+
+def queued(s: Session, kind: str, now: datetime) -> list[Key]:
+    """The sends of `kind` not sent and not claimed by a live process: those `queue` stored
+    that were never taken, failed, or whose process died."""
+    rows = s.exec(
+        select(Delivery.team_id, Delivery.kind, Delivery.target, Delivery.period)
+        .where(
+            Delivery.kind == kind,
+            col(Delivery.claimed_at) < now - LEASE,
+            col(Delivery.sent_at).is_(None),
+        )
+        .order_by(col(Delivery.id))
+    )
+    return [Key(*row) for row in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -49,6 +49,19 @@ def insight_lines(text: str) -> list[str]:
     """Insights typed one per line; list bullets and blank lines dropped."""
     lines = (_BULLET.sub("", line).strip() for line in text.splitlines())
     return [line for line in lines if line]
+
+
+def lines_to_code(summary: Summary) -> tuple[list[str], bool]:
+    """The insights to code, and whether they are offered: the key-insights lines; or, when
+    there are none, each line of the JTBD parts (cut to what an insight holds), so that
+    nothing typed is lost for saturation. Offered lines count unless the interviewer
+    unchecks them."""
+    lines = insight_lines(summary.insights)
+    if lines:
+        return lines, False
+    parts = [summary.parts.get(part, "") for part in JTBD_PARTS]
+    offered = [line[:MAX_INSIGHT] for text in parts for line in insight_lines(text)]
+    return offered[:MAX_INSIGHTS], bool(offered)
 
 
 def check_summary(summary: Summary, today: date) -> dict[str, str]:
@@ -243,11 +256,12 @@ class Coding:
     themes: list[Theme]
     proposals: dict[int, int] = field(default_factory=dict)  # insight id -> theme id
     rankings: dict[int, Ranking] = field(default_factory=dict)  # insight id -> its ranking
+    offered: bool = False  # the insights are lines of the JTBD parts, each to keep or not
 
     @property
     def to_confirm(self) -> bool:
         """Whether the interviewer should see the coding step."""
-        return bool(self.insights and (self.themes or self.proposals))
+        return bool(self.insights and (self.themes or self.proposals or self.offered))
 
 
 def code_insights(
@@ -257,10 +271,12 @@ def code_insights(
     lines: Sequence[str],
     matcher: Matcher,
     now: datetime,
+    offered: bool = False,
 ) -> Coding:
     """Replace the interview's insights with `lines`, each ranked against the question's
     themes (by name and the insights already coded to them) and coded to the best where the
-    workspace's rule finds it safe, or else to a theme of its own."""
+    workspace's rule finds it safe, or else to a theme of its own. `offered`: the lines are
+    offered (`lines_to_code`), for the interviewer to keep or not."""
     from cadence.matching import rank, suggest
 
     old = insights_of(s, team_id, interview.id)
@@ -310,7 +326,7 @@ def code_insights(
     alive = {t.id for t in themes_of(s, team_id, interview.question_id)}
     proposals = {i.id: t for i, t in zip(stored, look_alike, strict=True) if t is not None}
     ranked = {i.id: r for i, r in zip(stored, rankings, strict=True)}
-    return Coding(stored, [t for t in themes if t.id in alive], proposals, ranked)
+    return Coding(stored, [t for t in themes if t.id in alive], proposals, ranked, offered)
 
 
 def coding_of(
@@ -430,13 +446,21 @@ def recode(
     choices: dict[int, str],
     user_id: str,
     now: datetime,
+    dropped: Collection[int] = (),
 ) -> None:
     """Apply the interviewer's theme choices (insight id -> theme id or NEW_THEME): each is a
     decision about the themes the app ranked first for the insight (cadence.preselection),
     and an insight filed elsewhere than the app preselected no longer counts as preselected.
-    An insight without a choice (the step closed) keeps its coding and says nothing."""
+    An insight without a choice (the step closed) keeps its coding and says nothing. The
+    insights `dropped` (offered lines unchecked) are deleted, with a theme only they had."""
     interview = changeable(s, team_id, interview_id, user_id)
     insights = insights_of(s, team_id, interview_id)
+    for insight in [i for i in insights if i.id in dropped]:
+        insights.remove(insight)
+        s.delete(insight)
+    if dropped:
+        s.flush()
+        search.sync_interview(s, team_id, interview_id)
     valid = {t.id for t in themes_of(s, team_id, interview.question_id)}
     for insight in insights:
         choice = choices.get(insight.id)

@@ -297,10 +297,12 @@ def overviews(
     """
     if not questions:
         return []
-    todays = {}
+    todays, opened = {}, {}
     for q in questions:
-        today = weeks.local_today(now, time_zones.get(q.owner_id, "UTC"))
+        tz = time_zones.get(q.owner_id, "UTC")
+        today = weeks.local_today(now, tz)
         todays[q.id] = min(today, until) if until else today
+        opened[q.id] = weeks.local_today(q.created_at, tz)
     since = weeks.week_start(min(todays.values())) - timedelta(weeks=weeks.STREAK_LOOKBACK_WEEKS)
     ids = [q.id for q in questions]
     days: dict[int, list[date]] = defaultdict(list)
@@ -315,7 +317,7 @@ def overviews(
                 tuple(days[q.id]),
                 q.weekly_target,
                 todays[q.id],
-                weeks.local_today(q.created_at, time_zones.get(q.owner_id, "UTC")),
+                opened[q.id],
                 pause_of(q),
                 q.counted_from,
             ),

@@ -30,6 +30,7 @@ from cadence import (
     preselection,
     questions,
     saturation,
+    snapshots,
     team,
     weeks,
 )
@@ -45,9 +46,9 @@ from cadence.models import (
     Member,
     Question,
     Status,
-    Theme,
 )
 from cadence.questions import Overview
+from cadence.snapshots import Coded, Snapshot
 
 
 class Kind(StrEnum):
@@ -60,6 +61,7 @@ class Kind(StrEnum):
     FOLLOW_UP = "interview_follow_up"
     DIGEST = "digest"
     INVITE = "digest_invite"  # the bot needs an invitation to a digest's channel
+    SNAPSHOT = "digest_snapshot"  # an interview's snapshot in the thread of its digest
     FLAG = "saturation_flag"
     OVERVIEW = "team_overview"  # the Monday roll-up for a member who asked for it
 
@@ -156,25 +158,46 @@ class ThemeInsights:
     new: bool  # no interview held before this week had it
     insights: tuple[str, ...]
 
+    @property
+    def alone(self) -> bool:
+        """One insight that says what the theme's name says (the insight that founded it):
+        shown once, not as a label over the same words."""
+        return len(self.insights) == 1 and _words(self.insights[0]) == _words(self.name)
 
-@dataclass(frozen=True)
-class Quote:
-    text: str
-    interviewee: str
+
+def _words(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True)
 class DigestEntry:
-    """One question's week: progress, insights grouped by theme, memorable quotes."""
+    """One question's week: progress, insights grouped by theme, each interview's snapshot."""
 
     overview: Overview
-    interviews: int
     themes: tuple[ThemeInsights, ...]
-    quotes: tuple[Quote, ...]
+    snapshots: tuple[Snapshot, ...]
+
+    @property
+    def interviews(self) -> int:
+        return len(self.snapshots)
 
     @property
     def insights(self) -> int:
         return sum(len(t.insights) for t in self.themes)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An interview's snapshot, posted in the thread of the digest that listed it."""
+
+    channel_id: str
+    thread_ts: str
+    snapshot: Snapshot
+
+
+def reply_key(team_id: str, channel_id: str, thread_ts: str, interview_id: int) -> Key:
+    """One reply per interview and digest post: its target is the thread."""
+    return Key(team_id, Kind.SNAPSHOT, f"{channel_id}:{thread_ts}", str(interview_id))
 
 
 @dataclass(frozen=True)
@@ -203,6 +226,19 @@ class Digest:
             invite = Invite(self.channel_id, mine)
             found.append(Send(Key(self.team_id, Kind.INVITE, owner, period), invite, owner))
         return found
+
+    def thread(self, ts: str) -> list[Send]:
+        """The replies under the digest posted as `ts`: each interview's snapshot, in the
+        digest's order."""
+        return [
+            Send(
+                reply_key(self.team_id, self.channel_id, ts, snap.interview.id),
+                Reply(self.channel_id, ts, snap),
+                None,
+            )
+            for entry in self.entries
+            for snap in entry.snapshots
+        ]
 
 
 @dataclass(frozen=True)
@@ -610,6 +646,27 @@ def _flag(flag: Flag) -> Send:
     return Send(flag_key(q), flag, q.owner_id, told)
 
 
+def _replies(tick: Tick) -> list[Send]:
+    """Replies of digest threads that no process is sending: a failure or a death left them
+    behind (bot.scheduler sends the others right after their digest). A reply whose
+    interview was deleted since is given up."""
+    by_team: dict[str, list[Key]] = defaultdict(list)
+    for k in deliveries.queued(tick.s, Kind.SNAPSHOT, tick.now):
+        by_team[k.team_id].append(k)
+    sends = []
+    for team_id, keys in by_team.items():
+        found = snapshots.of_interviews(tick.s, team_id, [int(k.period) for k in keys])
+        by_id = {snap.interview.id: snap for snap in found}
+        for k in keys:
+            snap = by_id.get(int(k.period))
+            if snap is None:
+                deliveries.sent(tick.s, k, tick.now)
+                continue
+            channel, _, ts = k.target.partition(":")
+            sends.append(Send(k, Reply(channel, ts, snap), None))
+    return sends
+
+
 # Every kind of send that falls due, in the order the tick sends them.
 KINDS: tuple[Callable[[Tick], list[Send]], ...] = (
     Weekly(
@@ -632,6 +689,7 @@ KINDS: tuple[Callable[[Tick], list[Send]], ...] = (
         make=_digests,
         skippable=False,
     ),
+    _replies,
     _flags,
     _team_overviews,
 )
@@ -697,60 +755,40 @@ def flagged(s: Session, team_id: str, question_id: int, flags: int) -> None:
         s.flush()
 
 
-QUOTE_CHARS = 280  # a quote longer than a sentence or two is cut in the digest
-
-
 def digest(
     s: Session, team_id: str, channel_id: str, week: date, overviews: Sequence[Overview]
 ) -> Digest:
-    """The week of `week` (its Monday) for these questions: insights by theme, quotes."""
+    """The week of `week` (its Monday) for these questions: insights by theme, and the
+    snapshot of each interview held that week."""
     ids = [o.question.id for o in overviews]
     sunday = week + timedelta(days=DAYS - 1)
-    held = list(
-        s.exec(
-            select(Interview)
-            .where(
-                Interview.team_id == team_id,
-                col(Interview.question_id).in_(ids),
-                col(Interview.held_on) >= week,
-                col(Interview.held_on) <= sunday,
-            )
-            .order_by(col(Interview.held_on), col(Interview.id))
+    held = s.exec(
+        select(Interview.id)
+        .where(
+            Interview.team_id == team_id,
+            col(Interview.question_id).in_(ids),
+            col(Interview.held_on) >= week,
+            col(Interview.held_on) <= sunday,
         )
-    )
-    order = {i.id: n for n, i in enumerate(held)}
-    insights = sorted(
-        s.exec(
-            select(Insight).where(
-                Insight.team_id == team_id, col(Insight.interview_id).in_(list(order))
-            )
-        ),
-        key=lambda i: (order[i.interview_id], i.id),
-    )
+        .order_by(col(Interview.held_on), col(Interview.id))
+    ).all()
+    snaps = snapshots.of_interviews(s, team_id, list(held))
     earlier = _themes_before(s, team_id, ids, week)
-    names = dict(
-        s.exec(
-            select(Theme.id, Theme.name).where(
-                Theme.team_id == team_id, col(Theme.id).in_({i.theme_id for i in insights})
-            )
-        ).all()
-    )
-    question_of = {i.id: i.question_id for i in held}
-    grouped: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for insight in insights:
-        grouped[question_of[insight.interview_id]][insight.theme_id].append(insight.text)
     entries = []
     for o in overviews:
-        mine = [i for i in held if i.question_id == o.question.id]
+        mine = tuple(snap for snap in snaps if snap.question.id == o.question.id)
+        grouped: dict[int, list[Coded]] = defaultdict(list)
+        for snap in mine:
+            for coded in snap.insights:
+                grouped[coded.theme_id].append(coded)
         themes = sorted(
             (
-                ThemeInsights(names.get(t, ""), t not in earlier, tuple(texts))
-                for t, texts in grouped[o.question.id].items()
+                ThemeInsights(found[0].theme, t not in earlier, tuple(c.text for c in found))
+                for t, found in grouped.items()
             ),
             key=lambda t: (not t.new, -len(t.insights)),
         )
-        quotes = tuple(Quote(_cut(i.quote), i.interviewee) for i in mine if i.quote.strip())
-        entries.append(DigestEntry(o, len(mine), tuple(themes), quotes))
+        entries.append(DigestEntry(o, tuple(themes), mine))
     return Digest(team_id, channel_id, week, tuple(entries))
 
 
@@ -767,11 +805,6 @@ def _themes_before(s: Session, team_id: str, ids: Sequence[int], week: date) -> 
             )
         )
     )
-
-
-def _cut(text: str, limit: int = QUOTE_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def digest_now(s: Session, team_id: str, channel_id: str, now: datetime, tz: str) -> Digest | None:

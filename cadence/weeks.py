@@ -96,17 +96,23 @@ def progress(
     counted_from: date | None = None,
 ) -> Progress:
     """Progress from the dates interviews were held on, as of `today`, for a question
-    opened on `opened` (its owner's day), paused `pause`, counted again from `counted_from`."""
+    opened on `opened` (its owner's day), paused `pause`, counted again from `counted_from`.
+    The history starts no earlier than the week it was opened in, or the week of its first
+    interview when one was held before that (logged afterwards); so do the weeks behind."""
+    held_on = list(held_on)
     per_week = Counter(map(_week, held_on))
     this = _week(today)
     this_monday = week_start(today)
+    first = week_start(min([opened, *held_on])) if opened else date.min
     history = tuple(
-        (this_monday - timedelta(weeks=k), per_week[this - k]) for k in range(HISTORY_WEEKS, 0, -1)
+        (monday, per_week[this - k])
+        for k in range(HISTORY_WEEKS, 0, -1)
+        if (monday := this_monday - timedelta(weeks=k)) >= first
     )
     count = lambda monday: per_week[_week(monday)]  # noqa: E731
     streak = _in_a_row(map(count, _weeks_back(this_monday, pause, date.min)), target.__le__)
-    first = week_start(opened) + timedelta(weeks=1) if opened else date.min
-    since = max(first, counted_from or date.min)
+    whole = first + timedelta(weeks=1) if opened else date.min  # its first whole week
+    since = max(whole, counted_from or date.min)
     counted = [count(m) for m in _weeks_back(this_monday, pause, since)]
     this_week = per_week[this]
     paused = is_paused(this_monday, pause)
@@ -117,7 +123,7 @@ def progress(
         streak + (this_week >= target and not paused),
         behind_weeks=_in_a_row(counted, target.__gt__),
         idle_weeks=_in_a_row(counted, (0).__eq__),
-        first_week=opened is not None and this_monday <= first,
+        first_week=opened is not None and this_monday <= whole,
         paused_until=pause[1] if paused and pause else None,
         back=pause is not None and pause[1] == this_monday,
     )

@@ -75,7 +75,21 @@ def dms(slack: FakeSlack, user: str, containing: str = "") -> list:
 
 
 def posts(slack: FakeSlack, channel: str) -> list:
-    return [c for c in slack.of("chat.postMessage") if c.args["channel"] == channel]
+    """The messages posted in `channel` itself, not in a thread."""
+    return [
+        c
+        for c in slack.of("chat.postMessage")
+        if c.args["channel"] == channel and not c.args.get("thread_ts")
+    ]
+
+
+def thread(slack: FakeSlack, channel: str) -> list:
+    """The replies posted in threads of `channel`."""
+    return [
+        c
+        for c in slack.of("chat.postMessage")
+        if c.args["channel"] == channel and c.args.get("thread_ts")
+    ]
 
 
 REMINDER, NUDGE, DIGEST = "A new week of discovery", "Halfway through the week", "Discovery digest"
@@ -133,11 +147,14 @@ def test_a_new_york_week_reminder_nudge_digest_across_the_fall_back(
     server.tick("2026-10-30T20:00:00Z")
     (digest,) = posts(slack, "CDIGEST")
     text = shown(digest.args["blocks"])
-    assert (
-        "*Setup takes a week* :new:" in text and "• Nobody owns the rollout &lt;!here&gt;" in text
-    )
-    assert "I gave up after a week &lt;!channel&gt;" in text and "Ada &lt;@U999&gt;" in text
-    assert "<!" not in text and "<@" not in text
+    # A theme its one insight founded: shown once, not as a label over the same words.
+    assert "*Setup takes a week* :new:" in text and "• Setup takes a week" not in text
+    assert "*Nobody owns the rollout &lt;!here&gt;* :new:" in text
+    assert "Ada &lt;@U999&gt;: “Setup takes a week” (+1)" in text
+    (snapshot,) = thread(slack, "CDIGEST")
+    card = shown(snapshot.args["blocks"])
+    assert "I gave up after a week &lt;!channel&gt;" in card and "Ada &lt;@U999&gt;" in card
+    assert "<!" not in text + card and "<@U999" not in text + card
     assert "behind target" in text
 
     # After the fall-back (2026-11-01) 09:00 in New York is 14:00 UTC.
@@ -286,6 +303,48 @@ def test_nothing_is_sent_twice_on_429_500_or_an_unreachable_slack(
     assert len(posts(slack, "CDIGEST")) == 1
 
 
+def test_the_digest_lists_each_interview_and_threads_its_snapshot_once(
+    sender: SlackSender, slack: FakeSlack, server: Server, owner: str, team: str
+) -> None:
+    channel = "C" + team[1:]
+    start_question(sender, slack, server, owner, BERLIN, channel=channel)
+    for day, who, insights in [
+        ("03", "Ada", "Setup takes a week\nNobody owns the rollout"),
+        ("04", "Bo", "Pricing per seat hurts"),
+        ("05", "Cy", "Setup takes a week"),
+    ]:
+        answers = {Input.HELD_ON: f"2026-11-{day}", Input.INTERVIEWEE: who, Input.COMPANY: "Acme"}
+        log_interview(sender, slack, {**answers, Input.INSIGHTS: insights}, user=owner)
+    bos = lambda a: a.get("thread_ts") and a.get("text", "").startswith("Interview snapshot: Bo")  # noqa: E731
+    slack.fail("chat.postMessage", status=500, when=bos)
+
+    server.tick("2026-11-06T15:00:00Z")  # Friday 16:00 in Berlin
+    (digest,) = posts(slack, channel)
+    text = shown(digest.args["blocks"])
+    for line in ["Ada (Acme): “Setup takes a week” (+1)", "Bo (Acme): “Pricing per seat hurts”"]:
+        assert line in text
+    assert "one snapshot each, in this thread" in text
+    ts = slack.messages[channel][0]["ts"]
+    replies = thread(slack, channel)
+    assert [r.args["text"] for r in replies] == [
+        "Interview snapshot: Ada (Acme), Tue Nov 3",
+        "Interview snapshot: Cy (Acme), Thu Nov 5",
+    ]
+    assert {r.args["thread_ts"] for r in replies} == {ts}
+    assert "Nobody owns the rollout" in shown(replies[0].args["blocks"])
+
+    server.tick("2026-11-06T15:01:00Z")  # only the reply that failed goes again
+    server.tick("2026-11-06T15:02:00Z")
+    assert len(posts(slack, channel)) == 1
+    texts = [r.args["text"] for r in thread(slack, channel)]
+    assert sorted(texts) == [
+        "Interview snapshot: Ada (Acme), Tue Nov 3",
+        "Interview snapshot: Bo (Acme), Wed Nov 4",
+        "Interview snapshot: Cy (Acme), Thu Nov 5",
+    ]
+    assert {r.args["thread_ts"] for r in thread(slack, channel)} == {ts}
+
+
 def test_two_ticks_at_once_send_once(
     sender: SlackSender, slack: FakeSlack, server: Server, owner: str
 ) -> None:
@@ -321,10 +380,16 @@ def test_digest_command_posts_now_and_friday_still_comes(
     sender: SlackSender, slack: FakeSlack, server: Server, owner: str
 ) -> None:
     start_question(sender, slack, server, owner, BERLIN, channel="CDIGEST")
+    today = datetime.now(UTC).date().isoformat()
+    answers = {Input.HELD_ON: today, Input.INTERVIEWEE: owner, Input.INSIGHTS: "Setup is slow"}
+    log_interview(sender, slack, answers, user=owner)
     reply = reply_to(slack, sender.command("digest", user=owner, channel="CDIGEST"))
     (posted,) = posts(slack, "CDIGEST")
     assert DIGEST in posted.args["text"]
     assert "Posted this week's digest so far in <#CDIGEST>" in reply["text"]
+    snapshot = slack.wait_one("chat.postMessage", where=lambda a: owner in a["text"])
+    assert snapshot.args["text"].startswith("Interview snapshot:")
+    assert snapshot.args["thread_ts"] == slack.messages["CDIGEST"][0]["ts"]
     reply = reply_to(slack, sender.command("digest somewhere", user=owner, channel="CDIGEST"))
     assert "can't tell which channel" in reply["text"]
     elsewhere = sender.command("digest <#CELSEWHERE|random>", user=owner, channel="CDIGEST")

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 from bot.sandbox.fake_slack import check_payload
 from bot.views import cadence as views
 from cadence import saturation, weeks
-from cadence.models import Question
+from cadence.models import Interview, Question
 from cadence.questions import Overview
-from cadence.schedule import Digest, DigestEntry, OwnerMessage, Quote, ThemeInsights
+from cadence.schedule import Digest, DigestEntry, OwnerMessage, Reply, ThemeInsights
+from cadence.snapshots import Coded, Snapshot
 
 MON = date(2026, 11, 23)
 NOW = datetime(2026, 11, 27, 16, tzinfo=UTC)
@@ -41,8 +42,24 @@ def busy_entry(number: int) -> DigestEntry:
         )
         for t in range(12)
     )
-    quotes = tuple(Quote("q" * 280, f"Ada {PING}") for _ in range(30))
-    return DigestEntry(overview(number, 2, "Q" * 300), 20, themes, quotes)
+    o = overview(number, 2, "Q" * 300)
+    snaps = tuple(snapshot(o.question, n, f"{PING} " + "i" * 900) for n in range(30))
+    return DigestEntry(o, themes, snaps)
+
+
+def snapshot(q: Question, n: int, insight: str, **parts: str) -> Snapshot:
+    interview = Interview(
+        id=n,
+        team_id="T",
+        question_id=q.id,
+        interviewer_id="UOWNER",
+        interviewee=f"Ada {PING}",
+        company="Acme",
+        held_on=MON,
+        quote="q" * 3000,
+        **parts,
+    )
+    return Snapshot(interview, q, tuple(Coded(insight, n, insight, True) for _ in range(20)))
 
 
 def sent_text(blocks: list) -> str:
@@ -54,12 +71,13 @@ def test_a_busy_digest_stays_within_block_kits_limits_and_says_what_it_left_out(
     text, blocks = views.digest_blocks(digest)
     assert check_payload("chat.postMessage", {"text": text, "blocks": blocks}) == []
     shown = sent_text(blocks)
-    assert "more insights" in shown and "more quotes" in shown and "more questions" in shown
+    assert "more insights" in shown and "more interviews" in shown and "more questions" in shown
+    assert "one snapshot each, in this thread" in shown
     assert "<!channel>" not in shown and "<@U123>" not in shown and "<https://" not in shown
 
 
 def test_a_quiet_week_gets_a_short_digest_that_says_so() -> None:
-    digest = Digest("T", "CDIGEST", MON, (DigestEntry(overview(1), 0, (), ()),))
+    digest = Digest("T", "CDIGEST", MON, (DigestEntry(overview(1), (), ()),))
     text, blocks = views.digest_blocks(digest)
     assert check_payload("chat.postMessage", {"text": text, "blocks": blocks}) == []
     shown = sent_text(blocks)
@@ -93,7 +111,30 @@ def test_a_skip_button_value_is_checked() -> None:
 
 
 def test_many_quiet_questions_fit_one_digest() -> None:
-    entries = tuple(DigestEntry(overview(n, 0, "Q" * 300), 0, (), ()) for n in range(1, 60))
+    entries = tuple(DigestEntry(overview(n, 0, "Q" * 300), (), ()) for n in range(1, 60))
     text, blocks = views.digest_blocks(Digest("T", "CDIGEST", MON, entries))
     assert check_payload("chat.postMessage", {"text": text, "blocks": blocks}) == []
     assert "more questions" in sent_text(blocks)
+
+
+def test_a_theme_with_one_insight_saying_its_name_is_shown_once() -> None:
+    o = overview(1, 1)
+    themes = (
+        ThemeInsights("Setup takes a week", True, ("Setup takes a week",)),
+        ThemeInsights("Pricing", False, ("Seats cost too much",)),
+    )
+    entry = DigestEntry(o, themes, (snapshot(o.question, 1, "Setup takes a week"),))
+    shown = sent_text(views.digest_blocks(Digest("T", "CDIGEST", MON, (entry,)))[1])
+    assert shown.count("Setup takes a week") == 2  # the theme once, the interview's line once
+    assert "*Pricing*" in shown and "• Seats cost too much" in shown
+
+
+def test_a_long_snapshot_in_a_thread_fits_one_message() -> None:
+    q = overview(1).question
+    long = "w " * 1500
+    snap = snapshot(
+        q, 7, "x" * 1000, struggling_moments=long, driving_forces=long, motivations=long
+    )
+    text, blocks = views.reply_blocks(Reply("CDIGEST", "1.000001", snap))
+    assert check_payload("chat.postMessage", {"text": text, "blocks": blocks}) == []
+    assert "Interview snapshot: Ada" in text and "/discovery export #1" in sent_text(blocks)

@@ -159,6 +159,9 @@ def test_demo_runs_without_slack_or_settings(tmp_path) -> None:
         "is saturated at 6+3",  # the flag
         "Close as answered",
         "only you can see this",  # the status
+        "(in the digest's thread)",  # a snapshot under Friday's digest
+        "hits for “setup”",  # a search
+        "question-1-evidence.md · question-1-insights.csv in the DM",  # an export
     ):
         assert kind in out, kind
     assert "*#1*" not in out and "<@U" not in out  # rendered, not raw mrkdwn

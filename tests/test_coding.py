@@ -243,3 +243,23 @@ def test_the_account_of_the_latest_run(db) -> None:
     kept = db.exec(select(Insight).where(Insight.preselected)).one()
     interviews.recode(db, "T", a.id, {kept.id: "new"}, "U1", NOW)
     assert preselection.account(db, "T", q.id).preselected == 0
+
+
+def test_jtbd_lines_are_offered_when_no_key_insight_was_typed_and_dropped_ones_go(db) -> None:
+    parts = {"driving_forces": "- Audit is coming\n", "motivations": "Leave on time\nSleep"}
+    typed = Summary("1", "2026-12-01", parts=parts, insights="Setup is slow")
+    assert interviews.lines_to_code(typed) == (["Setup is slow"], False)
+    only_parts = Summary("1", "2026-12-01", parts=parts)
+    lines, offered = interviews.lines_to_code(only_parts)
+    assert lines == ["Audit is coming", "Leave on time", "Sleep"] and offered
+    assert interviews.lines_to_code(Summary("1", "2026-12-01")) == ([], False)
+
+    q = _question(db)
+    interview = interviews.save(db, "T", only_parts, "U1", NOW)
+    coding = interviews.code_insights(db, "T", interview, lines, default_matcher(), NOW, offered)
+    assert coding.offered and coding.to_confirm  # shown even on a first interview
+    sleep = coding.insights[2]
+    interviews.recode(db, "T", interview.id, {}, "U1", NOW, {sleep.id})
+    kept = [i.text for i in interviews.insights_of(db, "T", interview.id)]
+    assert kept == ["Audit is coming", "Leave on time"]
+    assert [t.name for t in interviews.themes_of(db, "T", q.id)] == kept

@@ -39,6 +39,17 @@ def test_progress_counts_this_week_and_history() -> None:
     )
 
 
+def test_history_starts_in_the_week_the_question_was_opened() -> None:
+    opened = date(2026, 11, 11)  # a Wednesday: its week (Nov 9) is listed, not the two before
+    held = [WED, date(2026, 11, 16)]
+    p = weeks.progress(held, 3, WED, opened)
+    assert p.history == ((date(2026, 11, 9), 0), (date(2026, 11, 16), 1))
+    assert weeks.progress([], 3, WED, WED).history == ()  # opened this week: no last weeks
+    # An interview held before the question was opened, logged since: listed from its week.
+    early = weeks.progress([date(2026, 11, 3)], 3, WED, opened).history
+    assert early[0] == (date(2026, 11, 2), 1) and len(early) == 3
+
+
 def test_streak_counts_consecutive_weeks_on_target() -> None:
     mondays = [date(2026, 11, 23) - timedelta(weeks=k) for k in range(1, 5)]
     held = [m for m in mondays[:3] for _ in range(3)] + [mondays[3]]  # 3 full weeks, then 1

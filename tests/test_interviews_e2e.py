@@ -337,3 +337,40 @@ def test_edit_and_delete_from_the_status_view(
     assert rows(server, "SELECT * FROM interview WHERE team_id=:t", t=sender.team) == []
     assert themes_of(server, sender.team) == []
     assert "*Themes:* 0" in ephemeral(slack, sender.command("status #1", user=OWNER))
+
+
+def test_jtbd_lines_without_key_insights_are_offered_ticked_and_one_can_be_left_out(
+    sender: SlackSender, slack: FakeSlack, server: Server, team: str
+) -> None:
+    owner = "U" + team[1:]
+    open_question(sender, slack, "Why is month end slow?", user=owner)
+    answer = log_interview(
+        sender,
+        slack,
+        {
+            "struggling_moments": "Month end close takes three days",
+            "motivations": "- Wants to leave on time\n- Likes the new office plants",
+        },
+        user=owner,
+    )
+    assert answer["response_action"] == "update"
+    coding = answer["view"]
+    assert "each line of the JTBD parts is offered" in json.dumps(coding)
+    inputs = [b for b in coding["blocks"] if b["type"] == "input"]
+    labels = [b["label"]["text"] for b in inputs if b["element"]["type"] == "static_select"]
+    assert labels == [
+        "Month end close takes three days",
+        "Wants to leave on time",
+        "Likes the new office plants",
+    ]
+    boxes = [b for b in inputs if b["element"]["type"] == "checkboxes"]
+    assert len(boxes) == 3 and all(b["element"]["initial_options"] for b in boxes)
+
+    unticked = {boxes[2]["block_id"]: None}
+    payload = view_submission(coding, unticked, user=owner, team=sender.team)
+    assert sender.interaction(payload).status == 200
+    dm(slack, owner, "*1/3* this week · 2 insights · 2 new themes")
+    assert themes_of(server, sender.team) == [
+        "Month end close takes three days",
+        "Wants to leave on time",
+    ]

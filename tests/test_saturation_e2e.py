@@ -66,7 +66,7 @@ def test_only_the_question_that_stopped_learning_is_flagged_once_with_a_chart(
     (flag,) = flags(slack, owner)
     text = flag.args["text"]
     assert "*#1*" in text and "*saturated at 4+3*" in text
-    assert "your last 3 interviews added 0 new themes to the 4 of your first 4" in text
+    assert "the last 3 interviews added no theme to the 4 found in the first 4" in text
     assert "below the 5% that signals you have stopped learning" in text
     # The run's insights were typed as before: each filed under its theme as the app preselected.
     account = "*3 of 3 insights* of the last run were filed under earlier themes as the app"

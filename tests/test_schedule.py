@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from cadence import channels, deliveries, members, schedule
+from cadence import channels, deliveries, interviews, members, schedule
 from cadence.db import session
 from cadence.members import PrefsDraft, check_prefs
 from cadence.models import Insight, Interview, Question, Theme
@@ -328,7 +328,29 @@ def test_the_digest_groups_the_weeks_insights_by_theme_and_marks_new_ones(db: Se
         ("Onboarding", True, ("Setup took a week", "No templates")),
         ("Pricing", False, ("Seat price hurts",)),
     ]
-    assert entry.quotes == (schedule.Quote("I gave up <!channel>", "Ada"),)
+    assert [snap.interview.quote for snap in entry.snapshots] == ["I gave up <!channel>", ""]
+    assert [snap.first_insight for snap in entry.snapshots] == ["Seat price hurts", "No templates"]
+
+
+def test_a_digests_thread_replies_are_queued_once_and_due_until_sent(db: Session) -> None:
+    q = question(db, 1, "UNY")
+    kept = interview(db, q, MON + timedelta(days=1), [("Pricing", "Seat price hurts")])
+    gone = interview(db, q, MON + timedelta(days=2), [("Onboarding", "No templates")])
+    now = at(MON + timedelta(days=4), 21)
+    (digest,) = schedule.due(db, now, ZONES).digests
+    replies = digest.thread("1790000000.000100")
+    assert [r.what.snapshot.interview.id for r in replies] == [kept.id, gone.id]
+    keys = [r.key for r in replies]
+    assert keys[0] == ("T", "digest_snapshot", "CDIGEST:1790000000.000100", str(kept.id))
+    deliveries.queue(db, keys, now)
+    deliveries.queue(db, keys, now)  # once: a second queue adds nothing
+    assert deliveries.queued(db, "digest_snapshot", now) == keys
+    assert deliveries.claim(db, keys[0], now)  # the first take has it at once
+    deliveries.sent(db, keys[0], now)
+    interviews.delete(db, "T", gone.id, gone.interviewer_id)
+    later = now + timedelta(minutes=1)
+    assert schedule.due(db, later, ZONES).of(schedule.Kind.SNAPSHOT) == []  # gone: given up
+    assert deliveries.queued(db, "digest_snapshot", later) == []
 
 
 def test_concurrent_claims_let_exactly_one_through(db: Session) -> None:

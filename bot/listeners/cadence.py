@@ -17,10 +17,21 @@ from bot.channels import post_to_channel
 from bot.ids import Action, Input, View
 from bot.listeners.interviews import open_plan
 from bot.listeners.shared import answer, dm, refuse, store_of, stored, time_zone
+from bot.scheduler import post_thread
 from bot.store import Store
 from bot.views import cadence as views
 from bot.views import questions as surfaces
-from cadence import adaptive, channels, ids, members, questions, saturation, schedule, weeks
+from cadence import (
+    adaptive,
+    channels,
+    deliveries,
+    ids,
+    members,
+    questions,
+    saturation,
+    schedule,
+    weeks,
+)
 from cadence.models import ChannelDigest, Question, Status
 
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{6,})$")
@@ -191,6 +202,7 @@ async def post_digest_now(
     user: str,
     channel: str,
 ) -> None:
+    """This week so far, posted in `channel` now, with its snapshots in its thread."""
     tz = await time_zone(client, store, team_id, user)
     digest = await store.run(schedule.digest_now, team_id, channel, clock.now(), tz)
     if digest is None:
@@ -198,10 +210,14 @@ async def post_digest_now(
         await respond(text=reply, blocks=[section(reply)], response_type="ephemeral")
         return
     text, blocks = views.digest_blocks(digest)
-    posted = await post_to_channel(client, channel, text, blocks)
-    name = "cadence.digest_posted" if posted else "cadence.digest_cannot_post"
+    ts = await post_to_channel(client, channel, text, blocks)
+    name = "cadence.digest_posted" if ts else "cadence.digest_cannot_post"
     reply = words.say(name, channel=channel)
     await respond(text=reply, blocks=[section(reply)], response_type="ephemeral")
+    if ts:  # its thread as the Friday digest's: each reply sent once, a later tick retries
+        replies = digest.thread(ts)
+        await store.run(deliveries.queue, [r.key for r in replies], clock.now())
+        await post_thread(client, store=store, clock=clock.now, replies=replies)
 
 
 async def flag_pressed(

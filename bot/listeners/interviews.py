@@ -183,8 +183,9 @@ def _store_and_code(
             return {}
         return seen, interviews.coding_of(s, team, seen, default_matcher()), False
     interview = interviews.save(s, team, summary, user, now, editing, key)
-    lines = interviews.insight_lines(summary.insights)
-    coding = interviews.code_insights(s, team, interview, lines, default_matcher(), now)
+    lines, offered = interviews.lines_to_code(summary)
+    matcher = default_matcher()
+    coding = interviews.code_insights(s, team, interview, lines, matcher, now, offered)
     return interview, coding, True
 
 
@@ -214,8 +215,9 @@ async def _coded(body: dict, view: dict, context: AsyncBoltContext, keep: bool) 
     """Apply the coding step's choices (`keep`: none, the suggestions stand), once per view:
     the interview, when this was its first submission by someone who may change it."""
     interview_id, choices = ui.read_coding(view)
+    dropped = set() if keep else ui.read_dropped(view)
     team, user = context.team_id, body["user"]["id"]
-    args = (team, interview_id, {} if keep else choices, user, clock.now())
+    args = (team, interview_id, {} if keep else choices, user, clock.now(), dropped)
     try:
         done = await once(store_of(context), team, view, interviews.recode, *args)
     except (interviews.NotAllowed, LookupError):

@@ -147,6 +147,8 @@ def _initial(element: dict[str, Any]) -> dict[str, Any]:
         return {"type": kind, "value": element.get("initial_value")}
     if kind in ("static_select", "external_select", "radio_buttons"):
         return {"type": kind, "selected_option": element.get("initial_option")}
+    if kind == "checkboxes":
+        return {"type": kind, "selected_options": element.get("initial_options") or []}
     if kind == "users_select":
         return {"type": kind, "selected_user": element.get("initial_user")}
     if kind == "conversations_select":
@@ -172,6 +174,8 @@ def _answer(element: dict[str, Any], value: str | None) -> dict[str, Any]:
     elif kind == "external_select":  # an option the app's block_suggestion answer gave
         chosen = {"text": {"type": "plain_text", "text": str(value)}, "value": value}
         state["selected_option"] = chosen if value is not None else None
+    elif kind == "checkboxes":  # the one option whose value is given ticked; None: none
+        state["selected_options"] = [o for o in element["options"] if o["value"] == value]
     else:
         key = next(k for k in state if k != "type")
         state[key] = value

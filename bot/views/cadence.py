@@ -28,20 +28,32 @@ from bot.blocks import (
 from bot.ids import COMMAND, QUESTION_BUTTONS, Action, Input, Meta, View
 from bot.views.interviews import account_blocks, follow_up_blocks
 from bot.views.questions import MESSAGE_BLOCKS
+from bot.views.snapshots import card_blocks
 from bot.views.team import overview_blocks
 from cadence import adaptive, channels, ids
 from cadence.adaptive import Offer
 from cadence.members import Prefs, PrefsDraft
 from cadence.models import ChannelDigest, Question
 from cadence.questions import Overview
-from cadence.schedule import Digest, DigestEntry, Flag, Invite, Kind, OwnerMessage
+from cadence.schedule import (
+    Digest,
+    DigestEntry,
+    Flag,
+    Invite,
+    Kind,
+    OwnerMessage,
+    Reply,
+    ThemeInsights,
+)
 
 # A section's text, less room for the "…and N more" line.
 SECTION_ROOM = TEXT_LIMIT - 100
-# The insights and quotes of a whole digest: Slack refuses a message whose blocks hold much
+# The insights and interview lines of a whole digest: Slack refuses a message whose blocks hold much
 # more than 12,000 characters, and each question's heading takes up to ~500 of its own.
 DIGEST_ROOM = 6_000
-MAX_ENTRIES = (MESSAGE_BLOCKS - 3) // 4  # a divider, heading, insights and quotes each
+# A divider, heading, insights and interviews each; the header, the thread line and an
+# "…and N more" besides.
+MAX_ENTRIES = (MESSAGE_BLOCKS - 3) // 4
 
 
 # -- reminders and nudges ----------------------------------------------------------------
@@ -156,39 +168,54 @@ def _fit(groups: Sequence[tuple[str | None, Sequence[str]]], more: str, room: in
     return "\n".join(lines)
 
 
+def _theme_lines(t: ThemeInsights) -> tuple[str | None, list[str]]:
+    """A theme's heading and its insights; one line when it holds one insight saying the
+    same as its name."""
+    if t.alone:
+        return None, [words.say("cadence.digest_theme", t=t)]
+    return (
+        words.say("cadence.digest_theme", t=t),
+        [words.say("cadence.digest_insight", text=i) for i in t.insights],
+    )
+
+
 def _entry_blocks(entry: DigestEntry, room: int) -> list[Block]:
-    """A question's part of the digest, its insights and quotes within `room` characters."""
+    """A question's part of the digest, its insights and interviews within `room`
+    characters: each interview as one line (its snapshot is in the thread)."""
     blocks = [section(words.say("cadence.digest_question", e=entry))]
     if entry.themes:
-        groups = [
-            (
-                words.say("cadence.digest_theme", t=t),
-                [words.say("cadence.digest_insight", text=i) for i in t.insights],
-            )
-            for t in entry.themes
-        ]
+        groups = [_theme_lines(t) for t in entry.themes]
         blocks.append(section(_fit(groups, "cadence.more_insights", min(SECTION_ROOM, room))))
-    if entry.quotes:
-        quotes = [words.say("cadence.digest_quote", quote=q) for q in entry.quotes]
-        blocks.append(context(_fit([(None, quotes)], "cadence.more_quotes", room // 3)))
+    if entry.snapshots:
+        lines = [words.say("snapshots.line", snap=snap) for snap in entry.snapshots]
+        blocks.append(context(_fit([(None, lines)], "cadence.more_interviews", room // 3)))
     return blocks
 
 
 def digest_blocks(digest: Digest) -> tuple[str, list[Block]]:
+    """The digest: each question's week, and where the snapshots are (its thread)."""
     text = words.say("cadence.digest_text", d=digest)
     blocks: list[Block] = [header(words.plain("cadence.digest_title", week=digest.week))]
-    if not any(e.interviews for e in digest.entries):
+    held = sum(e.interviews for e in digest.entries)
+    if not held:
         blocks.append(section(words.say("cadence.digest_quiet_week")))
     busy = sum(1 for e in digest.entries[:MAX_ENTRIES] if e.interviews) or 1
     room = DIGEST_ROOM // busy
     for n, entry in enumerate(digest.entries):
         chunk = [divider(), *_entry_blocks(entry, room)]
-        if n == MAX_ENTRIES or len(blocks) + len(chunk) > MESSAGE_BLOCKS - 1:
+        if n == MAX_ENTRIES or len(blocks) + len(chunk) > MESSAGE_BLOCKS - 2:
             left = len(digest.entries) - n
             blocks.append(context(words.say("cadence.more_questions", count=left)))
             break
         blocks += chunk
+    if held:
+        blocks.append(context(words.say("snapshots.thread_intro", count=held)))
     return text, blocks
+
+
+def reply_blocks(reply: Reply) -> tuple[str, list[Block]]:
+    """An interview's snapshot in its digest's thread."""
+    return words.say("snapshots.reply_text", snap=reply.snapshot), card_blocks(reply.snapshot)
 
 
 def invite_blocks(invite: Invite) -> tuple[str, list[Block]]:
@@ -202,6 +229,7 @@ VIEWS: dict[Kind, Callable[[Any], tuple[str, list[Block]]]] = {
     Kind.NUDGE: partial(owner_message_blocks, reminder=False),
     Kind.FOLLOW_UP: follow_up_blocks,
     Kind.DIGEST: digest_blocks,
+    Kind.SNAPSHOT: reply_blocks,
     Kind.INVITE: invite_blocks,
     Kind.FLAG: flag_blocks,
     Kind.OVERVIEW: overview_blocks,

@@ -23,7 +23,7 @@ from bot.blocks import (
     state_values,
     text_element,
 )
-from bot.ids import CODING_PREFIX, Action, Input, Meta, View, coding_block
+from bot.ids import CODING_PREFIX, KEEP_PREFIX, Action, Input, Meta, View, coding_block, keep_block
 from bot.views.questions import segment_options
 from bot.views.snapshots import line_block
 from cadence import ids
@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the matcher needs numpy: the scheduler renders these views 
     from cadence.matching import Ranked
 
 MAX_OPTIONS = 100
+KEEP = "keep"  # the value of an offered line's ticked checkbox
 MAX_PASTE = 3000  # Slack's most for a plain_text_input
 MAX_KEPT = 2500  # of private_metadata's 3000 characters, for what was typed before pasting
 
@@ -385,7 +386,10 @@ def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
     blocks: list[Block] = [
         section(
             words.say(
-                "interviews.coding_intro", count=len(coding.insights), earlier=bool(coding.themes)
+                "interviews.coding_intro",
+                count=len(coding.insights),
+                earlier=bool(coding.themes),
+                offered=coding.offered,
             )
         )
     ]
@@ -401,6 +405,8 @@ def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
         blocks.append(
             input_block(coding_block(insight.id), insight.text[:2000], element, hint=hint)
         )
+        if coding.offered:
+            blocks.append(_keep(insight.id))
     view = modal(
         View.CODING,
         words.plain("modals.coding_title"),
@@ -425,6 +431,26 @@ def theme_search_groups(found: Sequence[tuple[Theme, Ranked]]) -> list[dict[str,
         (words.plain("modals.other_themes"), shown[TOP:]),
     )
     return [{"label": plain_text(label), "options": o} for label, o in groups if o]
+
+
+def _keep(insight_id: int) -> Block:
+    """The checkbox of an offered JTBD line, ticked: it counts unless unticked."""
+    keep = option(KEEP, words.plain("modals.keep_insight"))
+    element = {"type": "checkboxes", "options": [keep], "initial_options": [keep]}
+    return input_block(
+        keep_block(insight_id), words.plain("modals.keep_label"), element, optional=True
+    )
+
+
+def read_dropped(view: dict[str, Any]) -> set[int]:
+    """The offered JTBD lines the interviewer unticked."""
+    values = state_values(view)
+    found = {
+        ids.number(b.removeprefix(KEEP_PREFIX)): v
+        for b, v in values.items()
+        if b.startswith(KEEP_PREFIX)
+    }
+    return {insight for insight, value in found.items() if insight is not None and value != KEEP}
 
 
 def read_coding(view: dict[str, Any]) -> tuple[int, dict[int, str]]:

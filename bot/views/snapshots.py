@@ -19,10 +19,23 @@ from cadence import export, search
 from cadence.models import Segment
 from cadence.snapshots import Snapshot
 
+# The card's text in a message: Slack refuses a message whose blocks hold much more than
+# 12,000 characters, and a card of six long JTBD parts and 20 insights can hold 40,000.
+CARD_ROOM = 10_000
+
 
 def card_blocks(snap: Snapshot) -> list[Block]:
-    """The snapshot card, in as many sections as its text needs."""
-    return [section(part) for part in long_sections(words.say("snapshots.card", snap=snap))]
+    """The snapshot card, in as many sections as its text needs up to CARD_ROOM; the rest
+    is in the export."""
+    blocks: list[Block] = []
+    used = 0
+    for part in long_sections(words.say("snapshots.card", snap=snap)):
+        used += len(part)
+        if used > CARD_ROOM:
+            blocks.append(context(words.say("snapshots.card_cut", q=snap.question)))
+            break
+        blocks.append(section(part))
+    return blocks
 
 
 def logged_blocks(text: str, snap: Snapshot) -> list[Block]:
