@@ -241,5 +241,5 @@ def build_app(settings: Settings, engine: sa.Engine) -> tuple[AsyncApp, TokenIde
     identity.http = SharedHTTP(client)
     app.use(identity.http.middleware)
     app.use(with_drafter(drafter_for(settings)))
-    register_all(app, store)
+    register_all(app, store, settings.public_url)
     return app, identity

@@ -42,6 +42,7 @@ class Settings:
     llm_model: str = ""
     llm_api_key: str = field(default="", repr=False)  # a secret: never logged or shown
     llm_timeout: int = LLM_TIMEOUT
+    public_url: str = ""  # where Slack and webhooks reach the server, e.g. https://bot.example.com
 
     @property
     def oauth(self) -> bool:
@@ -65,6 +66,14 @@ def _api_url(env: Mapping[str, str]) -> str:
         raise ConfigError(f"SLACK_API_URL is malformed: {value!r} is not an http(s) URL")
     # slack_sdk joins base_url and method name by plain concatenation.
     return value if value.endswith("/") else value + "/"
+
+
+def _public_url(env: Mapping[str, str]) -> str:
+    value = env.get("PUBLIC_URL", "").strip().rstrip("/")
+    parts = urlsplit(value)
+    if value and (parts.scheme not in ("http", "https") or not parts.netloc):
+        raise ConfigError(f"PUBLIC_URL is malformed: {value!r} is not an http(s) URL")
+    return value
 
 
 def _port(env: Mapping[str, str]) -> int:
@@ -170,4 +179,5 @@ def load(
         llm_model=llm_model,
         llm_api_key=llm_api_key,
         llm_timeout=_count(env, "LLM_TIMEOUT", LLM_TIMEOUT, "seconds"),
+        public_url=_public_url(env),
     )

@@ -395,6 +395,10 @@ async def _play(demo: Demo) -> None:
     demo.command(MAYA, "settings")  # Maya leads the team: the Monday overview, please
     demo.modal(MAYA, {Input.OVERVIEW: "on"}, View.SETTINGS)
     demo.settle("chat.postMessage", MAYA, "Saved")
+    # Maya fills the candidate pool: her recent sign-ups, pasted as a CSV.
+    demo.command(MAYA, "pool add")
+    demo.modal(MAYA, {"people": _pool_csv(demo.now)}, "pool_add")
+    demo.settle("chat.postMessage", MAYA, "The pool has")
     first = demo.now.date() + timedelta(days=1)
     end = datetime.combine(first + timedelta(weeks=WEEKS), datetime.min.time(), UTC)
     while demo.now < end - timedelta(hours=4):  # until Sunday evening of the third week
@@ -431,6 +435,8 @@ async def _play(demo: Demo) -> None:
             answers = {Input.INTERVIEWEE: "Ana at Acme", Input.WHEN: int(when.timestamp())}
             demo.modal(DEV, answers, View.PLAN)
             demo.settle("chat.postMessage", DEV, "Planned")
+        if day == 0 and hour == 10:  # Maya books the first person her reminder suggests
+            _book_suggestion(demo, today)
         await demo.tick()
         _answer_offer(demo)
         follow_up = next(
@@ -441,7 +447,12 @@ async def _play(demo: Demo) -> None:
             ),
             None,
         )
-        if follow_up is not None:
+        if follow_up is not None and follow_up.args["channel"] == MAYA:  # they did not come
+            follow_up.args["_done"] = True
+            message = {**follow_up.args, "ts": "1700000000.000200"}
+            demo.press(MAYA, follow_up.args["blocks"][1]["elements"][1], message)
+            demo.settle("chat.update", MAYA, "No-show")
+        elif follow_up is not None:
             follow_up.args["_done"] = True
             demo.press(DEV, follow_up.args["blocks"][1]["elements"][0])
             demo.modal(DEV, {Input.INSIGHTS: next(dev)}, View.SUMMARY)
@@ -459,3 +470,33 @@ def _evidence(demo: Demo) -> None:
     demo.settle("files.completeUploadExternal", MAYA)
     demo.command(MAYA, "team")
     demo.settle("response_url", MAYA)
+
+
+def _pool_csv(now: datetime) -> str:
+    """Maya's recent sign-ups, as exported from her analytics: two of one company."""
+    people = [
+        ("Lena Vogt", "lena@kontor.de", "Kontor", 1),
+        ("Sam Okafor", "sam@brightdesk.io", "Brightdesk", 2),
+        ("Jo Park", "jo@kontor.de", "Kontor", 3),
+        ("Ines Ruiz", "ines@tallyho.es", "Tallyho", 4),
+        ("Old Signup", "old@example.com", "Example", 45),
+    ]
+    lines = [f"{n},{e},{c},Recent sign-ups,{(now - timedelta(days=d)).date()},trial"
+             for n, e, c, d in people]  # fmt: skip
+    return "name,email,company,segment,date,plan\n" + "\n".join(lines)
+
+
+def _book_suggestion(demo: Demo, today: date) -> None:
+    """Maya plans an interview with the first person of her Monday reminder, Tuesday 11:00."""
+    reminder = next(
+        c.args
+        for c in demo.fake.of("chat.postMessage")
+        if c.args["channel"] == MAYA and "A new week" in c.args["text"]
+    )
+    row = next(b for b in reminder["blocks"] if str(b.get("block_id", "")).startswith("pool_"))
+    plan = next(e for e in row["elements"] if e["action_id"] == "pool_plan")
+    demo.press(MAYA, plan, {**reminder, "ts": "1700000000.000100"})
+    when = datetime.combine(today + timedelta(days=1), datetime.min.time())
+    when = when.replace(hour=11, tzinfo=zone("Europe/Berlin"))
+    demo.modal(MAYA, {"when": int(when.timestamp())}, "plan_interview")
+    demo.settle("chat.postMessage", MAYA, "Planned")

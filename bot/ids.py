@@ -38,6 +38,15 @@ class Action(StrEnum):
     KEEP_INTERVIEWING = "keep_interviewing"
     THEME_MENU = "theme_menu"
     THEME_SEARCH = "theme_search"  # the coding step's type-ahead, past Slack's 100 options
+    # the candidate pool
+    NEW_SECRET = "pool_new_secret"
+    INVITE = "pool_invite"
+    NOT_A_FIT = "pool_not_a_fit"
+    OPTED_OUT = "pool_opted_out"
+    PLAN_CANDIDATE = "pool_plan"
+    # a planned interview's follow-up
+    NO_SHOW = "interview_no_show"
+    RESCHEDULE = "interview_reschedule"
     PASTE_NOTES = "paste_notes"
     DRAFT_FROM_FILE = "draft_from_file"
     # the reminder's offers when a question stalls or idles
@@ -64,6 +73,9 @@ class View(StrEnum):
     RENAME = "rename_theme"
     MERGE = "merge_theme"
     MOVE = "move_insight"
+    POOL_ADD = "pool_add"
+    INVITE = "pool_invite"
+    RESCHEDULE = "reschedule_interview"
     DIGEST_SETTINGS = "digest_settings"
     SNAPSHOT = "interview_snapshot"
     PASTE_NOTES = "paste_notes"
@@ -99,6 +111,10 @@ class Input(StrEnum):
     DAY = "day"
     TIME = "time"
     NUDGE = "nudge"
+    LINK = "link"
+    # the candidate pool
+    PEOPLE = "people"
+    DRAFT = "draft"
     OVERVIEW = "overview"
     # a channel's digest: WHEN (its owners' Friday or a set moment), DAY, TIME and TZ
     TZ = "tz"
@@ -111,6 +127,23 @@ class Input(StrEnum):
 
 CODING_PREFIX = "insight_"  # the coding step's block of an insight: "insight_<id>"
 QUESTION_BUTTONS = "cadence_q"  # block id prefix of a question's buttons in a reminder DM
+FOLLOW_UP_BUTTONS = "follow_up_"  # "How did it go?"'s buttons: "follow_up_<interview id>"
+SUGGESTION_PREFIX = "pool_"  # a suggestion's buttons: "pool_<candidate id>_<question id>"
+
+
+def suggestion_block(candidate_id: int, question_id: int) -> str:
+    return f"{SUGGESTION_PREFIX}{candidate_id}_{question_id}"
+
+
+def suggestion_value(candidate_id: int, question_id: int) -> str:
+    """A suggestion's buttons carry "<candidate id>:<question id>"."""
+    return f"{candidate_id}:{question_id}"
+
+
+def parse_suggestion(value: object) -> tuple[str, str]:
+    """(candidate id text, question id text) of a suggestion button's value."""
+    candidate, _, question = str(value).partition(":")
+    return candidate, question
 
 
 KEEP_PREFIX = "keep_"  # the checkbox of an offered JTBD line: "keep_<insight id>"
@@ -130,6 +163,7 @@ class Meta(StrEnum):
     QUESTION_ID = "question_id"
     INTERVIEW_ID = "interview_id"
     THEME_ID = "theme_id"
+    CANDIDATE_ID = "candidate_id"
     SUMMARY_VIEW = "summary_view"  # the summary a pasted note fills: its view id and hash
     SUMMARY_HASH = "summary_hash"
     KEPT = "kept"  # what the person had chosen or typed in the summary before pasting

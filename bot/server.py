@@ -1,5 +1,6 @@
 """The HTTP surface: Slack's requests on POST /slack/events, a health check on GET /healthz,
-and with OAuth installs Bolt's GET /slack/install and GET /slack/oauth_redirect."""
+each workspace's candidate webhook on POST /hooks/candidates/<secret>, and with OAuth
+installs Bolt's GET /slack/install and GET /slack/oauth_redirect."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import clock
+from bot.store import Store
+from cadence import pool
 from cadence.db import ping
 
 log = logging.getLogger("discovery.server")
@@ -149,6 +153,66 @@ def summary(body: dict[str, Any]) -> str:
     return f"team={_id(team)} user={_id(user)} kind={kind[:60].replace(' ', '_')}"
 
 
+HOOK_BYTES = 2_000_000  # a webhook call's body, at most: 1,000 people with room to spare
+
+
+def hook_items(raw: bytes) -> tuple[list[dict[str, Any]] | None, str]:
+    """The people of a webhook call (a JSON object, or a list of them), or why there are
+    none: the reason names no value of the body."""
+    try:
+        found = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None, "the body is not JSON"
+    items = [found] if isinstance(found, dict) else found
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return None, "send a JSON object, or a list of objects"
+    if not items:
+        return None, "the list is empty"
+    return items, ""
+
+
+def candidates_hook(store: Store) -> Callable[[Request], Any]:
+    """POST /hooks/candidates/<secret>: people into the pool of the secret's workspace
+    through the same import as a CSV. 404 for a secret no workspace has, 400 with a reason
+    for a body that is not people, 413 past MAX_PER_CALL people, 202 when stored."""
+    from bot.views.pool import problem_lines, segment_names
+
+    async def hook(request: Request) -> Response:
+        started = time.perf_counter()
+        secret = request.path_params["secret"]
+        team = await store.run(pool.team_of_secret, secret) if len(secret) >= 16 else None
+        if team is None:
+            log.warning("hook refused: unknown secret outcome=404")
+            return JSONResponse({"error": "not found"}, 404)
+        raw = await request.body()
+        if len(raw) > HOOK_BYTES:
+            return _hook_answer(team, started, 413, {"error": "the body is over 2 MB"})
+        items, why = hook_items(raw)
+        if items is None:
+            return _hook_answer(team, started, 400, {"error": why})
+        if len(items) > pool.MAX_PER_CALL:
+            reason = f"{len(items)} people: at most {pool.MAX_PER_CALL} a call"
+            return _hook_answer(team, started, 413, {"error": reason})
+        done = await store.run(
+            pool.import_rows, team, items, pool.Source.WEBHOOK, segment_names(), clock.now()
+        )
+        if done.problems:
+            answer = {"error": "nothing was imported", "lines": problem_lines(done.problems)}
+            return _hook_answer(team, started, 400, answer)
+        counts = {"added": done.added, "updated": done.updated, "refused": done.refused}
+        return _hook_answer(team, started, 202, counts)
+
+    return hook
+
+
+def _hook_answer(team: str, started: float, status: int, body: dict[str, Any]) -> Response:
+    # One line a call, with counts and no person in it.
+    counts = " ".join(f"{k}={body[k]}" for k in ("added", "updated", "refused") if k in body)
+    ms = (time.perf_counter() - started) * 1000
+    log.info("hook team=%s outcome=%s %s ms=%.0f", team, status, counts, ms)
+    return JSONResponse(body, status)
+
+
 async def _verified(request: Request, signing_secret: str) -> dict[str, Any] | Response:
     """The body of a request Slack signed, in a shape a listener reads; else the answer to
     give (401 unsigned, 400 malformed), logged in one line without the body."""
@@ -176,6 +240,7 @@ def asgi_app(
     engine: sa.Engine,
     signing_secret: str,
     lifespan: Callable[[], contextlib.AbstractAsyncContextManager[None]] | None = None,
+    store: Store | None = None,
 ) -> Starlette:
     handler = AsyncSlackRequestHandler(app)
 
@@ -204,6 +269,9 @@ def asgi_app(
     routes = [
         Route("/slack/events", events, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        Route(
+            "/hooks/candidates/{secret}", candidates_hook(store or Store(engine)), methods=["POST"]
+        ),
     ]
     flow = app.oauth_flow
     if flow is not None:

@@ -59,20 +59,20 @@ class Offer(StrEnum):
 
     LOWER = "lower"  # the target to LOWER_TO a week
     PAUSE = "pause"  # PAUSE_WEEKS
-    CANDIDATES = "candidates"  # people of the candidate pool to talk to
     CLOSE = "close"
     KEEP = "keep"  # keep going: the weeks count again from this one
     CLOSE_ANSWERED = "close_answered"
 
 
-def offers(o: Overview, pool: bool = False) -> tuple[Offer, ...]:
-    """The reminder's offers for a question; `pool`: the workspace has candidates to show."""
+def offers(o: Overview) -> tuple[Offer, ...]:
+    """The reminder's offers for a question. People to talk to are not an offer: when the
+    candidate pool has any, the reminder lists them under the question (cadence.pool)."""
     found = situation(o)
     if found is Situation.IDLE:
         return Offer.CLOSE, Offer.PAUSE, Offer.KEEP
     if found is Situation.STALLED:
         lower = (Offer.LOWER,) if o.question.weekly_target > LOWER_TO else ()
-        return (*lower, Offer.PAUSE, *((Offer.CANDIDATES,) if pool else ()))
+        return (*lower, Offer.PAUSE)
     if found is Situation.SATURATED:
         return (Offer.CLOSE_ANSWERED,)
     return ()

@@ -11,11 +11,19 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from cadence import ids, preselection, questions, search, weeks
+from cadence import ids, pool, preselection, questions, search, weeks
 
 if TYPE_CHECKING:  # the matcher needs numpy: loaded by the first coding, not by the scheduler
     from cadence.matching import Matcher, Ranked, Ranking
-from cadence.models import JTBD_PARTS, Insight, Interview, Question, Segment, Theme
+from cadence.models import (
+    JTBD_PARTS,
+    Insight,
+    Interview,
+    PersonStatus,
+    Question,
+    Segment,
+    Theme,
+)
 
 MAX_INSIGHTS = 20
 MAX_INSIGHT = 1000
@@ -97,17 +105,22 @@ def check_summary(summary: Summary, today: date) -> dict[str, str]:
 
 def check_plan(question_id: str, when: str, now: datetime) -> dict[str, str]:
     """Problems of a planned interview by block; `when` is a Unix time, as Slack gives it."""
-    errors: dict[str, str] = {}
+    errors = check_when(when, now)
     if ids.number(question_id) is None:
         errors["question"] = "required"
+    return errors
+
+
+def check_when(when: str, now: datetime) -> dict[str, str]:
+    """Problems of the moment an interview is planned for, a Unix time."""
     at = ids.number(when)
     if at is None:
-        errors["when"] = "required"
-    elif datetime.fromtimestamp(at, UTC) <= now:
-        errors["when"] = "past_time"
-    elif datetime.fromtimestamp(at, UTC) > now + PLAN_WITHIN:
-        errors["when"] = "far_future"
-    return errors
+        return {"when": "required"}
+    if datetime.fromtimestamp(at, UTC) <= now:
+        return {"when": "past_time"}
+    if datetime.fromtimestamp(at, UTC) > now + PLAN_WITHIN:
+        return {"when": "far_future"}
+    return {}
 
 
 def get(s: Session, team_id: str, interview_id: int) -> Interview | None:
@@ -181,6 +194,8 @@ def save(
     if interview_id is not None and (moved_from or held_before != interview.held_on):
         questions.recount(s, team_id, question.id)  # its place in the curve moved
     search.sync_interview(s, team_id, interview.id)
+    if held_before is None and interview.candidate_id is not None:
+        pool.interviewed(s, interview, now)
     return interview
 
 
@@ -200,11 +215,19 @@ def plan(
     user_id: str,
     now: datetime,
     submission: str | None = None,
+    candidate_id: int | None = None,
 ) -> tuple[Interview, Question]:
-    """Plan an interview; the same modal submitted again gives back the one it planned."""
+    """Plan an interview, with a person of the pool (booked: it counts in this week's
+    progress) or anyone; the same modal submitted again gives back the one it planned."""
     question = _question(s, team_id, question_id)
     if submission and (seen := submitted(s, team_id, submission)) is not None:
         return seen, question
+    candidate = pool.get(s, team_id, candidate_id) if candidate_id else None
+    if candidate is not None and candidate.status == PersonStatus.OPTED_OUT.value:
+        candidate = None  # they said no since the suggestion: planned, but not with them
+    if candidate is not None:
+        pool.mark(s, team_id, candidate.id, question.id, pool.Contacted.BOOKED, now)
+        interviewee = interviewee.strip() or candidate.name
     interview = Interview(
         team_id=team_id,
         question_id=question.id,
@@ -215,10 +238,35 @@ def plan(
         created_at=now,
         updated_at=now,
         submission=submission,
+        candidate_id=candidate.id if candidate else None,
     )
     s.add(interview)
     s.flush()
     return interview, question
+
+
+def reschedule(
+    s: Session, team_id: str, interview_id: int, planned_at: datetime, user_id: str, now: datetime
+) -> tuple[Interview, Question]:
+    """Move a planned interview to another moment: its follow-up comes an hour after it."""
+    interview = changeable(s, team_id, interview_id, user_id)
+    if interview.held_on is not None:
+        raise LookupError(interview_id)  # held already: nothing to move
+    interview.planned_at, interview.updated_at = planned_at, now
+    s.add(interview)
+    s.flush()
+    return interview, _question(s, team_id, interview.question_id)
+
+
+def no_show(s: Session, team_id: str, interview_id: int, user_id: str, now: datetime) -> Question:
+    """The interviewee did not come: the planned interview no longer counts as booked."""
+    interview = changeable(s, team_id, interview_id, user_id)
+    if interview.held_on is not None:
+        raise LookupError(interview_id)  # logged since: it happened
+    question = _question(s, team_id, interview.question_id)
+    pool.no_show(s, interview, now)
+    search.sync_interview(s, team_id, interview_id)
+    return question
 
 
 def insights_of(s: Session, team_id: str, interview_id: int) -> list[Insight]:

@@ -67,6 +67,7 @@ class Prefs:
     day: int = 0  # its weekday, 0 = Monday
     minute: int = 9 * 60  # its local time, in minutes after midnight
     nudge: bool = True  # the Thursday nudge DM
+    link: str = ""  # their scheduling link, for the pool's outreach drafts
     overview: bool = False  # the team overview DM on Mondays, at `minute`
 
     @classmethod
@@ -78,6 +79,7 @@ class Prefs:
             member.reminder_day,
             member.reminder_minute,
             member.nudge,
+            member.scheduling_link,
             member.overview,
         )
 
@@ -90,7 +92,11 @@ class PrefsDraft:
     day: str  # "0" to "6"
     time: str  # "HH:MM"
     nudge: str  # "on" or "off"
+    link: str = ""  # a scheduling link, or nothing
     overview: str = "off"  # "on" or "off"
+
+
+MAX_LINK = 300
 
 
 def minutes(value: str) -> int | None:
@@ -112,6 +118,11 @@ def check_prefs(draft: PrefsDraft) -> dict[str, str]:
         errors["day"] = "required"
     if minutes(draft.time) is None:
         errors["time"] = "required"
+    link = draft.link.strip()
+    if link and not (
+        link.startswith(("https://", "http://")) and len(link) <= MAX_LINK and " " not in link
+    ):
+        errors["link"] = "bad_link"
     return errors
 
 
@@ -128,6 +139,7 @@ def save_prefs(s: Session, team_id: str, user_id: str, draft: PrefsDraft) -> Pre
     member.reminder_day = int(draft.day)
     member.reminder_minute = minutes(draft.time) or 0
     member.nudge = draft.nudge == "on"
+    member.scheduling_link = draft.link.strip()
     member.overview = draft.overview == "on"
     s.add(member)
     recheck(s, team_id, user_id)

@@ -174,6 +174,8 @@ class Interview(SQLModel, table=True):
     created_at: datetime = _when()
     updated_at: datetime = _when()
     submission: str | None = Field(default=None, max_length=64)  # the modal that stored it
+    # The person of the pool it was planned with (cadence.pool); None once they are forgotten.
+    candidate_id: int | None = Field(default=None, foreign_key="candidate.id", index=True)
 
 
 class Theme(SQLModel, table=True):
@@ -288,6 +290,10 @@ class Member(SQLModel, table=True):
     reminder_day: int = 0  # 0 = Monday, as date.weekday()
     reminder_minute: int = 9 * 60  # local time of day, in minutes after midnight
     nudge: bool = True  # the mid-week nudge DM
+    # Their own booking page, put into the outreach drafts of the pool's Invite.
+    scheduling_link: str = Field(
+        default="", sa_column=sa.Column(sa.String(300), nullable=False, server_default="")
+    )
     fetched_at: datetime = _when()
     # The team overview DM on Mondays at reminder_minute, for whoever asks (a lead).
     overview: bool = Field(
@@ -306,3 +312,77 @@ class ChannelDigest(SQLModel, table=True):
     tz: str = Field(max_length=64)
     updated_by: str = Field(max_length=32)
     updated_at: datetime = _when()
+
+
+class PersonStatus(StrEnum):
+    """Where a person of the pool stands, as last changed."""
+
+    NEW = "new"
+    SUGGESTED = "suggested"
+    INVITED = "invited"
+    BOOKED = "booked"
+    INTERVIEWED = "interviewed"
+    NOT_A_FIT = "not_a_fit"
+    OPTED_OUT = "opted_out"
+
+
+class Candidate(SQLModel, table=True):
+    """A person of a workspace's pool: someone to interview (cadence.pool)."""
+
+    __table_args__ = (
+        # One person per workspace by email, or by source and external id without one
+        # (NULLs never collide, on both databases).
+        sa.UniqueConstraint("team_id", "email"),
+        sa.UniqueConstraint("team_id", "source", "external_id"),
+        sa.Index("ix_candidate_pick", "team_id", "segment", "event_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=254)  # kept lower-case
+    company: str = Field(default="", max_length=200)
+    segment: str = Field(max_length=32)
+    event_at: datetime = _when()  # signed up, cancelled, became a power user...
+    source: str = Field(max_length=16)  # csv, file, webhook, manual
+    external_id: str | None = Field(default=None, max_length=200)
+    attributes: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
+    status: str = Field(default=PersonStatus.NEW.value, max_length=16)
+    contacted_at: datetime | None = _when(nullable=True)  # invited or booked: the cooldown
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class Contact(SQLModel, table=True):
+    """What happened between a person of the pool and a question: suggested, invited,
+    booked, interviewed, not a fit, no-show. The suggestion rule reads them."""
+
+    __table_args__ = (sa.Index("ix_contact_team_at", "team_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    candidate_id: int = Field(foreign_key="candidate.id", index=True)
+    question_id: int = Field(foreign_key="question.id")
+    kind: str = Field(max_length=16)
+    at: datetime = _when()
+
+
+class Forgotten(SQLModel, table=True):
+    """A person deleted from the pool on request: only a hash of who they were (their email,
+    or source and external id), so that no import brings them back."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    digest: str = Field(primary_key=True, max_length=64)
+
+
+class Pool(SQLModel, table=True):
+    """A workspace's pool settings: the suggestion windows, the webhook's secret (hashed),
+    the events its webhook maps to segments, and the last import."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    recent_days: int = 30  # a sign-up or cancellation older than this is not recent
+    cooldown_days: int = 90  # nobody contacted this recently is suggested
+    webhook_hash: str | None = Field(default=None, max_length=64, unique=True)
+    events: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
+    last_import_at: datetime | None = _when(nullable=True)
+    last_import: str = Field(default="", max_length=200)  # source and counts, as JSON

@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -278,6 +278,12 @@ class Overview:
     progress: weeks.Progress
     themes: int
     saturation: saturation.Saturation
+    booked: int = 0  # interviews planned this week, not yet logged
+
+    @property
+    def behind_by(self) -> int:
+        """Interviews still to find this week: a booked one is on its way."""
+        return max(self.progress.behind_by - self.booked, 0)
 
 
 def overviews(
@@ -310,6 +316,7 @@ def overviews(
     for question_id, held_on, count in found:
         days[question_id] += [held_on] * count
     theme_counts = dict(s.connection().execute(_THEMES, {"team": team_id, "ids": ids}).all())
+    booked = _booked(s, team_id, questions, todays, time_zones)
     return [
         Overview(
             question=q,
@@ -323,9 +330,29 @@ def overviews(
             ),
             themes=theme_counts.get(q.id, 0),
             saturation=_assessed(q.curve, rule_of(q)),
+            booked=booked[q.id],
         )
         for q in questions
     ]
+
+
+def _booked(
+    s: Session,
+    team_id: str,
+    questions: Sequence[Question],
+    todays: dict[int, date],
+    time_zones: dict[str, str],
+) -> dict[int, int]:
+    """Interviews planned in each question's week (its owner's), not logged yet."""
+    since = weeks.week_start(min(todays.values())) - timedelta(days=1)
+    start = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
+    found: dict[int, int] = defaultdict(int)
+    owner = {q.id: q.owner_id for q in questions}
+    rows = s.connection().execute(_PLANNED, {"team": team_id, "ids": list(owner), "since": start})
+    for question_id, planned_at in rows:
+        day = weeks.local_today(planned_at, time_zones.get(owner[question_id], "UTC"))
+        found[question_id] += weeks.week_start(day) == weeks.week_start(todays[question_id])
+    return found
 
 
 # Built once (bound at each call): the list's hot path.
@@ -337,6 +364,12 @@ _DAYS = (
         col(Interview.held_on) >= sa.bindparam("since"),
     )
     .group_by(Interview.question_id, Interview.held_on)
+)
+_PLANNED = sa.select(Interview.question_id, Interview.planned_at).where(
+    Interview.team_id == sa.bindparam("team"),
+    col(Interview.question_id).in_(sa.bindparam("ids", expanding=True)),
+    col(Interview.held_on).is_(None),
+    col(Interview.planned_at) >= sa.bindparam("since"),
 )
 _THEMES = (
     sa.select(Theme.question_id, sa.func.count())

@@ -12,7 +12,7 @@ own query at each tick. The Delivery ledger makes each once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -27,6 +27,7 @@ from cadence import (
     deliveries,
     interviews,
     members,
+    pool,
     preselection,
     questions,
     saturation,
@@ -47,6 +48,7 @@ from cadence.models import (
     Question,
     Status,
 )
+from cadence.pool import Suggestion
 from cadence.questions import Overview
 from cadence.snapshots import Coded, Snapshot
 
@@ -110,11 +112,20 @@ class OwnerMessage:
     kind: Kind
     week: date
     overviews: tuple[Overview, ...]
+    # The reminder's people to reach out to, by question (cadence.pool's rule).
+    suggestions: Mapping[int, Sequence[Suggestion]] = field(default_factory=dict)
     first: bool = False  # the first reminder or nudge the owner gets: what Skip does is said
 
     @property
     def key(self) -> Key:
         return key(self.team_id, self.kind, self.owner_id, self.week)
+
+    @property
+    def suggested(self) -> dict[int, list[int]]:
+        """The people it suggests, by question id: noted once it is sent."""
+        return {
+            q: [s.candidate.id for s in found] for q, found in self.suggestions.items() if found
+        }
 
 
 @dataclass(frozen=True)
@@ -455,22 +466,37 @@ def _owner_overviews(tick: Tick, groups: dict[Key, list[Question]]) -> dict[int,
     return found
 
 
-def _owner_message(k: Key, overviews: tuple[Overview, ...], told: set) -> Send:
-    """A DM to the owner `k.target` about these of their questions, in the week of `k`."""
+def _owner_message(
+    k: Key,
+    overviews: tuple[Overview, ...],
+    found: Mapping[int, Sequence[Suggestion]] | None = None,
+    now: datetime | None = None,
+    told: Set[tuple[str, str]] = frozenset(),
+) -> Send:
+    """A DM to the owner `k.target` about these of their questions, in the week of `k`;
+    once sent (at the tick's `now`), the people it suggests are in touch with their
+    question this week."""
     week = date.fromisoformat(k.period)
     first = (k.team_id, k.target) not in told
-    message = OwnerMessage(k.team_id, k.target, Kind(k.kind), week, overviews, first)
-    return Send(k, message, k.target)
+    message = OwnerMessage(
+        k.team_id, k.target, Kind(k.kind), week, overviews, found or {}, first=first
+    )
+    shown = message.suggested
+    after = partial(pool.suggested, team_id=k.team_id, shown=shown, now=now) if shown else None
+    return Send(k, message, k.target, after)
 
 
 def _reminders(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:
-    """Each owner's weekly reminder: every question of theirs that takes part."""
+    """Each owner's weekly reminder: every question of theirs that takes part, each with
+    the people of the pool to reach out to this week."""
     overview = _owner_overviews(tick, groups)
     told = _told(tick, groups)
     sends = []
     for k, qs in groups.items():
         tick.wait(qs)
-        sends.append(_owner_message(k, tuple(overview[q.id] for q in qs), told))
+        since = moment(date.fromisoformat(k.period), 0, 0, tick.tz(qs[0]))
+        found = pool.suggestions(tick.s, k.team_id, qs, tick.now, since)
+        sends.append(_owner_message(k, tuple(overview[q.id] for q in qs), found, tick.now, told))
     return sends
 
 
@@ -481,10 +507,11 @@ def _nudges(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:
     told = _told(tick, groups)
     sends = []
     for k, qs in groups.items():
-        behind = tuple(o for q in qs if not (o := overview[q.id]).progress.on_target)
+        # A booked interview is on its way: only who still has some to find is behind.
+        behind = tuple(o for q in qs if (o := overview[q.id]).behind_by)
         if behind:
             tick.wait(qs)
-            sends.append(_owner_message(k, behind, told))
+            sends.append(_owner_message(k, behind, told=told))
     return sends
 
 
@@ -663,7 +690,8 @@ def _replies(tick: Tick) -> list[Send]:
                 deliveries.sent(tick.s, k, tick.now)
                 continue
             channel, _, ts = k.target.partition(":")
-            sends.append(Send(k, Reply(channel, ts, snap), None))
+            (shown,) = snapshots.for_channel((snap,))
+            sends.append(Send(k, Reply(channel, ts, shown), None))
     return sends
 
 
@@ -788,7 +816,8 @@ def digest(
             ),
             key=lambda t: (not t.new, -len(t.insights)),
         )
-        entries.append(DigestEntry(o, tuple(themes), mine))
+        # A person of the pool is not named in a channel.
+        entries.append(DigestEntry(o, tuple(themes), snapshots.for_channel(mine)))
     return Digest(team_id, channel_id, week, tuple(entries))
 
 

@@ -5,7 +5,7 @@ interviews are asked for."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -123,3 +123,14 @@ def _first_interview_of_themes(s: Session, team_id: str, question_ids: set[int])
     )
     rows = s.execute(sa.select(ranked.c.theme_id, ranked.c.id).where(ranked.c.n == 1))
     return dict(rows.all())
+
+
+def for_channel(snaps: Sequence[Snapshot]) -> tuple[Snapshot, ...]:
+    """Snapshots as a channel may see them: a person of the candidate pool is not named
+    there (names stay in DMs and modals). The interview is copied, never changed."""
+    return tuple(
+        replace(s, interview=Interview(**{**s.interview.model_dump(), "interviewee": ""}))
+        if s.interview.candidate_id
+        else s
+        for s in snaps
+    )

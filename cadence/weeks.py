@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 HISTORY_WEEKS = 4  # completed weeks shown beside this week's progress
@@ -26,6 +26,12 @@ def local_today(now: datetime, tz: str) -> date:
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def week_begins(now: datetime, tz: str) -> datetime:
+    """The instant this week began in zone `tz`: its Monday's local midnight."""
+    monday = week_start(local_today(now, tz))
+    return datetime.combine(monday, time(0), zone(tz)).astimezone(UTC)
 
 
 @dataclass(frozen=True)

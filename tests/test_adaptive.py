@@ -45,7 +45,6 @@ def test_weeks_under_target_in_a_row_count_from_the_latest_completed_week() -> N
     assert (p.behind_weeks, p.idle_weeks, p.streak) == (2, 0, 0)
     assert adaptive.situation(overview(p)) is Situation.STALLED
     assert adaptive.offers(overview(p)) == (Offer.LOWER, Offer.PAUSE)
-    assert adaptive.offers(overview(p), pool=True) == (Offer.LOWER, Offer.PAUSE, Offer.CANDIDATES)
     # One week behind is only behind; a target of one cannot be lowered.
     one = weeks.progress(held(3, 3, 3, 1), 3, MON, OPENED)
     assert adaptive.situation(overview(one)) is Situation.BEHIND

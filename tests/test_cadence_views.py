@@ -12,7 +12,7 @@ from cadence import saturation, weeks
 from cadence.models import Interview, Question
 from cadence.questions import Overview
 from cadence.schedule import Digest, DigestEntry, OwnerMessage, Reply, ThemeInsights
-from cadence.snapshots import Coded, Snapshot
+from cadence.snapshots import Coded, Snapshot, for_channel
 
 MON = date(2026, 11, 23)
 NOW = datetime(2026, 11, 27, 16, tzinfo=UTC)
@@ -138,3 +138,55 @@ def test_a_long_snapshot_in_a_thread_fits_one_message() -> None:
     text, blocks = views.reply_blocks(Reply("CDIGEST", "1.000001", snap))
     assert check_payload("chat.postMessage", {"text": text, "blocks": blocks}) == []
     assert "Interview snapshot: Ada" in text and "/discovery export #1" in sent_text(blocks)
+
+
+def test_a_reminder_with_suggestions_for_many_questions_stays_within_limits() -> None:
+    from cadence.models import Candidate
+    from cadence.pool import Suggestion
+
+    def people(q: int) -> list[Suggestion]:
+        return [
+            Suggestion(
+                Candidate(
+                    id=q * 10 + n,
+                    team_id="T",
+                    name=f"{PING} " + "N" * 190,
+                    company="C" * 200,
+                    segment="recent_signups",
+                    event_at=NOW,
+                    source="csv",
+                ),
+                q,
+                n,
+            )
+            for n in range(3)
+        ]
+
+    for count in (1, 3, 8, 30):
+        overviews = tuple(overview(n) for n in range(1, count + 1))
+        found = {o.question.id: people(o.question.id) for o in overviews}
+        message = OwnerMessage("T", "UOWNER", "weekly_reminder", MON, overviews, found)
+        _, blocks = views.owner_message_blocks(message, reminder=True)
+        assert check_payload("chat.postMessage", {"blocks": blocks}) == []
+        text = sent_text(blocks)
+        mrkdwn = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+        assert not any("<!channel>" in t for t in mrkdwn) and "&lt;!channel&gt;" in text
+        if count <= 8:  # the first question's people have their buttons
+            assert "pool_10_1" in text
+        else:  # one block to spare: the first question's people, then counts
+            assert "pool_10_1" not in text and "N" * 30 in text
+            assert "more people to reach out to in `/discovery pool`" in text
+
+
+def test_a_person_of_the_pool_is_not_named_in_a_channel() -> None:
+    q = overview(1).question
+    pooled = snapshot(q, 8, "Setup takes a week")
+    pooled.interview.candidate_id = 3
+    (shown,) = for_channel((pooled,))
+    _, blocks = views.reply_blocks(Reply("CDIGEST", "1.000001", shown))
+    entry = DigestEntry(overview(1, 1), (), (shown,))
+    channel = sent_text(blocks) + sent_text(views.digest_blocks(Digest("T", "C", MON, (entry,)))[1])
+    assert "Ada" not in channel
+    assert pooled.interview.interviewee.startswith("Ada")  # the stored interview is unchanged
+    (kept,) = for_channel((snapshot(q, 9, "x"),))
+    assert kept.interview.interviewee.startswith("Ada")  # someone not of the pool is named

@@ -154,6 +154,10 @@ def test_demo_runs_without_slack_or_settings(tmp_path) -> None:
         "Interview logged",
         "Planned: an interview with Ana",
         "How did it go?",  # the follow-up
+        "The pool has 5 new people",  # an import into the candidate pool
+        "Lena Vogt · Kontor · signed up 2 days ago",  # suggested in Monday's reminder
+        "Planned: an interview with Lena Vogt",  # booked from the suggestion
+        "No-show noted for #1",  # and a no-show
         "→ #product-discovery",  # Friday's digest
         "Discovery digest · week of",
         "is saturated at 6+3",  # the flag

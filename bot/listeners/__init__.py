@@ -8,8 +8,17 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 
 from bot import words
 from bot.app import REPLIES
-from bot.listeners import cadence, codebook, commands, files, interviews, questions, search
-from bot.listeners.shared import STORE
+from bot.listeners import (
+    cadence,
+    codebook,
+    commands,
+    files,
+    interviews,
+    pool,
+    questions,
+    search,
+)
+from bot.listeners.shared import PUBLIC_URL, STORE
 from bot.store import Store
 from cadence import ids
 
@@ -32,16 +41,18 @@ LISTENERS = [
     *interviews.LISTENERS,
     *cadence.LISTENERS,
     *codebook.LISTENERS,
+    *pool.LISTENERS,
     *search.LISTENERS,
     *files.LISTENERS,
 ]
 
 
-def register_all(app: AsyncApp, store: Store) -> None:
+def register_all(app: AsyncApp, store: Store, public_url: str = "") -> None:
     app.use(slack_ids_only)
 
     async def with_store(context: AsyncBoltContext, next: Callable[[], Awaitable]) -> object:
         context[STORE] = store  # every listener's one way to the database
+        context[PUBLIC_URL] = public_url  # where webhooks reach this server, when set
         return await next()
 
     app.use(with_store)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
@@ -18,10 +19,12 @@ from bot.ids import COMMAND
 from bot.listeners.cadence import digest_channel, open_digest_settings, post_digest_now
 from bot.listeners.codebook import open_codebook
 from bot.listeners.interviews import open_plan, open_summary
-from bot.listeners.shared import overviews_for, store_of, time_zone
+from bot.listeners.pool import forget, hook_url, host_of, show_pool, show_webhook
+from bot.listeners.shared import PUBLIC_URL, overviews_for, store_of, time_zone
 from bot.store import Store
 from bot.views import cadence as cadence_views
 from bot.views import interviews as interview_ui
+from bot.views import pool as pool_views
 from bot.views import questions as surfaces
 from bot.views import snapshots as cards
 from bot.views import team as team_views
@@ -56,6 +59,8 @@ class Ask:
     client: AsyncWebClient
     respond: AsyncRespond
     store: Store
+    host: str = ""  # the host the request came to
+    public_url: str = ""
 
     async def say(self, text: str) -> None:
         await self.respond(text=text, blocks=[section(text)], response_type="ephemeral")
@@ -307,6 +312,21 @@ async def _export(ask: Ask) -> None:
     await ask.say(words.say("snapshots.export_sent", q=question))
 
 
+async def _pool(ask: Ask) -> None:
+    """The pool's counts and your next suggestions; `add`, `webhook`, `forget <email>`."""
+    word, _, rest = ask.rest.partition(" ")
+    word = word.lower()
+    if word == "add":
+        await ask.client.views_open(trigger_id=ask.trigger_id, view=pool_views.add_modal())
+    elif word == "webhook":
+        url_of = lambda secret: hook_url(ask.public_url, ask.host, secret)  # noqa: E731
+        await show_webhook(ask.store, ask.respond, ask.team_id, url_of)
+    elif word == "forget":
+        await forget(ask.store, ask.respond, ask.team_id, rest.strip())
+    else:
+        await show_pool(ask.client, ask.store, ask.respond, ask.team_id, ask.user_id)
+
+
 # The routing table: every subcommand, in the order help, the manifest's usage hint and the
 # README list them (tests/test_manifest.py checks the last two against it).
 SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
@@ -320,6 +340,7 @@ SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
     "export": _export,
     "log": _log,
     "plan": _plan,
+    "pool": _pool,
     "close": _close,
     "settings": _settings,
     "digest": _digest,
@@ -328,7 +349,13 @@ SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
 
 
 async def run(
-    command: dict, respond: AsyncRespond, client: AsyncWebClient, team_id: str, store: Store
+    command: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    team_id: str,
+    store: Store,
+    host: str = "",
+    public_url: str = "",
 ) -> None:
     """One `/discovery ...` after its answer: the subcommand its first word names."""
     word, _, rest = command.get("text", "").strip().partition(" ")
@@ -342,6 +369,8 @@ async def run(
         client=client,
         respond=respond,
         store=store,
+        host=host,
+        public_url=public_url,
     )
     handler = SUBCOMMANDS.get(word.lower() or "help")
     if handler is None:
@@ -357,6 +386,7 @@ async def discovery(
     respond: AsyncRespond,
     client: AsyncWebClient,
     context: AsyncBoltContext,
+    request: AsyncBoltRequest,
 ) -> None:
     store = store_of(context)
     if store.busy:  # overloaded: a quick "try again" beats an answer a minute late
@@ -364,7 +394,8 @@ async def discovery(
         return
     await ack()
     with store.interaction():
-        await run(command, respond, client, context.team_id or "", store)
+        team, host = context.team_id or "", host_of(request)
+        await run(command, respond, client, team, store, host, context.get(PUBLIC_URL, ""))
 
 
 LISTENERS = [("command", COMMAND, discovery)]

@@ -13,12 +13,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import slack_file_url
 from bot.drafting import drafter_of
 from bot.ids import Action
+from bot.listeners import pool
 from bot.listeners.interviews import open_summary
 from bot.listeners.shared import dm, first_event, store_of
 from bot.views import interviews as ui
 from cadence import ids
 
 NOTES = "notes"
+PEOPLE = "people"  # a CSV of people for the candidate pool
 NOTES_TYPES = {"text", "markdown", "vtt", "srt"}  # Slack's filetype of each
 NOTES_EXTENSIONS = (".txt", ".text", ".md", ".markdown", ".vtt", ".srt")
 MAX_FILE_BYTES = 1_000_000  # read of a file; drafting reads the first MAX_NOTES characters
@@ -27,19 +29,30 @@ MAX_FILE_BYTES = 1_000_000  # read of a file; drafting reads the first MAX_NOTES
 def kind_of(file: dict) -> str | None:
     """What a shared file holds, as a route's name; None for a file the app has no use for."""
     name, filetype = str(file.get("name", "")).lower(), str(file.get("filetype", "")).lower()
+    if filetype == "csv" or name.endswith(".csv"):
+        return PEOPLE
     if filetype in NOTES_TYPES or name.endswith(NOTES_EXTENSIONS):
         return NOTES
     return None
 
 
-async def offer_draft(client: AsyncWebClient, user: str, file: dict) -> None:
+async def offer_draft(
+    client: AsyncWebClient, context: AsyncBoltContext, user: str, file: dict
+) -> None:
     name = str(file.get("name") or file.get("title") or file["id"])[:200]
     text, blocks = ui.file_offer(name, str(file["id"]))
     await dm(client, user, text, blocks)
 
 
+async def import_people(
+    client: AsyncWebClient, context: AsyncBoltContext, user: str, file: dict
+) -> None:
+    await pool.import_file(client, store_of(context), context.team_id, user, file, read_file)
+
+
 # A shared file's kind -> what is done with it.
-ROUTES: dict[str, Callable[[AsyncWebClient, str, dict], Awaitable[None]]] = {NOTES: offer_draft}
+Route = Callable[[AsyncWebClient, AsyncBoltContext, str, dict], Awaitable[None]]
+ROUTES: dict[str, Route] = {NOTES: offer_draft, PEOPLE: import_people}
 
 
 async def file_shared(
@@ -57,7 +70,7 @@ async def file_shared(
     file = (await client.files_info(file=file_id))["file"]
     route = ROUTES.get(kind_of(file) or "")
     if route is not None:
-        await route(client, user, file)
+        await route(client, context, user, file)
 
 
 async def read_file(client: AsyncWebClient, file_id: str) -> str:

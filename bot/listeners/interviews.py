@@ -38,7 +38,7 @@ from cadence import ids, interviews, members, questions, snapshots, weeks
 from cadence.drafting import Draft, Drafter, OfflineDrafter, prepare
 from cadence.interviews import Coding
 from cadence.matching import default_matcher
-from cadence.models import Interview
+from cadence.models import Interview, Question
 
 log = logging.getLogger("discovery")
 
@@ -274,14 +274,89 @@ async def plan_submitted(
     store, team, user = store_of(context), context.team_id, body["user"]["id"]
     question_id = ids.number(form.question) or 0
     args = (team, question_id, form.interviewee, form.at, user, clock.now(), submission_key(view))
+    args += (form.candidate_id,)
     planned = await stored(ack, store, team, view, Input.QUESTION, interviews.plan, *args)
     if planned is None:
         return
-    interview, question = planned
-    when = form.at.astimezone(weeks.zone(await time_zone(client, store, team, user)))
-    await dm(
-        client, user, words.say("interviews.planned", q=question, interview=interview, when=when)
-    )
+    await _planned(client, store, team, user, *planned)
+
+
+async def _planned(
+    client: AsyncWebClient,
+    store: Store,
+    team_id: str,
+    user: str,
+    interview: Interview,
+    question: Question,
+) -> None:
+    """Say when it is, in the planner's zone; the owner's Home shows it booked."""
+    tz = await time_zone(client, store, team_id, user)
+    when = (interview.planned_at or clock.now()).astimezone(weeks.zone(tz))
+    text = words.say("interviews.planned", q=question, interview=interview, when=when)
+    await each(dm(client, user, text), publish_home(client, store, team_id, question.owner_id))
+
+
+async def no_show(
+    ack: AsyncAck,
+    body: dict,
+    action: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    """The follow-up's No-show: the planned interview no longer counts as booked."""
+    await ack()
+    store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    interview_id = ids.number(action.get("value")) or 0
+    try:
+        question = await store.run(interviews.no_show, team, interview_id, user, clock.now())
+    except (interviews.NotAllowed, LookupError) as e:
+        await _cannot(respond, e)
+        return
+    note = words.say("pool.no_show", q=question)
+    message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
+    steps = [publish_home(client, store, team, question.owner_id)]
+    if message.get("ts") and channel:
+        blocks = ui.with_follow_up_note(message.get("blocks") or [], interview_id, note)
+        steps.append(
+            client.chat_update(channel=channel, ts=message["ts"], text=note, blocks=blocks)
+        )
+    await each(*steps)
+
+
+async def reschedule(
+    ack: AsyncAck,
+    body: dict,
+    action: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    interview_id = ids.number(action.get("value")) or 0
+    try:
+        interview = await store.run(interviews.changeable, team, interview_id, user)
+    except (interviews.NotAllowed, LookupError) as e:
+        await _cannot(respond, e)
+        return
+    await client.views_open(trigger_id=body["trigger_id"], view=ui.reschedule_modal(interview))
+
+
+async def rescheduled(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    when, interview_id = ui.read_when(view)
+    problems = interviews.check_when(when, clock.now())
+    if problems:
+        await refuse(ack, problems)
+        return
+    store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    at = ui.PlanForm("", when, "").at
+    args = (team, interview_id, at, user, clock.now())
+    moved = await stored(ack, store, team, view, Input.WHEN, interviews.reschedule, *args)
+    if moved is not None:
+        await _planned(client, store, team, user, *moved)
 
 
 async def log_button(
@@ -407,4 +482,7 @@ LISTENERS = [
     ("action", Action.LOG_PLANNED, edit),
     ("action", Action.EDIT, edit),
     ("action", Action.DELETE, delete),
+    ("action", Action.NO_SHOW, no_show),
+    ("action", Action.RESCHEDULE, reschedule),
+    ("view", View.RESCHEDULE, rescheduled),
 ]

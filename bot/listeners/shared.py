@@ -52,6 +52,7 @@ async def each(*steps: Awaitable[object]) -> None:
 
 
 STORE = "store"  # the context key of the Store, put there for every listener
+PUBLIC_URL = "public_url"  # the context key of the PUBLIC_URL setting
 
 
 def store_of(context: AsyncBoltContext) -> Store:

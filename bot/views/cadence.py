@@ -4,6 +4,7 @@ and VIEWS, the view of each kind of scheduled send."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import partial
@@ -24,15 +25,17 @@ from bot.blocks import (
     option,
     section,
     state_values,
+    text_element,
 )
 from bot.ids import COMMAND, QUESTION_BUTTONS, Action, Input, Meta, View
+from bot.views import pool as pool_views
 from bot.views.interviews import account_blocks, follow_up_blocks
 from bot.views.questions import MESSAGE_BLOCKS
 from bot.views.snapshots import card_blocks
 from bot.views.team import overview_blocks
 from cadence import adaptive, channels, ids
 from cadence.adaptive import Offer
-from cadence.members import Prefs, PrefsDraft
+from cadence.members import MAX_LINK, Prefs, PrefsDraft
 from cadence.models import ChannelDigest, Question
 from cadence.questions import Overview
 from cadence.schedule import (
@@ -54,6 +57,9 @@ DIGEST_ROOM = 6_000
 # A divider, heading, insights and interviews each; the header, the thread line and an
 # "…and N more" besides.
 MAX_ENTRIES = (MESSAGE_BLOCKS - 3) // 4
+# The pool's suggestions in a reminder, as JSON (a generous measure of their text): Slack
+# refuses a message much over 12,000 characters of text, and the questions have theirs.
+SUGGESTION_ROOM = 5_000
 
 
 # -- reminders and nudges ----------------------------------------------------------------
@@ -94,18 +100,25 @@ def owner_message_blocks(message: OwnerMessage, reminder: bool) -> tuple[str, li
     offers) or the nudge (those behind), with buttons."""
     count = len(message.overviews)
     head = words.say("cadence.reminder_header" if reminder else "cadence.nudge_header", count=count)
-    per_question = []
-    for o in message.overviews:
+    room = (MESSAGE_BLOCKS - 3) // 2  # the header, the footer, and one "…and N more"
+    # Blocks and characters left for the pool's suggestions once every question shown has
+    # its two blocks.
+    spare, chars = MESSAGE_BLOCKS - 3 - 2 * min(count, room), SUGGESTION_ROOM
+    blocks = [section(head)]
+    for o in message.overviews[:room]:
+        found = list(message.suggestions.get(o.question.id, ()))
+        people = pool_views.suggestion_blocks(found, min(spare, len(found) + 1))
+        cost = sum(len(json.dumps(b)) for b in people)
+        people = people if cost <= chars else []
+        spare, chars = spare - len(people), chars - (cost if people else 0)
         if reminder:
-            line = words.say("cadence.reminder_line", o=o, situation=adaptive.situation(o))
+            text = words.say("cadence.reminder_line", o=o, situation=adaptive.situation(o))
             offers = adaptive.offers(o)
         else:
-            line, offers = words.say("cadence.nudge_line", o=o), ()
-        per_question.append([section(line), _buttons(o, message.week, offers)])
-    room = (MESSAGE_BLOCKS - 3) // 2  # the header, the footer, and one "…and N more"
-    blocks = [section(head)]
-    for pair in per_question[:room]:
-        blocks += pair
+            text, offers = words.say("cadence.nudge_line", o=o), ()
+        if found and not people:  # no room left: counted, to find in /discovery pool
+            text += "\n" + words.say("pool.more_people", count=len(found), command=COMMAND)
+        blocks += [section(text), _buttons(o, message.week, offers), *people]
     if count > room:
         blocks.append(context(words.say("questions.more", count=count - room)))
     blocks.append(context(words.say("cadence.footer", command=COMMAND, first=message.first)))
@@ -263,6 +276,13 @@ def settings_modal(prefs: Prefs) -> dict[str, Any]:
         ),
         _on_off(Input.NUDGE, words.plain("modals.nudge_label"), prefs.nudge),
         _on_off(Input.OVERVIEW, words.plain("modals.overview_label"), prefs.overview),
+        input_block(
+            Input.LINK,
+            words.plain("modals.link_label"),
+            text_element(prefs.link, max_length=MAX_LINK, placeholder="https://"),
+            optional=True,
+            hint=words.plain("modals.link_hint"),
+        ),
     ]
     return modal(
         View.SETTINGS,
@@ -282,6 +302,7 @@ def read_settings(view: dict[str, Any]) -> PrefsDraft:
         time=values.get(Input.TIME, ""),
         nudge=values.get(Input.NUDGE, ""),
         overview=values.get(Input.OVERVIEW, ""),
+        link=values.get(Input.LINK, ""),
     )
 
 

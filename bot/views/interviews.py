@@ -23,13 +23,23 @@ from bot.blocks import (
     state_values,
     text_element,
 )
-from bot.ids import CODING_PREFIX, KEEP_PREFIX, Action, Input, Meta, View, coding_block, keep_block
+from bot.ids import (
+    CODING_PREFIX,
+    FOLLOW_UP_BUTTONS,
+    KEEP_PREFIX,
+    Action,
+    Input,
+    Meta,
+    View,
+    coding_block,
+    keep_block,
+)
 from bot.views.questions import segment_options
 from bot.views.snapshots import line_block
 from cadence import ids
 from cadence.drafting import MAX_NOTES, Draft
 from cadence.interviews import MAX_INTERVIEWEE, NEW_THEME, Coding, Summary
-from cadence.models import JTBD_PARTS, Insight, Interview, Question, Theme
+from cadence.models import JTBD_PARTS, Candidate, Insight, Interview, Question, Theme
 from cadence.preselection import Account
 from cadence.schedule import FollowUp
 from cadence.snapshots import Snapshot
@@ -472,10 +482,15 @@ def no_question_modal() -> dict[str, Any]:
     return modal(View.NO_QUESTION, title, blocks, None, done)
 
 
-def plan_modal(open_questions: Sequence[Question], question_id: int | None) -> dict[str, Any]:
+def plan_modal(
+    open_questions: Sequence[Question],
+    question_id: int | None,
+    candidate: Candidate | None = None,
+) -> dict[str, Any]:
+    """Plan an interview; from a suggestion, with that person of the pool (booked)."""
     blocks = [
         _question_select(open_questions, question_id),
-        _interviewee(""),
+        _interviewee(candidate.name if candidate else ""),
         input_block(
             Input.WHEN,
             words.plain("modals.when_label"),
@@ -489,6 +504,7 @@ def plan_modal(open_questions: Sequence[Question], question_id: int | None) -> d
         blocks,
         words.plain("modals.plan_submit"),
         words.plain("modals.cancel"),
+        {Meta.CANDIDATE_ID: candidate.id} if candidate else None,
     )
 
 
@@ -500,6 +516,7 @@ class PlanForm:
     question: str
     when: str
     interviewee: str
+    candidate_id: int | None = None  # planned from a suggestion: a person of the pool
 
     @property
     def at(self) -> datetime:
@@ -512,16 +529,28 @@ def read_plan(view: dict[str, Any]) -> PlanForm:
         values.get(Input.QUESTION, ""),
         values.get(Input.WHEN, ""),
         values.get(Input.INTERVIEWEE, ""),
+        ids.number(metadata(view).get(Meta.CANDIDATE_ID)),
     )
+
+
+def read_when(view: dict[str, Any]) -> tuple[str, int]:
+    """The reschedule form: the new moment as Slack gives it, and the interview's id."""
+    return state_values(view).get(Input.WHEN, ""), ids.number(
+        metadata(view).get(Meta.INTERVIEW_ID)
+    ) or 0
 
 
 def follow_up_blocks(follow_up: FollowUp) -> tuple[str, list[Block]]:
     interview = follow_up.interview
     text = words.say("interviews.follow_up", q=follow_up.question, interview=interview)
-    summary = button(
-        words.plain("modals.summary_button"), Action.LOG_PLANNED, str(interview.id), "primary"
+    value = str(interview.id)
+    buttons = actions(
+        button(words.plain("modals.summary_button"), Action.LOG_PLANNED, value, "primary"),
+        button(words.plain("pool.no_show_button"), Action.NO_SHOW, value),
+        button(words.plain("pool.reschedule_button"), Action.RESCHEDULE, value),
     )
-    return text, [section(text), actions(summary)]
+    buttons["block_id"] = f"{FOLLOW_UP_BUTTONS}{interview.id}"
+    return text, [section(text), buttons]
 
 
 def account_blocks(question_id: int, account: Account | None) -> list[Block]:
@@ -558,3 +587,28 @@ def recent_blocks(recent: Sequence[Snapshot]) -> list[Block]:
             ),
         ]
     return blocks
+
+
+def with_follow_up_note(blocks: Sequence[Block], interview_id: int, note: str) -> list[Block]:
+    """The follow-up DM as it was, with its buttons replaced by a note (a no-show)."""
+    target = f"{FOLLOW_UP_BUTTONS}{interview_id}"
+    return [context(note) if b.get("block_id") == target else b for b in blocks]
+
+
+def reschedule_modal(interview: Interview) -> dict[str, Any]:
+    blocks = [
+        input_block(
+            Input.WHEN,
+            words.plain("modals.when_label"),
+            {"type": "datetimepicker"},
+            hint=words.plain("modals.when_hint"),
+        )
+    ]
+    return modal(
+        View.RESCHEDULE,
+        words.plain("pool.reschedule_title"),
+        blocks,
+        words.plain("pool.reschedule_submit"),
+        words.plain("modals.cancel"),
+        {Meta.INTERVIEW_ID: interview.id},
+    )

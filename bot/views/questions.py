@@ -299,7 +299,7 @@ def _shown(o: Overview) -> tuple:
     """All that a list or Home line reads of an overview (prompts: questions.line and
     home.question), so that its words are rendered once while they stay the same."""
     q = o.question
-    return (q.number, q.text, q.owner_id, o.progress, o.themes, o.saturation)
+    return (q.number, q.text, q.owner_id, o.progress, o.themes, o.saturation, o.booked)
 
 
 LIST_ROOM = MESSAGE_BLOCKS - 1  # a list's lines: all but its header
