@@ -597,8 +597,8 @@ def idle_instant(now: datetime) -> datetime:
 def cmd_tick(args) -> None:
     import sqlalchemy as sa
 
-    from bot.app import web_client
     from bot.config import load
+    from bot.http import web_client
     from bot.scheduler import RETENTION, tick
     from bot.store import Store
     from cadence import members, schedule, workspaces

@@ -14,66 +14,14 @@ from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.context.respond.internals import _build_message
-from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient, WebhookResponse
 
 from bot.config import Settings
+from bot.http import session_for, web_client
 from bot.store import Store
 
 log = logging.getLogger("discovery")
-
-
-# Web API methods that may run twice with the effect of once. Slack has no idempotency key:
-# a connection that broke after Slack acted on a chat.postMessage, chat.update, files.*,
-# views.open or views.push would be done twice by a retry.
-REPEATABLE = frozenset(
-    {
-        "apps.connections.open",
-        "auth.test",
-        "conversations.history",
-        "conversations.info",
-        "conversations.join",
-        "conversations.open",
-        "users.info",
-        "views.publish",
-    }
-)
-
-
-class RepeatableRetryHandler(AsyncConnectionErrorRetryHandler):
-    """slack_sdk's retry on a connection error, for REPEATABLE methods only."""
-
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        method = request.url.partition("?")[0].rsplit("/", 1)[-1]
-        return method in REPEATABLE and await super()._can_retry_async(
-            state=state, request=request, response=response, error=error
-        )
-
-
-def web_client(settings: Settings, token: str | None = "") -> AsyncWebClient:
-    """A client of SLACK_API_URL that retries 429s (Slack answered: it did nothing) and
-    connection errors of repeatable methods; with the bot token unless told otherwise."""
-    return AsyncWebClient(
-        token=settings.bot_token if token == "" else token,
-        base_url=settings.api_url,
-        timeout=settings.api_timeout,
-        retry_handlers=[
-            RepeatableRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-        ],
-    )
 
 
 class TokenIdentity:
@@ -166,9 +114,7 @@ class SharedHTTP:
     ) -> Any:
         loop = asyncio.get_running_loop()
         if self.session is None or self.session.closed or self.loop is not loop:
-            # slack_sdk applies its own timeout only to sessions it makes: this one gets it.
-            timeout = aiohttp.ClientTimeout(total=self.client.timeout)
-            self.session, self.loop = aiohttp.ClientSession(timeout=timeout), loop
+            self.session, self.loop = session_for(self.client), loop
             self.client.session = self.session  # each request's client is made with it
         if context.client is not None:
             context.client.session = self.session

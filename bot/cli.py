@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
+from bot import clock
 
-from bot import clock, config
-from bot.config import ConfigError, Settings
-
+# Each command imports what it needs when it runs: `--help` and an idle `tick` stay quick.
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from bot.config import Settings
     from bot.scheduler import Clients
 
 
@@ -32,12 +33,24 @@ def _parse_instant(value: str) -> datetime:
     return at.astimezone(UTC)
 
 
+def _parse_shard(value: str) -> frozenset[int]:
+    from cadence.shards import SHARDS
+
+    index, _, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit() and int(index) < int(count) <= SHARDS):
+        raise argparse.ArgumentTypeError(f"{value!r} is not I/N with I < N <= {SHARDS}")
+    return frozenset(range(int(index), SHARDS, int(count)))
+
+
 def _first_line(error: BaseException | None) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
 
 
 def _engine(settings: Settings) -> sa.Engine:
     """The database, its schema brought up to date on SQLite and checked elsewhere."""
+    import sqlalchemy as sa
+
+    from bot.config import ConfigError
     from cadence.db import is_current, make_engine, migrate
 
     engine = make_engine(settings.database_url)
@@ -56,7 +69,7 @@ def _engine(settings: Settings) -> sa.Engine:
 def _clients(settings: Settings, engine: sa.Engine) -> Clients:
     """What the scheduler sends with: the bot token's client, or with OAuth installs each
     workspace's client from the installation store."""
-    from bot.app import web_client
+    from bot.http import web_client
 
     if not settings.oauth:
         return web_client(settings)
@@ -74,7 +87,9 @@ def _retention(settings: Settings) -> timedelta:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from bot.app import build_app, web_client
+    from bot import config
+    from bot.app import build_app
+    from bot.http import web_client
     from bot.scheduler import start
     from bot.server import asgi_app
     from bot.store import Store
@@ -120,7 +135,10 @@ def cmd_socket(args: argparse.Namespace) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_sdk.errors import SlackApiError
 
-    from bot.app import build_app, web_client
+    from bot import config
+    from bot.app import build_app
+    from bot.config import ConfigError
+    from bot.http import web_client
     from bot.scheduler import start
     from bot.store import Store
     from cadence.matching import default_matcher
@@ -158,6 +176,7 @@ def cmd_socket(args: argparse.Namespace) -> None:
 
 
 def cmd_scheduler(_args: argparse.Namespace) -> None:
+    from bot import config
     from bot.scheduler import start
     from bot.store import Store
 
@@ -172,18 +191,24 @@ def cmd_scheduler(_args: argparse.Namespace) -> None:
 
 
 def cmd_tick(args: argparse.Namespace) -> None:
+    from bot import config
     from bot.scheduler import tick
     from bot.store import Store
 
     settings = config.load(requests=False)
     engine = _engine(settings)
     at = args.at or clock.now()
-    sent = asyncio.run(tick(_clients(settings, engine), Store(engine), at, _retention(settings)))
+    store, retention = Store(engine), _retention(settings)
+    sent = asyncio.run(tick(_clients(settings, engine), store, at, retention, args.shard))
     counts = "".join(f", {n} {kind}" for kind, n in sorted(sent.items()))
     print(f"tick at {at.isoformat()}: {sent.total()} sent{counts}")
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:
+    import sqlalchemy as sa
+
+    from bot import config
+    from bot.config import ConfigError
     from cadence.db import make_engine, migrate
 
     settings = config.load(bot=False, requests=False)
@@ -196,6 +221,8 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
 def cmd_export(args: argparse.Namespace) -> None:
     """The files `/discovery export` sends, written on the server (for an admin or a backup)."""
+    from bot import config
+    from bot.config import ConfigError
     from bot.store import Store
     from bot.views.snapshots import export_files
     from cadence import export, members, questions
@@ -219,6 +246,7 @@ def cmd_export(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
+    from bot import config
     from bot.demo import run
 
     database = config.load(bot=False, requests=False).database_url if args.database else None
@@ -255,8 +283,8 @@ def parser() -> argparse.ArgumentParser:
         "scheduler",
         help="run the scheduler alone, in its own process",
         description="Every minute, send what is due: weekly reminders, Thursday nudges, "
-        "planned-interview follow-ups and Friday digests. One scheduler per deployment: a "
-        "second one waits on the database lock until the first stops.",
+        "planned-interview follow-ups and Friday digests. More schedulers on the same database "
+        "share the workspaces (sharded, leased) and take over a stopped one's.",
     ).set_defaults(func=cmd_scheduler)
 
     tick = sub.add_parser(
@@ -269,6 +297,12 @@ def parser() -> argparse.ArgumentParser:
         type=_parse_instant,
         metavar="ISO-8601",
         help="the instant to act at, with a zone, e.g. 2026-11-30T14:05:00Z",
+    )
+    tick.add_argument(
+        "--shard",
+        type=_parse_shard,
+        metavar="I/N",
+        help="only the workspaces of the I-th of N equal parts of the shards (from 0)",
     )
     tick.set_defaults(func=cmd_tick)
 
@@ -312,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    from bot.config import ConfigError
+
     try:
         args.func(args)
     except ConfigError as e:

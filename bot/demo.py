@@ -26,8 +26,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot import clock, words
-from bot.app import build_app, web_client
+from bot.app import build_app
 from bot.config import Settings
+from bot.http import web_client
 from bot.ids import Action, Input, Shortcut, View
 from bot.sandbox.fake_slack import BOT_TOKEN, Call, FakeSlack
 from bot.sandbox.requests import SIGNING_SECRET, SlackSender, message_shortcut, view_submission

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
 
 from bot.store import Store
 from cadence import members
@@ -28,13 +29,18 @@ async def _lookup(client: AsyncWebClient, user_id: str) -> str | None:
     return response["user"].get("tz")
 
 
+def _cached(s: Session, asked: list[tuple[str, set[str], datetime]]) -> list[dict]:
+    """members.zones of each (team, users, now): a scheduler's workspaces read together."""
+    return [members.zones(s, team_id, users, now) for team_id, users, now in asked]
+
+
 async def time_zones(
     client: AsyncWebClient, store: Store, team_id: str, user_ids: Iterable[str], now: datetime
 ) -> dict[str, str]:
     """Each user's zone; one users.info per user not cached or stale. When Slack fails, the
     stale zone still beats UTC, the zone of a user never looked up."""
     wanted = set(user_ids)
-    cached = await store.run(members.zones, team_id, wanted, now)
+    cached = await store.grouped(_cached, (team_id, wanted, now))
     missing = sorted(u for u in wanted if not cached.get(u, ("", False))[1])
     zones = await asyncio.gather(*(_lookup(client, u) for u in missing))
     fetched = {u: tz for u, tz in zip(missing, zones, strict=True) if tz}

@@ -12,13 +12,9 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from slack_bolt.async_app import AsyncApp
-from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
-from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
-from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -27,6 +23,10 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import clock
+
+if TYPE_CHECKING:  # Bolt only for the web process: the scheduler needs the stores alone
+    from slack_bolt.async_app import AsyncApp
+    from slack_bolt.context.async_context import AsyncBoltContext
 from bot.config import Settings
 from bot.store import Store
 from cadence import workspaces
@@ -157,6 +157,9 @@ def oauth_mode(settings: Settings, store: Store, client: AsyncWebClient) -> dict
     """AsyncApp's arguments for OAuth installs: the flow's settings, and an authorization
     from the installation store that checks each workspace's token (auth.test) once per
     process rather than on every request (Bolt's default)."""
+    from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
+    from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+
     installations = InstallationStore(settings.client_id, store)
     oauth_settings = AsyncOAuthSettings(
         client_id=settings.client_id,
@@ -186,6 +189,8 @@ def listen_for_uninstalls(
     """`app_uninstalled` and `tokens_revoked` (of the bot): the workspace's tokens go (Bolt's
     own revocation listeners) and the workspace is marked uninstalled, its data to be deleted
     by the scheduler after DATA_RETENTION_DAYS."""
+    from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
+
     revocation = AsyncTokenRevocationListeners(installations)
 
     async def mark(team_id: str | None) -> None:

@@ -14,13 +14,19 @@ more than DATA_RETENTION_DAYS ago.
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import logging
+import os
+import socket
 import time
-from collections import Counter
-from collections.abc import Awaitable, Callable
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TypeVar
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -31,11 +37,10 @@ from sqlmodel import Session
 from bot import clock, receipts
 from bot.blocks import Block
 from bot.channels import post_to_channel
+from bot.http import session_for
 from bot.members import time_zones
 from bot.store import Store
-from bot.views.cadence import VIEWS
-from cadence import deliveries, schedule, workspaces
-from cadence.db import SchedulerLock
+from cadence import deliveries, schedule, shards, workspaces
 from cadence.deliveries import Key
 from cadence.schedule import Digest, Kind, Reply, Send
 
@@ -59,21 +64,36 @@ PERMANENT = {
     "user_disabled",
     "user_not_found",
 }
+T = TypeVar("T")
 Clock = Callable[[], datetime]
 # A client for every workspace (single-workspace mode), or a workspace's client by its team
 # id, None when it has no token (OAuth installs: bot.oauth.team_clients).
 Clients = AsyncWebClient | Callable[[str], Awaitable[AsyncWebClient | None]]
 RETENTION = timedelta(days=workspaces.RETENTION_DAYS)
+# Workspaces sent to at once, each workspace's sends in order: Slack's rate limits are per
+# workspace (and per channel), and a slow or rate-limited workspace holds up only its own.
+CONCURRENCY = 100
+
+
+class Throttled(Exception):
+    """Slack still answered 429 after the client waited its Retry-After (slack_sdk's
+    handler sleeps in the call, so in this workspace's sends only): the workspace's other
+    sends wait for a later tick."""
 
 
 After = Callable[[Session], None]  # what to store with a send once it is marked sent
+Settled = tuple[Key, datetime, tuple[After | None, ...]]
 
 
-def _settle(s: Session, key: Key, now: datetime, *afters: After | None) -> None:
-    deliveries.sent(s, key, now)
-    for after in afters:
-        if after is not None:
-            after(s)
+def _settle(s: Session, settled: list[Settled]) -> list[None]:
+    """Mark sends sent, each with what to store with it: a group of them in one
+    transaction."""
+    deliveries.sent_all(s, [(key, at) for key, at, _afters in settled])
+    for _key, _at, afters in settled:
+        for after in afters:
+            if after is not None:
+                after(s)
+    return [None] * len(settled)
 
 
 Look = Callable[[datetime], Awaitable[bool]]  # did the send reach Slack since then?
@@ -94,9 +114,9 @@ async def _send_once(
     A send that surely failed is given back (`give_back`: its claim released, for a kind
     found due again at the next tick; or kept, for a queued one). True when it went out,
     False when another process has it or had it, None when it failed and a later tick
-    retries."""
+    retries; Throttled when Slack rate-limits the workspace (the claim given back)."""
     claimed_at = clock()  # the moment of claiming, so a long tick does not age its leases
-    claim = await store.run(deliveries.take, key, claimed_at)
+    claim = await store.grouped(deliveries.take_all, (key, claimed_at))
     if not claim.won:
         return False
     if claim.check_since is not None and look is not None:
@@ -106,16 +126,19 @@ async def _send_once(
             return None
         if found:
             log.info("%s to %s had reached Slack; marked sent", key.kind, key.target)
-            await store.run(_settle, key, clock(), after)
+            await store.grouped(_settle, (key, clock(), (after,)))
             return False
     failed = partial(_failed, store, key, claimed_at, give_back)
     try:
         more = await send()
     except SlackApiError as e:
+        if e.response.get("error") == "ratelimited":  # past the client's own retries
+            await failed(e)
+            raise Throttled(key.team_id) from e
         if e.response.get("error") not in PERMANENT:
             return await failed(e)
         log.warning("%s to %s refused (%s); not retried", key.kind, key.target, _reason(e))
-        await store.run(_settle, key, clock(), after)
+        await store.grouped(_settle, (key, clock(), (after,)))
         return False
     except aiohttp.ClientConnectorError as e:  # no connection was made: Slack has nothing
         return await failed(e)
@@ -123,7 +146,7 @@ async def _send_once(
         return await _lost(store, key, claimed_at, e)
     except Exception as e:  # whatever else failed before Slack had it: a later tick retries
         return await failed(e)
-    await store.run(_settle, key, clock(), after, more)
+    await store.grouped(_settle, (key, clock(), (after, more)))
     return True
 
 
@@ -197,6 +220,8 @@ def _job(send: Send, store: Store, clock: Clock) -> Job:
     """A send as its kind's view renders it: a DM carrying its ledger key as message
     metadata, the digest's post in its channel (its thread after it), or a reply in a
     digest's thread. A kind without a view is an error."""
+    from bot.views.cadence import VIEWS  # the templates, once something is due
+
     if send.key.kind == Kind.DIGEST:
         thread: list[Send] = []
         post = partial(_post_digest, store=store, send=send, clock=clock, thread=thread)
@@ -224,6 +249,8 @@ async def _post_digest(
     digest. When the bot cannot get in, each owner hears once that it needs an invitation,
     and there is no thread (`/discovery digest` posts one, once the bot is invited). A
     failed invitation fails the digest, so both are tried again."""
+    from bot.views.cadence import VIEWS
+
     digest: Digest = send.what
     text, blocks = VIEWS[send.key.kind](digest)
     meta = receipts.metadata(send.key)
@@ -260,6 +287,17 @@ async def post_thread(
             log.exception("%s to %s could not be claimed", send.key.kind, send.key.target)
 
 
+async def _each(items: Iterable[T], fn: Callable[[T], Awaitable[object]]) -> None:
+    """`fn` of every item, CONCURRENCY at a time."""
+    slots = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(item: T) -> None:
+        async with slots:
+            await fn(item)
+
+    await asyncio.gather(*(one(item) for item in items))
+
+
 async def _zones(
     owners_by_team: dict[str, set[str]],
     clients: dict[str, AsyncWebClient | None],
@@ -267,26 +305,56 @@ async def _zones(
     now: datetime,
 ) -> dict:
     zones: dict[tuple[str, str], str] = {}
-    for team_id, owners in owners_by_team.items():
+
+    async def of(team_id: str) -> None:
         client = clients.get(team_id)
-        if client is None:
-            continue
-        found = await time_zones(client, store, team_id, owners, now)
-        zones.update({(team_id, u): tz for u, tz in found.items()})
+        if client is not None:
+            found = await time_zones(client, store, team_id, owners_by_team[team_id], now)
+            zones.update({(team_id, u): tz for u, tz in found.items()})
+
+    await _each(owners_by_team, of)
     return zones
 
 
-async def _clients(clients: Clients, teams: list[str]) -> dict[str, AsyncWebClient | None]:
+class _HTTP:
+    """One HTTP session, its connections kept alive, for all of a tick's Web API calls
+    (slack_sdk's default is a session and a connection per call)."""
+
+    def __init__(self) -> None:
+        self.session: aiohttp.ClientSession | None = None
+
+    def attach(self, client: AsyncWebClient | None) -> AsyncWebClient | None:
+        """`client` for this tick: a copy with the session (the client itself may serve
+        another tick, whose session closes when that tick ends)."""
+        if client is None or (client.session is not None and not client.session.closed):
+            return client
+        if self.session is None:
+            self.session = session_for(client)
+        ours = copy.copy(client)
+        ours.session = self.session
+        return ours
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+
+async def _clients(
+    clients: Clients, teams: Iterable[str], http: _HTTP
+) -> dict[str, AsyncWebClient | None]:
     """Each of `teams`: its client."""
     if isinstance(clients, AsyncWebClient):
-        return dict.fromkeys(teams, clients)
+        return dict.fromkeys(teams, http.attach(clients))
     found: dict[str, AsyncWebClient | None] = {}
-    for team_id in teams:
+
+    async def find(team_id: str) -> None:
         try:
-            found[team_id] = await clients(team_id)
+            found[team_id] = http.attach(await clients(team_id))
         except Exception:  # the installation store: this workspace waits, the others go on
             log.exception("no token for workspace %s", team_id)
             found[team_id] = None
+
+    await _each(teams, find)
     return found
 
 
@@ -300,63 +368,103 @@ async def _purge(store: Store, now: datetime, retention: timedelta) -> None:
 
 
 async def tick(
-    clients: Clients, store: Store, now: datetime, retention: timedelta = RETENTION
+    clients: Clients,
+    store: Store,
+    now: datetime,
+    retention: timedelta = RETENTION,
+    held: Set[int] | None = None,
 ) -> Counter[str]:
-    """Send everything due at `now`, each workspace's with its client; delete the data of
-    workspaces uninstalled `retention` before. Returns how many messages of each kind went
-    out."""
+    """Send everything due at `now` (in the workspaces of the `held` shards, or in all),
+    each workspace's with its client; delete the data of workspaces uninstalled `retention`
+    before (the holder of shard 0). Returns how many messages of each kind went out."""
     started = time.monotonic()
 
     def clock() -> datetime:  # `now` as the tick goes on: --at plus the time it takes
         return now + timedelta(seconds=time.monotonic() - started)
 
-    await _purge(store, now, retention)
-    owners = await store.run(schedule.owners, now)
-    by_team = await _clients(clients, list(owners))
-    zones = await _zones(owners, by_team, store, now)
-    unreachable = {team_id for team_id, client in by_team.items() if client is None}
-    due = await store.run(schedule.due, now, zones, unreachable)
-    sent: Counter[str] = Counter()
-    for job in [_job(send, store, clock) for send in due.sends]:
-        team_id = job.key.team_id
-        if team_id not in by_team:
-            by_team.update(await _clients(clients, [team_id]))
-        client = by_team[team_id]
-        if client is None:  # an uninstalled workspace: nothing to send with
-            continue
-        try:
-            sent[job.key.kind] += bool(await job.run(client, store, clock))
-        except Exception:  # the database, most likely: this send waits, the others go on
-            log.exception("%s to %s could not be claimed", job.key.kind, job.key.target)
-    sent = +sent
+    mine = schedule.everyone if held is None else (lambda team: shards.of(team) in held)
+    if held is None or 0 in held:
+        await _purge(store, now, retention)
+    http = _HTTP()
+    try:
+        owners = await store.run(schedule.owners, now, mine)
+        by_team = await _clients(clients, owners, http)
+        zones = await _zones(owners, by_team, store, now)
+        unreachable = {team_id for team_id, client in by_team.items() if client is None}
+        due = await store.run(schedule.due, now, zones, unreachable, mine)
+        sent = await _send_all(due.sends, clients, by_team, store, clock, http)
+    finally:
+        await http.close()
     if sent:
         counts = ", ".join(f"{n} {kind}" for kind, n in sorted(sent.items()))
         log.info("tick at %s: sent %s", now.isoformat(), counts)
     return sent
 
 
+async def _send_all(
+    sends: list[Send],
+    clients: Clients,
+    by_team: dict[str, AsyncWebClient | None],
+    store: Store,
+    clock: Clock,
+    http: _HTTP,
+) -> Counter[str]:
+    """Each workspace's sends in order, CONCURRENCY workspaces at once, each rendered just
+    before it goes. Returns how many messages of each kind went out."""
+    by_workspace: dict[str, list[Send]] = defaultdict(list)
+    for due in sends:
+        by_workspace[due.key.team_id].append(due)
+    sent: Counter[str] = Counter()
+
+    async def send(team_id: str) -> None:
+        if team_id not in by_team:
+            by_team.update(await _clients(clients, [team_id], http))
+        client = by_team[team_id]
+        if client is None:  # an uninstalled workspace: nothing to send with
+            return
+        for due in by_workspace[team_id]:
+            try:
+                went = await _job(due, store, clock).run(client, store, clock)
+            except Throttled:
+                log.warning("workspace %s is rate limited: its other sends wait", team_id)
+                return
+            except Exception:  # the database, most likely: this send waits, the others go on
+                log.exception("%s to %s could not be claimed", due.key.kind, due.key.target)
+                continue
+            sent[due.key.kind] += bool(went)  # after the await: the count is shared
+
+    await _each(by_workspace, send)
+    return +sent
+
+
 def start(clients: Clients, store: Store, retention: timedelta = RETENTION) -> AsyncIOScheduler:
-    """Tick at the top of every minute in the running event loop, while this process holds
-    the deployment's scheduler lock; a second scheduler waits for it instead of ticking."""
+    """Tick at the top of every minute in the running event loop, for the workspaces of the
+    shards this worker holds (cadence.shards): a worker alone sends for all of them; more
+    share them, and take over those of a worker that died."""
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no line per idle minute
-    lock = SchedulerLock(store.engine)
+    worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    held: set[int] = set()
 
-    def holding() -> bool:
-        if lock.held():
-            return True
-        if lock.acquire():
-            log.info("scheduler lock taken: this process sends the scheduled messages")
-            return True
-        return False
-
-    if not holding():
-        log.info("another scheduler holds the lock; waiting for it")
+    async def hold(now: datetime) -> frozenset[int]:
+        try:
+            mine = await store.run(shards.hold, worker, now)
+        except Exception:  # the database: this minute's sends wait for the next
+            log.exception("the scheduler's shards could not be held")
+            return frozenset()
+        if mine != held:
+            log.info("this worker sends for %d of %d shards", len(mine), shards.SHARDS)
+            held.clear()
+            held.update(mine)
+        return mine
 
     async def job() -> None:
-        if holding():
-            await tick(clients, store, clock.now(), retention)
+        now = clock.now()
+        mine = await hold(now)
+        if mine:
+            await tick(clients, store, now, retention, mine)
 
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(job, "cron", second=0, coalesce=True, max_instances=1, misfire_grace_time=50)
     scheduler.start()
+    asyncio.get_running_loop().create_task(hold(clock.now()))  # known before the first tick
     return scheduler

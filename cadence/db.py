@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration (tests/test_cli.py checks it against alembic's head): knowing it, a
 # process that starts on an up-to-date schema does not load alembic at all.
-HEAD = "0009"
+HEAD = "0009"  # chained after 0010 (numbers were handed out per branch)
 
 
 def normalize_database_url(url: str) -> str:
@@ -97,53 +96,3 @@ def ping(engine: sa.Engine) -> bool:
         return True
     except sa.exc.SQLAlchemyError:
         return False
-
-
-SCHEDULER_LOCK = 0x0D15C0  # the advisory lock key every scheduler of a deployment asks for
-
-
-class SchedulerLock:
-    """One scheduler per deployment: a PostgreSQL advisory lock held on its own connection,
-    or on SQLite an exclusive lock on a file beside the database. Never blocks."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-        self._connection: sa.Connection | None = None
-        self._file: IO[bytes] | None = None
-
-    def acquire(self) -> bool:
-        if self.engine.dialect.name == "postgresql":
-            connection = self.engine.connect()
-            query = sa.text("SELECT pg_try_advisory_lock(:key)")
-            if connection.execute(query, {"key": SCHEDULER_LOCK}).scalar_one():
-                connection.commit()  # the lock is the session's, not the transaction's
-                self._connection = connection
-                return True
-            connection.close()
-            return False
-        database = self.engine.url.database
-        if not database or database == ":memory:":
-            return True  # a database only this process sees
-        handle = Path(f"{database}.scheduler-lock").open("wb")  # noqa: SIM115 (held while we run)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            return False
-        self._file = handle
-        return True
-
-    def held(self) -> bool:
-        """Whether this process still holds it (a dropped connection loses the lock)."""
-        if self._file is not None:
-            return True
-        if self._connection is None:
-            return False
-        try:
-            self._connection.execute(sa.text("SELECT 1"))
-            self._connection.commit()
-            return True
-        except sa.exc.DBAPIError:
-            self._connection.invalidate()
-            self._connection = None
-            return False

@@ -9,7 +9,7 @@ already: the claim tells its taker since when to look for it before sending agai
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -68,12 +68,30 @@ def claim(s: Session, key: Key, now: datetime) -> bool:
 
 def take(s: Session, key: Key, now: datetime) -> Claim:
     """`claim`, telling a taker of an unsent claim since when the send may be in Slack."""
-    team_id, kind, target, period = key
-    insert = dialect_insert(s)
-    row = {"team_id": team_id, "kind": kind, "target": target, "period": period}
-    statement = insert(Delivery).values(**row, claimed_at=now).on_conflict_do_nothing()
-    if s.execute(statement.returning(Delivery.id)).first() is not None:
-        return Claim(True)
+    return take_all(s, [(key, now)])[0]
+
+
+def take_all(s: Session, wanted: Sequence[tuple[Key, datetime]]) -> list[Claim]:
+    """`take` of each (key, now), in one INSERT: a tick's concurrent sends claim together.
+    Rows are inserted in key order, so two processes claiming overlapping keys at once wait
+    on each other in the same order and never deadlock."""
+    ordered = sorted({Key(*key): now for key, now in wanted}.items())
+    rows = [{**key._asdict(), "claimed_at": now} for key, now in ordered]
+    statement = dialect_insert(s)(Delivery).values(rows).on_conflict_do_nothing()
+    returning = statement.returning(*_KEY)
+    won = {Key(*row) for row in s.execute(returning)} if rows else set()
+    claims = {key: Claim(True) for key in won}
+    for key, now in ordered:
+        if key not in won:
+            claims[key] = _take_over(s, key, now)
+    return [claims[Key(*key)] for key, _now in wanted]
+
+
+_KEY = (Delivery.team_id, Delivery.kind, Delivery.target, Delivery.period)
+
+
+def _take_over(s: Session, key: Key, now: datetime) -> Claim:
+    """A claim another process made and never marked sent within LEASE becomes ours."""
     earlier = s.exec(
         select(Delivery.claimed_at).where(
             *_is(key), col(Delivery.sent_at).is_(None), col(Delivery.claimed_at) < now - LEASE
@@ -92,7 +110,20 @@ def take(s: Session, key: Key, now: datetime) -> Claim:
 
 
 def sent(s: Session, key: Key, now: datetime) -> None:
-    s.execute(sa.update(Delivery).where(*_is(key)).values(sent_at=now))
+    sent_all(s, [(key, now)])
+
+
+def sent_all(s: Session, done: Sequence[tuple[Key, datetime]]) -> None:
+    """Mark each (key, when) sent, in one statement run for them all."""
+    table = Delivery.__table__
+    match = [table.c[column] == sa.bindparam(f"k_{column}") for column in Key._fields]
+    statement = sa.update(table).where(*match).values(sent_at=sa.bindparam("at"))
+    params = [
+        {**{f"k_{column}": v for column, v in Key(*key)._asdict().items()}, "at": at}
+        for key, at in done
+    ]
+    if params:
+        s.connection().execute(statement, params)
 
 
 def release(s: Session, key: Key, claimed_at: datetime) -> None:

@@ -291,13 +291,21 @@ def _candidates(now: datetime):
     return select(Question).where(col(Question.id).in_(sa.select(ids.c.id)))
 
 
-def owners(s: Session, now: datetime) -> dict[str, set[str]]:
-    """Owners of the open questions the tick looks at now, by workspace: the people whose
-    zones `due` needs."""
+Mine = Callable[[str], bool]  # the workspaces a tick sends for (its worker's shards)
+
+
+def everyone(_team_id: str) -> bool:
+    return True
+
+
+def owners(s: Session, now: datetime, mine: Mine = everyone) -> dict[str, set[str]]:
+    """Owners of the open questions the tick looks at now, by workspace (of those `mine`
+    accepts): the people whose zones `due` needs."""
     found: dict[str, set[str]] = defaultdict(set)
     query = _candidates(now).with_only_columns(Question.team_id, Question.owner_id)
     for team_id, owner_id in s.execute(query).all():
-        found[team_id].add(owner_id)
+        if mine(team_id):
+            found[team_id].add(owner_id)
     return found
 
 
@@ -351,11 +359,15 @@ class Tick:
 
     @classmethod
     def read(
-        cls, s: Session, now: datetime, zones: dict[tuple[str, str], str], unreachable: Set[str]
+        cls,
+        s: Session,
+        now: datetime,
+        zones: dict[tuple[str, str], str],
+        unreachable: Set[str],
+        mine: Mine = everyone,
     ) -> Tick:
-        looked_at = list(
-            s.exec(_candidates(now).order_by(col(Question.team_id), col(Question.number)))
-        )
+        query = _candidates(now).order_by(col(Question.team_id), col(Question.number))
+        looked_at = [q for q in s.exec(query) if mine(q.team_id)]
         found = s.exec(
             select(Member).where(
                 col(Member.team_id).in_({q.team_id for q in looked_at}),
@@ -729,6 +741,7 @@ def due(
     now: datetime,
     zones: dict[tuple[str, str], str],
     unreachable: Set[str] = frozenset(),
+    mine: Mine = everyone,
 ) -> Due:
     """Every send due at `now` and not yet sent, kind by kind.
 
@@ -740,10 +753,12 @@ def due(
     not in `zones` (it became due after the tick asked `owners`). The questions of workspaces
     in `unreachable` (no token to send with) wait an hour. A question takes part in a week's
     send only if it was open before that send's moment, so opening one never triggers a
-    catch-up.
+    catch-up. Only the workspaces `mine` accepts are looked at (a worker's shards); the
+    others' questions are left as they are.
     """
-    tick = Tick.read(s, now, zones, unreachable)
-    sends = [send for kind in KINDS for send in kind(tick)]
+    tick = Tick.read(s, now, zones, unreachable, mine)
+    # The kinds found by their own queries (follow-ups, flags, replies) see every workspace.
+    sends = [send for kind in KINDS for send in kind(tick) if mine(send.key.team_id)]
     for q in tick.looked_at:
         q.checked_at = now
         if q.team_id in unreachable:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from bot import config
-from bot.app import web_client
+from bot.http import web_client
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.requests import SlackSender
 from cadence.models import Delivery
