@@ -29,7 +29,7 @@ from bot import clock, words
 from bot.app import build_app
 from bot.config import Settings
 from bot.http import web_client
-from bot.ids import Input, Shortcut, View
+from bot.ids import Action, Input, Shortcut, View
 from bot.sandbox.fake_slack import BOT_TOKEN, Call, FakeSlack
 from bot.sandbox.requests import SIGNING_SECRET, SlackSender, message_shortcut, view_submission
 from bot.scheduler import tick
@@ -359,6 +359,26 @@ def run(out: TextIO, database: str | None = None, today: date | None = None) -> 
     console.print(words.plain("demo.outro"))
 
 
+def _answer_offer(demo: Demo) -> None:
+    """Dev, behind two weeks in a row, takes the reminder's offer to lower his target."""
+    for call in demo.fake.of("chat.postMessage"):
+        if call.args["channel"] != DEV or call.args.get("_done"):
+            continue
+        offer = next(
+            (
+                e
+                for b in call.args.get("blocks", [])
+                for e in b.get("elements", [])
+                if e.get("action_id") == Action.LOWER_TARGET
+            ),
+            None,
+        )
+        if offer is not None:
+            call.args["_done"] = True
+            demo.press(DEV, offer, {**call.args, "ts": "1700000000.000200"})
+            demo.settle("chat.update", DEV, "1 interview a week")
+
+
 async def _play(demo: Demo) -> None:
     maya = iter(zip(MAYA_INTERVIEWS, QUOTES, PEOPLE_MET, strict=True))
     dev = iter(DEV_INTERVIEWS)
@@ -373,6 +393,9 @@ async def _play(demo: Demo) -> None:
     demo.command(DEV, "new What makes finance teams switch invoicing tools?")
     demo.modal(DEV, {Input.SEGMENT: "competitor_advocates"}, View.NEW_QUESTION)
     demo.settle("views.publish", DEV)
+    demo.command(MAYA, "settings")  # Maya leads the team: the Monday overview, please
+    demo.modal(MAYA, {Input.OVERVIEW: "on"}, View.SETTINGS)
+    demo.settle("chat.postMessage", MAYA, "Saved")
     # Maya fills the candidate pool: her recent sign-ups, pasted as a CSV.
     demo.command(MAYA, "pool add")
     demo.modal(MAYA, {"people": _pool_csv(demo.now)}, "pool_add")
@@ -416,6 +439,7 @@ async def _play(demo: Demo) -> None:
         if day == 0 and hour == 10:  # Maya books the first person her reminder suggests
             _book_suggestion(demo, today)
         await demo.tick()
+        _answer_offer(demo)
         follow_up = next(
             (
                 c
@@ -445,6 +469,8 @@ def _evidence(demo: Demo) -> None:
     demo.settle("response_url", DEV, "hits for")
     demo.command(MAYA, "export #1")  # and taken into a planning document
     demo.settle("files.completeUploadExternal", MAYA)
+    demo.command(MAYA, "team")
+    demo.settle("response_url", MAYA)
 
 
 def _pool_csv(now: datetime) -> str:

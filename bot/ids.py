@@ -49,6 +49,12 @@ class Action(StrEnum):
     RESCHEDULE = "interview_reschedule"
     PASTE_NOTES = "paste_notes"
     DRAFT_FROM_FILE = "draft_from_file"
+    # the reminder's offers when a question stalls or idles
+    LOWER_TARGET = "lower_target"
+    PAUSE = "pause_question"
+    KEEP_GOING = "keep_going"
+    CLOSE_IDLE = "close_idle_question"
+    ADVANCED_RULE = "advanced_rule"  # the new-question modal's saturation rule, shown
 
 
 class View(StrEnum):
@@ -70,6 +76,7 @@ class View(StrEnum):
     POOL_ADD = "pool_add"
     INVITE = "pool_invite"
     RESCHEDULE = "reschedule_interview"
+    DIGEST_SETTINGS = "digest_settings"
     SNAPSHOT = "interview_snapshot"
     PASTE_NOTES = "paste_notes"
 
@@ -108,6 +115,9 @@ class Input(StrEnum):
     # the candidate pool
     PEOPLE = "people"
     DRAFT = "draft"
+    OVERVIEW = "overview"
+    # a channel's digest: WHEN (its owners' Friday or a set moment), DAY, TIME and TZ
+    TZ = "tz"
     # the codebook
     LABEL = "label"
     INTO = "into"
@@ -157,6 +167,7 @@ class Meta(StrEnum):
     SUMMARY_VIEW = "summary_view"  # the summary a pasted note fills: its view id and hash
     SUMMARY_HASH = "summary_hash"
     KEPT = "kept"  # what the person had chosen or typed in the summary before pasting
+    CHANNEL_ID = "channel_id"
 
 
 class ThemeChange(StrEnum):

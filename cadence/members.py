@@ -68,6 +68,7 @@ class Prefs:
     minute: int = 9 * 60  # its local time, in minutes after midnight
     nudge: bool = True  # the Thursday nudge DM
     link: str = ""  # their scheduling link, for the pool's outreach drafts
+    overview: bool = False  # the team overview DM on Mondays, at `minute`
 
     @classmethod
     def of(cls, member: Member | None) -> Prefs:
@@ -79,6 +80,7 @@ class Prefs:
             member.reminder_minute,
             member.nudge,
             member.scheduling_link,
+            member.overview,
         )
 
 
@@ -91,12 +93,13 @@ class PrefsDraft:
     time: str  # "HH:MM"
     nudge: str  # "on" or "off"
     link: str = ""  # a scheduling link, or nothing
+    overview: str = "off"  # "on" or "off"
 
 
 MAX_LINK = 300
 
 
-def _minutes(value: str) -> int | None:
+def minutes(value: str) -> int | None:
     hour, sep, minute = value.partition(":")
     if not (sep and hour.isascii() and hour.isdigit() and minute.isascii() and minute.isdigit()):
         return None
@@ -108,12 +111,12 @@ def _minutes(value: str) -> int | None:
 def check_prefs(draft: PrefsDraft) -> dict[str, str]:
     """Problems by field, as codes the Slack layer turns into words; empty when valid."""
     errors = {}
-    for name in ("reminders", "nudge"):
+    for name in ("reminders", "nudge", "overview"):
         if getattr(draft, name) not in ("on", "off"):
             errors[name] = "required"
     if draft.day not in {str(d) for d in range(7)}:
         errors["day"] = "required"
-    if _minutes(draft.time) is None:
+    if minutes(draft.time) is None:
         errors["time"] = "required"
     link = draft.link.strip()
     if link and not (
@@ -134,9 +137,10 @@ def save_prefs(s: Session, team_id: str, user_id: str, draft: PrefsDraft) -> Pre
     )
     member.reminders = draft.reminders == "on"
     member.reminder_day = int(draft.day)
-    member.reminder_minute = _minutes(draft.time) or 0
+    member.reminder_minute = minutes(draft.time) or 0
     member.nudge = draft.nudge == "on"
     member.scheduling_link = draft.link.strip()
+    member.overview = draft.overview == "on"
     s.add(member)
     recheck(s, team_id, user_id)
     s.flush()

@@ -131,6 +131,14 @@ class Question(SQLModel, table=True):
         sa_column=sa.Column(UTCDateTime(), nullable=False, server_default="1970-01-01 00:00:00"),
     )
     submission: str | None = Field(default=None, max_length=64)  # the modal that stored it
+    # Paused by its owner from `paused_from` until `paused_until` (the Monday it resumes):
+    # no reminder or nudge, and those weeks count neither for nor against its streak. The
+    # latest pause only: an earlier one is forgotten when a new one starts.
+    paused_from: date | None = None
+    paused_until: date | None = None
+    # The Monday from which "behind" and "nothing logged" weeks count again: set when the
+    # owner answered the reminder's offer (lowered the target, chose to keep going).
+    counted_from: date | None = None
 
 
 class Interview(SQLModel, table=True):
@@ -265,6 +273,16 @@ class Delivery(SQLModel, table=True):
 class Member(SQLModel, table=True):
     """A user's time zone and preferences, cached from users.info."""
 
+    __table_args__ = (
+        # The tick's "who gets the team overview" scan, every minute.
+        sa.Index(
+            "ix_member_overview",
+            "team_id",
+            sqlite_where=sa.text("overview"),
+            postgresql_where=sa.text("overview"),
+        ),
+    )
+
     team_id: str = Field(primary_key=True, max_length=32)
     user_id: str = Field(primary_key=True, max_length=32)
     tz: str = Field(default="UTC", max_length=64)
@@ -277,6 +295,23 @@ class Member(SQLModel, table=True):
         default="", sa_column=sa.Column(sa.String(300), nullable=False, server_default="")
     )
     fetched_at: datetime = _when()
+    # The team overview DM on Mondays at reminder_minute, for whoever asks (a lead).
+    overview: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+
+
+class ChannelDigest(SQLModel, table=True):
+    """A channel's own moment for its weekly digest (its local day and time); a channel
+    without one gets it when the last of its owners reaches Friday 16:00."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    channel_id: str = Field(primary_key=True, max_length=32)
+    day: int  # 0 = Monday
+    minute: int  # local time, in minutes after midnight
+    tz: str = Field(max_length=64)
+    updated_by: str = Field(max_length=32)
+    updated_at: datetime = _when()
 
 
 class PersonStatus(StrEnum):

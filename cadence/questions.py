@@ -243,6 +243,12 @@ _FIRST_OPEN = (
 )
 
 
+def pause_of(question: Question) -> weeks.Pause | None:
+    if question.paused_from is None or question.paused_until is None:
+        return None
+    return question.paused_from, question.paused_until
+
+
 def rule_of(question: Question) -> saturation.Rule:
     return saturation.Rule(question.sat_base, question.sat_run, question.sat_threshold)
 
@@ -314,7 +320,14 @@ def overviews(
     return [
         Overview(
             question=q,
-            progress=_progress(tuple(days[q.id]), q.weekly_target, todays[q.id], opened[q.id]),
+            progress=_progress(
+                tuple(days[q.id]),
+                q.weekly_target,
+                todays[q.id],
+                opened[q.id],
+                pause_of(q),
+                q.counted_from,
+            ),
             themes=theme_counts.get(q.id, 0),
             saturation=_assessed(q.curve, rule_of(q)),
             booked=booked[q.id],

@@ -32,12 +32,15 @@ from cadence import (
     questions,
     saturation,
     snapshots,
+    team,
     weeks,
 )
 from cadence.deliveries import Key
 from cadence.members import Prefs
 from cadence.models import (
+    EPOCH,
     FLAG_PENDING,
+    ChannelDigest,
     Delivery,
     Insight,
     Interview,
@@ -62,6 +65,7 @@ class Kind(StrEnum):
     INVITE = "digest_invite"  # the bot needs an invitation to a digest's channel
     SNAPSHOT = "digest_snapshot"  # an interview's snapshot in the thread of its digest
     FLAG = "saturation_flag"
+    OVERVIEW = "team_overview"  # the Monday roll-up for a member who asked for it
 
 
 NUDGE_DAY, NUDGE_MINUTE = 3, 9 * 60  # Thursday 09:00
@@ -110,6 +114,7 @@ class OwnerMessage:
     overviews: tuple[Overview, ...]
     # The reminder's people to reach out to, by question (cadence.pool's rule).
     suggestions: Mapping[int, Sequence[Suggestion]] = field(default_factory=dict)
+    first: bool = False  # the first reminder or nudge the owner gets: what Skip does is said
 
     @property
     def key(self) -> Key:
@@ -121,6 +126,16 @@ class OwnerMessage:
         return {
             q: [s.candidate.id for s in found] for q, found in self.suggestions.items() if found
         }
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    """The Monday roll-up for a member who asked for it, with the week before's totals."""
+
+    team_id: str
+    user_id: str
+    week: date
+    team: team.Team
 
 
 @dataclass(frozen=True)
@@ -339,6 +354,7 @@ class Tick:
     members: dict[tuple[str, str], Member]
     ready: list[Question]  # reachable, and their owner's zone known to the tick
     waiting: set[int]  # their owner's zone unknown to the tick: the next tick looks
+    channels: dict[tuple[str, str], ChannelDigest]  # the digest moments channels set
     pending: set[int] = field(default_factory=set)
 
     @classmethod
@@ -365,7 +381,16 @@ class Tick:
         for (team_id, user), tz in zones.items():
             by_team[team_id][user] = tz
         by_user = {(m.team_id, m.user_id): m for m in found}
-        return cls(s, now, by_team, unreachable, looked_at, by_user, ready, waiting)
+        channels = {
+            (c.team_id, c.channel_id): c
+            for c in s.exec(
+                select(ChannelDigest).where(
+                    col(ChannelDigest.team_id).in_({q.team_id for q in looked_at}),
+                    col(ChannelDigest.channel_id).in_({q.channel_id for q in looked_at}),
+                )
+            )
+        }
+        return cls(s, now, by_team, unreachable, looked_at, by_user, ready, waiting, channels)
 
     def tz(self, q: Question) -> str:
         return self.zones[q.team_id].get(q.owner_id, "UTC")
@@ -373,22 +398,26 @@ class Tick:
     def member(self, q: Question) -> Member | None:
         return self.members.get((q.team_id, q.owner_id))
 
+    def prefs(self, q: Question) -> Prefs:
+        return Prefs.of(self.member(q))
+
     def wait(self, qs: Iterable[Question]) -> None:
         """These questions take part in a send not yet sent: looked at again next tick."""
         self.pending.update(q.id for q in qs)
 
 
-Moment = tuple[int, int]  # (day, minute) of the owner's local week: 0 = Monday
+Moment = tuple[int, int, str]  # (day, minute) of a local week in a zone: 0 = Monday
 
 
 @dataclass(frozen=True)
 class Weekly:
-    """A kind sent once a week at a moment of each question's owner's week: a question open
-    before that moment takes part in the send to its target (its owner, its channel), and a
-    send due and not yet sent is due until the week ends."""
+    """A kind sent once a week at a moment of each question's week (its owner's, or its
+    channel's): a question open before that moment takes part in the send to its target (its
+    owner, its channel), and a send due and not yet sent is due until the week ends. A
+    skippable kind is muted by "Skip this week" and by a pause."""
 
     kind: Kind
-    when: Callable[[Question, Prefs], Moment | None]  # None: the question takes no part
+    when: Callable[[Tick, Question], Moment | None]  # None: the question takes no part
     target: Callable[[Question], str]
     # The sends of the groups due and not sent nor claimed; marks which questions wait.
     make: Callable[[Tick, dict[Key, list[Question]]], list[Send]]
@@ -398,11 +427,11 @@ class Weekly:
         """Its sends due at the tick and neither sent nor claimed by a live process."""
         groups: dict[Key, list[Question]] = defaultdict(list)
         for q in tick.ready:
-            when = self.when(q, Prefs.of(tick.member(q)))
-            week = when and due_week(tick.now, tick.tz(q), *when)
-            if not week or (self.skippable and q.skipped_week == week):
+            when = self.when(tick, q)
+            week = when and due_week(tick.now, when[2], *when[:2])
+            if not week or (self.skippable and _muted(q, week)):
                 continue
-            if q.created_at < moment(week, *when, tick.tz(q)):
+            if q.created_at < moment(week, *when):
                 groups[key(q.team_id, self.kind, self.target(q), week)].append(q)
         sent, live = _ledger(tick.s, set(groups), tick.now)
         for k in live:
@@ -411,6 +440,29 @@ class Weekly:
         unsettled = {k: qs for k, qs in groups.items() if k not in settled}
         sends = {send.key: send for send in self.make(tick, unsettled)}
         return sorted(sends.values(), key=lambda send: (send.key.team_id, send.key.target))
+
+
+def _muted(q: Question, week: date) -> bool:
+    """Skipped or paused that week: no reminder or nudge."""
+    return q.skipped_week == week or weeks.is_paused(week, questions.pause_of(q))
+
+
+def _told(tick: Tick, groups: Iterable[Key]) -> set[tuple[str, str]]:
+    """Of the owners of these sends, those who got a reminder or a nudge before."""
+    owners = {(k.team_id, k.target) for k in groups}
+    if not owners:
+        return set()
+    found = tick.s.exec(
+        select(Delivery.team_id, Delivery.target)
+        .where(
+            col(Delivery.kind).in_([Kind.REMINDER.value, Kind.NUDGE.value]),
+            col(Delivery.team_id).in_({t for t, _ in owners}),
+            col(Delivery.target).in_({u for _, u in owners}),
+            col(Delivery.sent_at).is_not(None),
+        )
+        .distinct()
+    )
+    return set(found) & owners
 
 
 def _owner_overviews(tick: Tick, groups: dict[Key, list[Question]]) -> dict[int, Overview]:
@@ -431,12 +483,16 @@ def _owner_message(
     overviews: tuple[Overview, ...],
     found: Mapping[int, Sequence[Suggestion]] | None = None,
     now: datetime | None = None,
+    told: Set[tuple[str, str]] = frozenset(),
 ) -> Send:
     """A DM to the owner `k.target` about these of their questions, in the week of `k`;
     once sent (at the tick's `now`), the people it suggests are in touch with their
     question this week."""
     week = date.fromisoformat(k.period)
-    message = OwnerMessage(k.team_id, k.target, Kind(k.kind), week, overviews, found or {})
+    first = (k.team_id, k.target) not in told
+    message = OwnerMessage(
+        k.team_id, k.target, Kind(k.kind), week, overviews, found or {}, first=first
+    )
     shown = message.suggested
     after = partial(pool.suggested, team_id=k.team_id, shown=shown, now=now) if shown else None
     return Send(k, message, k.target, after)
@@ -446,12 +502,13 @@ def _reminders(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:
     """Each owner's weekly reminder: every question of theirs that takes part, each with
     the people of the pool to reach out to this week."""
     overview = _owner_overviews(tick, groups)
+    told = _told(tick, groups)
     sends = []
     for k, qs in groups.items():
         tick.wait(qs)
         since = moment(date.fromisoformat(k.period), 0, 0, tick.tz(qs[0]))
         found = pool.suggestions(tick.s, k.team_id, qs, tick.now, since)
-        sends.append(_owner_message(k, tuple(overview[q.id] for q in qs), found, tick.now))
+        sends.append(_owner_message(k, tuple(overview[q.id] for q in qs), found, tick.now, told))
     return sends
 
 
@@ -459,13 +516,14 @@ def _nudges(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:
     """Each owner's mid-week nudge: their questions behind this week's target. A nudge with
     nobody behind is not sent, and not tried again that week."""
     overview = _owner_overviews(tick, groups)
+    told = _told(tick, groups)
     sends = []
     for k, qs in groups.items():
         # A booked interview is on its way: only who still has some to find is behind.
         behind = tuple(o for q in qs if (o := overview[q.id]).behind_by)
         if behind:
             tick.wait(qs)
-            sends.append(_owner_message(k, behind))
+            sends.append(_owner_message(k, behind, told=told))
     return sends
 
 
@@ -491,30 +549,49 @@ def _channel_questions(tick: Tick, team_id: str, channel_id: str) -> list[Questi
 
 
 def _digests(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:
-    """A shared channel gets one digest, when the first of its owners reaches Friday 16:00:
-    every open question of the channel opened before then takes part, not only those looked
-    at. It shows its own week, however late it goes out."""
+    """A channel gets one digest a week, at its own moment if it set one, else when the last
+    of its owners reaches Friday 16:00, so that nobody's week is cut short (that owner's
+    question brings it: the others' wait for nothing). Every open question of the channel
+    opened before that moment takes part, not only those looked at. It shows its own week,
+    however late it goes out."""
     sends = []
     for k, mine in groups.items():
-        tick.wait(mine)
         qs = _channel_questions(tick, k.team_id, k.target)
-        firsts = [
-            (at, w)
-            for q in qs
-            if (w := due_week(tick.now, tick.tz(q), DIGEST_DAY, DIGEST_MINUTE)) is not None
-            and q.created_at < (at := moment(w, DIGEST_DAY, DIGEST_MINUTE, tick.tz(q)))
-        ]
-        if not firsts:
+        week = date.fromisoformat(k.period)
+        at = _digest_moment(tick, k, qs, week)
+        if at is None or tick.now < at:
             continue
-        first, week = min(firsts)
-        taking_part = [q for q in qs if q.created_at < first]
-        tick.wait(taking_part)
+        taking_part = [q for q in qs if q.created_at < at]
+        tick.wait([*mine, *taking_part])
         sunday = week + timedelta(days=DAYS - 1)
         zones = tick.zones[k.team_id]
         views = questions.overviews(tick.s, k.team_id, taking_part, tick.now, zones, sunday)
         found = digest(tick.s, k.team_id, k.target, week, views)
         sends.append(Send(found.key, found, None))
     return sends
+
+
+def _digest_when(tick: Tick, q: Question) -> Moment | None:
+    """A question's part in its channel's digest: the channel's moment, else its owner's
+    Friday 16:00."""
+    if not q.channel_id:
+        return None
+    chosen = tick.channels.get((q.team_id, q.channel_id))
+    if chosen is not None:
+        return chosen.day, chosen.minute, chosen.tz
+    return DIGEST_DAY, DIGEST_MINUTE, tick.tz(q)
+
+
+def _digest_moment(tick: Tick, k: Key, qs: Sequence[Question], week: date) -> datetime | None:
+    """The moment of the channel's digest in `week`: its own, or the latest of its owners'
+    Friday 16:00 (of those whose question was open by then); None when none was."""
+    chosen = tick.channels.get((k.team_id, k.target))
+    if chosen is not None:
+        return moment(week, chosen.day, chosen.minute, chosen.tz)
+    owners = [
+        at for q in qs if q.created_at < (at := moment(week, DIGEST_DAY, DIGEST_MINUTE, tick.tz(q)))
+    ]
+    return max(owners, default=None)
 
 
 def follow_up_key(interview: Interview) -> Key:
@@ -562,6 +639,46 @@ def _flags(tick: Tick) -> list[Send]:
     return [_flag(f) for f in found]
 
 
+OVERVIEW_DAY = 0  # Monday, at the member's reminder time
+
+
+def _team_overviews(tick: Tick) -> list[Send]:
+    """The Monday team overview of each member who asked for it, due from their reminder
+    time to the end of their Monday (one who asks on a Wednesday gets next Monday's)."""
+    s, now = tick.s, tick.now
+    wanting = s.exec(
+        select(Member).where(
+            sa.text("overview"), col(Member.team_id).not_in(list(tick.unreachable))
+        )
+    )
+    due: dict[Key, str] = {}
+    for m in wanting:
+        tz = tick.zones.get(m.team_id, {}).get(m.user_id) or (
+            m.tz if m.fetched_at > EPOCH else "UTC"
+        )
+        week = due_week(now, tz, OVERVIEW_DAY, m.reminder_minute)
+        if week is not None and weeks.local_today(now, tz) == week:
+            due[key(m.team_id, Kind.OVERVIEW, m.user_id, week)] = tz
+    sends = []
+    rolled: dict[str, team.Team] = {}
+    for k in sorted(_unsettled(s, due, now)):
+        if k.team_id not in rolled:
+            rolled[k.team_id] = team.rollup(s, k.team_id, now)
+        week = date.fromisoformat(k.period)
+        last = week - timedelta(days=DAYS)
+        totals = team.totals(
+            s,
+            k.team_id,
+            last,
+            week - timedelta(days=1),
+            moment(last, 0, 0, due[k]),
+            moment(week, 0, 0, due[k]),
+        )
+        found = team.Team(rolled[k.team_id].owners, totals)
+        sends.append(Send(k, TeamOverview(k.team_id, k.target, week, found), k.target))
+    return sends
+
+
 def _flag(flag: Flag) -> Send:
     q = flag.overview.question
     told = partial(flagged, team_id=q.team_id, question_id=q.id, flags=q.flags + 1)
@@ -594,26 +711,27 @@ def _replies(tick: Tick) -> list[Send]:
 KINDS: tuple[Callable[[Tick], list[Send]], ...] = (
     Weekly(
         Kind.REMINDER,
-        when=lambda q, p: (p.day, p.minute) if p.reminders else None,
+        when=lambda t, q: (p.day, p.minute, t.tz(q)) if (p := t.prefs(q)).reminders else None,
         target=attrgetter("owner_id"),
         make=_reminders,
     ),
     Weekly(
         Kind.NUDGE,
-        when=lambda q, p: (NUDGE_DAY, NUDGE_MINUTE) if p.nudge else None,
+        when=lambda t, q: (NUDGE_DAY, NUDGE_MINUTE, t.tz(q)) if t.prefs(q).nudge else None,
         target=attrgetter("owner_id"),
         make=_nudges,
     ),
     _follow_ups,
     Weekly(
         Kind.DIGEST,
-        when=lambda q, p: (DIGEST_DAY, DIGEST_MINUTE) if q.channel_id else None,
+        when=_digest_when,
         target=attrgetter("channel_id"),
         make=_digests,
         skippable=False,
     ),
     _replies,
     _flags,
+    _team_overviews,
 )
 WEEKLY = tuple(kind for kind in KINDS if isinstance(kind, Weekly))
 
@@ -648,7 +766,7 @@ def due(
         elif q.id in tick.waiting or q.id in tick.pending:
             q.next_check = now
         else:
-            q.next_check = _next_check(q, tick.member(q), tick.tz(q), now)
+            q.next_check = _next_check(tick, q)
         s.add(q)
     s.flush()
     return Due(sends)
@@ -660,12 +778,12 @@ def _next_moment(now: datetime, tz: str, day: int, minute: int) -> datetime:
     return at if at > now else moment(monday + timedelta(days=DAYS), day, minute, tz)
 
 
-def _next_check(q: Question, member: Member | None, tz: str, now: datetime) -> datetime:
+def _next_check(tick: Tick, q: Question) -> datetime:
     """The next moment one of the question's sends falls due, or its owner's cached zone
     goes stale (the tick looks it up again then), whichever comes first."""
+    member, now = tick.member(q), tick.now
     stale = member.fetched_at + members.FRESH_FOR if member else now
-    prefs = Prefs.of(member)
-    moments = [_next_moment(now, tz, *when) for k in WEEKLY if (when := k.when(q, prefs))]
+    moments = [_next_moment(now, w[2], *w[:2]) for k in WEEKLY if (w := k.when(tick, q))]
     return min([max(stale, now + TICK), *moments])
 
 

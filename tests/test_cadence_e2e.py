@@ -48,6 +48,7 @@ def start_question(
     text: str = "Why do trials stall?",
     channel: str = "CDIGEST",
     target: str = "3",
+    opened: str = OPENED,
 ) -> int:
     """Open a question through the modal, owned by `owner` in `tz`, opened long ago."""
     slack.time_zones[owner] = tz
@@ -57,7 +58,7 @@ def start_question(
     with server.engine.begin() as c:
         c.execute(
             sa.text("UPDATE question SET created_at=:at WHERE team_id=:t"),
-            {"at": datetime.fromisoformat(OPENED).replace(tzinfo=None), "t": sender.team},
+            {"at": datetime.fromisoformat(opened).replace(tzinfo=None), "t": sender.team},
         )
         (qid,) = c.execute(
             sa.text("SELECT max(id) FROM question WHERE team_id=:t"), {"t": sender.team}
@@ -106,7 +107,8 @@ def buttons(message: dict, question_id: int) -> dict[str, dict]:
 def test_a_new_york_week_reminder_nudge_digest_across_the_fall_back(
     sender: SlackSender, slack: FakeSlack, server: Server, owner: str
 ) -> None:
-    qid = start_question(sender, slack, server, owner, NY)
+    # Opened the Tuesday before: its first week, so the reminder offers the burst.
+    qid = start_question(sender, slack, server, owner, NY, opened="2026-10-20T12:00:00+00:00")
     # Monday 2026-10-26, daylight time: 09:00 in New York is 13:00 UTC.
     server.tick("2026-10-26T12:59:00Z")
     assert dms(slack, owner, REMINDER) == []
@@ -203,9 +205,11 @@ def test_a_missed_send_is_caught_up_in_its_week_and_never_in_the_next(
 def test_reminder_buttons_log_plan_guide_and_skip(
     sender: SlackSender, slack: FakeSlack, server: Server, owner: str
 ) -> None:
-    qid = start_question(sender, slack, server, owner, BERLIN)
-    # Skip is for the week the owner is in, so this test runs in the real current week.
+    # Skip is for the week the owner is in, so this test runs in the real current week, with
+    # a question opened the week before (its first week: the reminder offers the burst).
     monday = weeks.week_start(weeks.local_today(datetime.now(UTC), BERLIN))
+    friday = datetime(monday.year, monday.month, monday.day, tzinfo=UTC) - timedelta(days=3)
+    qid = start_question(sender, slack, server, owner, BERLIN, opened=friday.isoformat())
     server.tick(schedule.moment(monday, 0, 9 * 60, BERLIN).isoformat())
     (reminder,) = dms(slack, owner, REMINDER)
     pressed = buttons(reminder.args, qid)

@@ -224,8 +224,13 @@ def test_past_100_themes_the_select_types_ahead_over_the_whole_codebook(
 def test_the_flag_and_status_say_what_the_last_run_rests_on(
     sender: SlackSender, slack: FakeSlack, server: Server, owner: str
 ) -> None:
+    open_question(sender, slack, "Why do trials stall?", user=owner)
+    # The rule sits behind the new-question modal's Advanced: set in the question's settings.
     rule = {Input.BASE: "2", Input.RUN: "1", Input.THRESHOLD: "0"}
-    open_question(sender, slack, "Why do trials stall?", user=owner, answers=rule)
+    view = opened(slack, sender.command("settings #1", user=owner))
+    assert (
+        sender.interaction(view_submission(view, rule, user=owner, team=sender.team)).status == 200
+    )
     for day, insight in ((2, THEMES[0]), (3, THEMES[1])):
         answers = {Input.HELD_ON: f"2026-11-{day:02d}", Input.INSIGHTS: insight}
         log_interview(sender, slack, answers, user=owner)

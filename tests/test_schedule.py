@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from cadence import deliveries, interviews, members, schedule
+from cadence import channels, deliveries, interviews, members, schedule
 from cadence.db import session
 from cadence.members import PrefsDraft, check_prefs
 from cadence.models import Insight, Interview, Question, Theme
@@ -234,22 +234,80 @@ def test_skip_is_for_the_owner_and_this_week_only(db: Session) -> None:
     assert len(schedule.due(db, at(MON + timedelta(days=7), 14), ZONES).reminders) == 1
 
 
-def test_a_shared_channel_gets_one_digest_when_its_first_owner_reaches_friday_4pm(
+def test_a_shared_channel_gets_one_digest_when_its_last_owner_reaches_friday_4pm(
     db: Session,
 ) -> None:
     question(db, 1, "UNY")
     question(db, 2, "UTOKYO")
-    question(db, 3, "UNY", channel="COTHER")
+    question(db, 3, "UTOKYO", channel="COTHER")
     friday = MON + timedelta(days=4)
-    assert schedule.due(db, at(friday, 6, 59), ZONES).digests == []
-    (digest,) = schedule.due(db, at(friday, 7), ZONES).digests  # 16:00 in Tokyo
-    assert digest.channel_id == "CDIGEST" and digest.week == MON
+    # 16:00 in Tokyo: only COTHER, Tokyo's alone; New York's week is not over in CDIGEST.
+    (alone,) = schedule.due(db, at(friday, 7), ZONES).digests
+    assert alone.channel_id == "COTHER"
+    assert [d.channel_id for d in schedule.due(db, at(friday, 20, 59), ZONES).digests] == [
+        "COTHER"  # not marked sent here: due until its week ends
+    ]
+    found = {d.channel_id: d for d in schedule.due(db, at(friday, 21), ZONES).digests}
+    digest = found["CDIGEST"]  # 16:00 in New York
+    assert digest.week == MON
     assert [e.overview.question.number for e in digest.entries] == [1, 2]
-    later = schedule.due(db, at(friday, 21), ZONES).digests  # 16:00 in New York
-    assert sorted(d.channel_id for d in later) == ["CDIGEST", "COTHER"]
     sunday_late = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)  # Sunday 23:00 in New York
-    assert len(schedule.due(db, sunday_late, ZONES).digests) == 2
+    # Still due in New York's week; Tokyo's is over, so COTHER's is not caught up.
+    assert [d.channel_id for d in schedule.due(db, sunday_late, ZONES).digests] == ["CDIGEST"]
     assert schedule.due(db, at(MON + timedelta(days=7), 6), ZONES).digests == []
+
+
+@pytest.mark.parametrize(
+    ("zones", "last"),
+    [
+        # Kolkata (UTC+05:30) and Los Angeles (UTC-8): Friday 16:00 in LA is Saturday 00:00 UTC.
+        ({"UA": "Asia/Kolkata", "UB": "America/Los_Angeles"}, datetime(2026, 11, 28, 0, 0)),
+        # Auckland (UTC+13) and Honolulu (UTC-10): a day and 23 hours apart, the same week.
+        ({"UA": "Pacific/Auckland", "UB": "Pacific/Honolulu"}, datetime(2026, 11, 28, 2, 0)),
+        # Both in one zone: that zone's Friday 16:00.
+        ({"UA": "Europe/Berlin", "UB": "Europe/Berlin"}, datetime(2026, 11, 27, 15, 0)),
+    ],
+)
+def test_a_shared_digest_goes_at_the_last_owners_friday_4pm_across_zones(
+    db: Session, zones: dict[str, str], last: datetime
+) -> None:
+    for n, user in enumerate(zones, 1):
+        question(db, n, user)
+    tick_zones = {("T", u): tz for u, tz in zones.items()}
+    last = last.replace(tzinfo=UTC)
+    earlier = schedule.due(db, last - timedelta(minutes=1), tick_zones)
+    assert earlier.digests == []
+    (digest,) = schedule.due(db, last, tick_zones).digests
+    assert digest.week == MON and len(digest.entries) == 2
+
+
+def test_a_channel_with_its_own_moment_gets_its_digest_then(db: Session) -> None:
+    question(db, 1, "UNY")
+    question(db, 2, "UTOKYO")
+    draft = channels.DigestDraft("CDIGEST", channels.FIXED, "5", "10:30", "Europe/Berlin")
+    assert channels.check(draft) == {}
+    channels.save(db, "T", "UNY", draft, LONG_AGO)
+    friday, saturday = MON + timedelta(days=4), MON + timedelta(days=5)
+    assert schedule.due(db, at(friday, 21), ZONES).digests == []  # not Friday any more
+    assert schedule.due(db, at(saturday, 9, 29), ZONES).digests == []
+    (digest,) = schedule.due(db, at(saturday, 9, 30), ZONES).digests  # 10:30 in Berlin
+    assert digest.week == MON and len(digest.entries) == 2
+    back = channels.DigestDraft("CDIGEST", channels.LAST_OWNER, "", "", "")
+    assert channels.save(db, "T", "UNY", back, LONG_AGO) is None
+    assert channels.setting(db, "T", "CDIGEST") is None
+
+
+@pytest.mark.parametrize(
+    ("draft", "errors"),
+    [
+        (channels.DigestDraft("CDIGEST", channels.FIXED, "7", "8:30", "Mars/Base"), {"day", "tz"}),
+        (channels.DigestDraft("CDIGEST", channels.FIXED, "4", "25:00", "UTC"), {"time"}),
+        (channels.DigestDraft("CDIGEST", "sometimes", "", "", ""), {"when"}),
+        (channels.DigestDraft("CDIGEST", channels.LAST_OWNER, "", "", ""), set()),
+    ],
+)
+def test_a_channels_digest_setting_is_checked(draft: channels.DigestDraft, errors: set) -> None:
+    assert set(channels.check(draft)) == errors
 
 
 def test_the_digest_groups_the_weeks_insights_by_theme_and_marks_new_ones(db: Session) -> None:
@@ -371,10 +429,11 @@ def test_a_shared_digest_takes_every_owners_cached_zone(db: Session) -> None:
     friday = MON + timedelta(days=4)
     question(db, 1, "UTOKYO", next_check=at(friday, 23))  # not looked at in this tick
     question(db, 2, "UNY")
-    # Opened after Tokyo's Friday 16:00 (07:00 UTC), the digest's moment: next week's.
+    # Opened after Tokyo's Friday 16:00 (07:00 UTC), before the digest's moment: in it.
     question(db, 3, "UNY", created_at=at(friday, 12))
+    question(db, 4, "UNY", created_at=at(friday, 21))  # after it: next week's
     (digest,) = schedule.due(db, at(friday, 21), {("T", "UNY"): "America/New_York"}).digests
-    assert [e.overview.question.number for e in digest.entries] == [1, 2]
+    assert [e.overview.question.number for e in digest.entries] == [1, 2, 3]
 
 
 def test_a_flag_told_after_a_recount_unsaturated_the_question_is_news_again(

@@ -4,10 +4,12 @@ and the digest on demand."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
 
 from bot import clock, words
 from bot.blocks import section
@@ -19,8 +21,18 @@ from bot.scheduler import post_thread
 from bot.store import Store
 from bot.views import cadence as views
 from bot.views import questions as surfaces
-from cadence import deliveries, ids, members, questions, saturation, schedule, weeks
-from cadence.models import Status
+from cadence import (
+    adaptive,
+    channels,
+    deliveries,
+    ids,
+    members,
+    questions,
+    saturation,
+    schedule,
+    weeks,
+)
+from cadence.models import ChannelDigest, Question, Status
 
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{6,})$")
 
@@ -54,16 +66,71 @@ async def skip_week(
     except schedule.WeekOver:
         await answer(respond, words.say("cadence.week_over"))
         return
+    await _noted(client, body, question, words.say("cadence.skipped", q=question))
+
+
+async def adapt(
+    store: Store,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    team_id: str,
+    body: dict[str, Any],
+    action: dict[str, Any],
+) -> None:
+    """The reminder's offers: close (the close modal), lower the target, pause, keep going;
+    the answer replaces the question's buttons in the DM."""
+    question_id, user = ids.number(action.get("value")) or 0, body["user"]["id"]
+    if action["action_id"] == Action.CLOSE_IDLE:
+        question = await store.run(questions.get, team_id, question_id)
+        if question is None:
+            await answer(respond, words.say("interviews.gone"))
+        elif question.status != Status.OPEN.value:
+            await answer(respond, words.say("questions.not_open", q=question))
+        else:
+            view = surfaces.close_modal(question, "")
+            await client.views_open(trigger_id=body["trigger_id"], view=view)
+        return
+    offer = OFFERED[action["action_id"]]
+    today = weeks.local_today(clock.now(), await time_zone(client, store, team_id, user))
+    try:
+        question = await store.run(adaptive.ANSWERS[offer], team_id, question_id, user, today)
+    except LookupError:
+        await answer(respond, words.say("interviews.gone"))
+        return
+    except questions.NotOwner as e:
+        await answer(respond, words.say("questions.not_owner", q=e.question))
+        return
+    except questions.NotOpen as e:
+        await answer(respond, words.say("questions.not_open", q=e.question))
+        return
+    await _noted(client, body, question, views.adapted(question, offer))
+
+
+OFFERED = {
+    Action.LOWER_TARGET: adaptive.Offer.LOWER,
+    Action.PAUSE: adaptive.Offer.PAUSE,
+    Action.KEEP_GOING: adaptive.Offer.KEEP,
+}
+
+
+async def _noted(client: AsyncWebClient, body: dict[str, Any], question: Question, note: str):
+    """The DM the button was in, with the question's buttons replaced by `note`."""
     message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
     if message.get("ts") and channel:
-        await client.chat_update(
-            channel=channel,
-            ts=message["ts"],
-            text=message.get("text") or words.say("cadence.skipped", q=question),
-            blocks=views.with_note(
-                message.get("blocks") or [], question, words.say("cadence.skipped", q=question)
-            ),
-        )
+        blocks = views.with_note(message.get("blocks") or [], question, note)
+        await client.chat_update(channel=channel, ts=message["ts"], text=note, blocks=blocks)
+
+
+async def adapt_pressed(
+    ack: AsyncAck,
+    body: dict,
+    action: dict,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    await adapt(store_of(context), client, respond, context.team_id, body, action)
 
 
 async def settings_submitted(
@@ -80,6 +147,42 @@ async def settings_submitted(
     prefs = await stored(ack, store, team, view, Input.REMINDERS, members.save_prefs, *args)
     if prefs is not None:
         await dm(client, user, views.settings_saved(prefs))
+        if prefs.overview:  # a lead may own no question: the tick would not look them up
+            await time_zone(client, store, team, user)
+
+
+async def open_digest_settings(
+    client: AsyncWebClient, store: Store, team_id: str, user: str, trigger: str, channel: str
+) -> None:
+    """The channel digest modal, with the channel's setting (or the default) chosen."""
+    chosen = await store.run(channels.setting, team_id, channel)
+    tz = await store.run(members.cached_zone, team_id, user)
+    view = views.digest_settings_modal(channel, chosen, tz)
+    await client.views_open(trigger_id=trigger, view=view)
+
+
+async def digest_settings_submitted(
+    ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    draft = views.read_digest_settings(view)
+    problems = channels.check(draft)
+    if problems:
+        await refuse(ack, problems)
+        return
+    team, user = context.team_id, body["user"]["id"]
+    args = (team, user, draft, clock.now())
+    saved = await stored(ack, store_of(context), team, view, Input.WHEN, _save_digest, *args)
+    if saved is not None:
+        await dm(client, user, views.digest_settings_saved(draft.channel_id, saved.setting))
+
+
+@dataclass(frozen=True)
+class _Saved:
+    setting: ChannelDigest | None  # None: back to the last owner's Friday
+
+
+def _save_digest(s: Session, *args: Any) -> _Saved:
+    return _Saved(channels.save(s, *args))
 
 
 def digest_channel(rest: str, here: str) -> str | None:
@@ -139,7 +242,7 @@ async def flag_pressed(
         await client.views_open(trigger_id=trigger, view=view)
     elif question.status != Status.OPEN.value:
         await answer(respond, words.say("questions.not_open", q=question))
-    elif kind == Action.CLOSE_ANSWERED:
+    elif kind == Action.CLOSE_ANSWERED:  # the flag's, and a reminder's when saturated
         # Saturation does not depend on time zones: no users.info before the trigger expires.
         now = clock.now()
         (overview,) = await store.run(questions.overviews, team_id, [question], now, {})
@@ -148,11 +251,7 @@ async def flag_pressed(
         view = surfaces.close_modal(question, conclusion, Status.ANSWERED)
         await client.views_open(trigger_id=trigger, view=view)
     else:  # keep interviewing: nothing to store, the next flag needs a new saturation
-        message, channel = body.get("message") or {}, (body.get("channel") or {}).get("id")
-        note = words.say("cadence.kept", q=question)
-        if message.get("ts") and channel:
-            blocks = views.with_note(message.get("blocks") or [], question, note)
-            await client.chat_update(channel=channel, ts=message["ts"], text=note, blocks=blocks)
+        await _noted(client, body, question, words.say("cadence.kept", q=question))
 
 
 async def saturation_flag(
@@ -195,4 +294,9 @@ LISTENERS = [
     ("action", Action.SKIP_WEEK, skip_pressed),
     ("action", Action.PLAN, plan_pressed),
     ("view", View.SETTINGS, settings_submitted),
+    ("action", Action.LOWER_TARGET, adapt_pressed),
+    ("action", Action.PAUSE, adapt_pressed),
+    ("action", Action.KEEP_GOING, adapt_pressed),
+    ("action", Action.CLOSE_IDLE, adapt_pressed),
+    ("view", View.DIGEST_SETTINGS, digest_settings_submitted),
 ]

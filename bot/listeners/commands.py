@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,7 @@ from sqlmodel import Session
 from bot import charts, clock, words
 from bot.blocks import section
 from bot.ids import COMMAND
-from bot.listeners.cadence import digest_channel, post_digest_now
+from bot.listeners.cadence import digest_channel, open_digest_settings, post_digest_now
 from bot.listeners.codebook import open_codebook
 from bot.listeners.interviews import open_plan, open_summary
 from bot.listeners.pool import forget, hook_url, host_of, show_pool, show_webhook
@@ -26,7 +27,19 @@ from bot.views import interviews as interview_ui
 from bot.views import pool as pool_views
 from bot.views import questions as surfaces
 from bot.views import snapshots as cards
-from cadence import export, interviews, members, preselection, questions, search, snapshots
+from bot.views import team as team_views
+from cadence import (
+    adaptive,
+    export,
+    interviews,
+    members,
+    preselection,
+    questions,
+    search,
+    snapshots,
+    team,
+    weeks,
+)
 from cadence.models import Question, Status
 from cadence.questions import Overview
 
@@ -217,14 +230,49 @@ async def _settings(ask: Ask) -> None:
         return
     view = surfaces.rule_modal(question, questions.rule_of(question))
     await ask.client.views_open(trigger_id=ask.trigger_id, view=view)
+    if question.paused_until is not None:  # a question's settings lift its pause
+        tz = await time_zone(ask.client, ask.store, ask.team_id, ask.user_id)
+        today = weeks.local_today(clock.now(), tz)
+        if adaptive.paused(question, today):
+            args = (ask.team_id, question.id, ask.user_id, today)
+            await ask.say(
+                words.say("cadence.resumed", q=await ask.store.run(adaptive.resume, *args))
+            )
 
 
 async def _digest(ask: Ask) -> None:
-    channel = digest_channel(ask.rest, ask.channel_id)
+    """This week's digest so far; `digest settings [#channel]`: when a channel's comes."""
+    first, _, rest = ask.rest.partition(" ")
+    settings = first.lower() == "settings"
+    channel = digest_channel(rest.strip() if settings else ask.rest, ask.channel_id)
     if channel is None:
         await ask.say(words.say("cadence.digest_unknown_channel", name=ask.rest))
+    elif settings:
+        args = (ask.team_id, ask.user_id, ask.trigger_id, channel)
+        await open_digest_settings(ask.client, ask.store, *args)
+    else:
+        args = (ask.team_id, ask.user_id, channel)
+        await post_digest_now(ask.store, ask.client, ask.respond, *args)
+
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{6,})$")
+
+
+async def _team(ask: Ask) -> None:
+    """Every open question by owner, the most in need first; or one owner's (`@owner`)."""
+    owner = ""
+    if ask.rest:
+        m = _MENTION.match(ask.rest.strip())
+        if m is None:
+            await ask.say(words.say("team.unknown_owner", name=ask.rest))
+            return
+        owner = m.group(1) or m.group(2)
+    found = await ask.store.run(team.rollup, ask.team_id, clock.now(), owner)
+    if not found.questions:
+        await ask.say(words.say("questions.none_open", command=ask.command))
         return
-    await post_digest_now(ask.store, ask.client, ask.respond, ask.team_id, ask.user_id, channel)
+    text, blocks = team_views.team_blocks(found, owner)
+    await ask.respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
 async def _themes(ask: Ask) -> None:
@@ -284,6 +332,7 @@ async def _pool(ask: Ask) -> None:
 SUBCOMMANDS: dict[str, Callable[[Ask], Awaitable[None]]] = {
     "new": _new,
     "list": _list,
+    "team": _team,
     "status": _status,
     "guide": _guide,
     "themes": _themes,

@@ -44,6 +44,18 @@ async def new_question(
     )
 
 
+async def advanced_rule(
+    ack: AsyncAck, body: dict, client: AsyncWebClient, context: AsyncBoltContext
+) -> None:
+    """The new-question modal's Advanced: the saturation rule's inputs, in place of its words."""
+    await ack()
+    view = body.get("view") or {}
+    if view.get("id"):
+        await client.views_update(
+            view_id=view["id"], hash=view.get("hash"), view=surfaces.with_rule(view)
+        )
+
+
 async def close_question(
     ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
@@ -107,6 +119,7 @@ async def home(event: dict, body: dict, client: AsyncWebClient, context: AsyncBo
 
 LISTENERS = [
     ("view", View.NEW_QUESTION, new_question),
+    ("action", Action.ADVANCED_RULE, advanced_rule),
     ("view", View.CLOSE_QUESTION, close_question),
     ("view", View.SATURATION_RULE, rule_submitted),
     ("action", Action.GUIDE, show_guide),

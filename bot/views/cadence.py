@@ -20,20 +20,24 @@ from bot.blocks import (
     divider,
     header,
     input_block,
+    metadata,
     modal,
     option,
     section,
     state_values,
     text_element,
 )
-from bot.ids import COMMAND, QUESTION_BUTTONS, Action, Input, View
+from bot.ids import COMMAND, QUESTION_BUTTONS, Action, Input, Meta, View
 from bot.views import pool as pool_views
 from bot.views.interviews import account_blocks, follow_up_blocks
 from bot.views.questions import MESSAGE_BLOCKS
 from bot.views.snapshots import card_blocks
-from cadence import ids
+from bot.views.team import overview_blocks
+from cadence import adaptive, channels, ids
+from cadence.adaptive import Offer
 from cadence.members import MAX_LINK, Prefs, PrefsDraft
-from cadence.models import Question
+from cadence.models import ChannelDigest, Question
+from cadence.questions import Overview
 from cadence.schedule import (
     Digest,
     DigestEntry,
@@ -59,23 +63,43 @@ SUGGESTION_ROOM = 5_000
 
 
 # -- reminders and nudges ----------------------------------------------------------------
-def _buttons(question: Question, week: date) -> Block:
-    qid = str(question.id)
-    block = actions(
-        button(words.plain("modals.log_button"), Action.LOG, qid, "primary"),
-        button(words.plain("modals.plan_button"), Action.PLAN, qid),
-        button(words.plain("modals.guide_button"), Action.GUIDE, qid),
-        button(words.plain("modals.skip_button"), Action.SKIP_WEEK, f"{qid}:{week.isoformat()}"),
-    )
+# Each offer of the reminder: its button's words and action.
+OFFERS: dict[Offer, tuple[str, Action]] = {
+    Offer.LOWER: ("modals.lower_button", Action.LOWER_TARGET),
+    Offer.PAUSE: ("modals.pause_button", Action.PAUSE),
+    Offer.CLOSE: ("modals.close_button", Action.CLOSE_IDLE),
+    Offer.KEEP: ("modals.keep_going_button", Action.KEEP_GOING),
+    Offer.CLOSE_ANSWERED: ("modals.close_answered_button", Action.CLOSE_ANSWERED),
+}
+
+
+def _buttons(overview: Overview, week: date, offers: Sequence[Offer] = ()) -> Block:
+    """A question's buttons: the burst's (log, plan, guide, skip) and what the week offers;
+    a question idle for weeks is asked what to do instead of being offered the burst."""
+    qid = str(overview.question.id)
+    offered = [
+        button(words.plain(name), action, qid, "primary" if n == 0 else None)
+        for n, (name, action) in enumerate(OFFERS[o] for o in offers if o in OFFERS)
+    ]
+    log = button(words.plain("modals.log_button"), Action.LOG, qid, None if offered else "primary")
+    skip = button(words.plain("modals.skip_button"), Action.SKIP_WEEK, f"{qid}:{week.isoformat()}")
+    if Offer.KEEP in offers:
+        burst = []
+    elif offered:
+        burst = [log, skip]
+    else:
+        plan = button(words.plain("modals.plan_button"), Action.PLAN, qid)
+        burst = [log, plan, button(words.plain("modals.guide_button"), Action.GUIDE, qid), skip]
+    block = actions(*offered, *burst)
     block["block_id"] = f"{QUESTION_BUTTONS}{qid}"
     return block
 
 
 def owner_message_blocks(message: OwnerMessage, reminder: bool) -> tuple[str, list[Block]]:
-    """The weekly reminder (every question) or the nudge (those behind), with buttons."""
+    """The weekly reminder (every question, in words for its situation, with what it
+    offers) or the nudge (those behind), with buttons."""
     count = len(message.overviews)
     head = words.say("cadence.reminder_header" if reminder else "cadence.nudge_header", count=count)
-    line = "cadence.reminder_line" if reminder else "cadence.nudge_line"
     room = (MESSAGE_BLOCKS - 3) // 2  # the header, the footer, and one "…and N more"
     # Blocks and characters left for the pool's suggestions once every question shown has
     # its two blocks.
@@ -87,13 +111,17 @@ def owner_message_blocks(message: OwnerMessage, reminder: bool) -> tuple[str, li
         cost = sum(len(json.dumps(b)) for b in people)
         people = people if cost <= chars else []
         spare, chars = spare - len(people), chars - (cost if people else 0)
-        text = words.say(line, o=o)
+        if reminder:
+            text = words.say("cadence.reminder_line", o=o, situation=adaptive.situation(o))
+            offers = adaptive.offers(o)
+        else:
+            text, offers = words.say("cadence.nudge_line", o=o), ()
         if found and not people:  # no room left: counted, to find in /discovery pool
             text += "\n" + words.say("pool.more_people", count=len(found), command=COMMAND)
-        blocks += [section(text), _buttons(o.question, message.week), *people]
+        blocks += [section(text), _buttons(o, message.week, offers), *people]
     if count > room:
         blocks.append(context(words.say("questions.more", count=count - room)))
-    blocks.append(context(words.say("cadence.footer", command="/discovery")))
+    blocks.append(context(words.say("cadence.footer", command=COMMAND, first=message.first)))
     return head, blocks
 
 
@@ -217,6 +245,7 @@ VIEWS: dict[Kind, Callable[[Any], tuple[str, list[Block]]]] = {
     Kind.SNAPSHOT: reply_blocks,
     Kind.INVITE: invite_blocks,
     Kind.FLAG: flag_blocks,
+    Kind.OVERVIEW: overview_blocks,
 }
 
 
@@ -246,6 +275,7 @@ def settings_modal(prefs: Prefs) -> dict[str, Any]:
             {"type": "timepicker", "initial_time": f"{hour:02d}:{minute:02d}"},
         ),
         _on_off(Input.NUDGE, words.plain("modals.nudge_label"), prefs.nudge),
+        _on_off(Input.OVERVIEW, words.plain("modals.overview_label"), prefs.overview),
         input_block(
             Input.LINK,
             words.plain("modals.link_label"),
@@ -271,6 +301,7 @@ def read_settings(view: dict[str, Any]) -> PrefsDraft:
         day=values.get(Input.DAY, ""),
         time=values.get(Input.TIME, ""),
         nudge=values.get(Input.NUDGE, ""),
+        overview=values.get(Input.OVERVIEW, ""),
         link=values.get(Input.LINK, ""),
     )
 
@@ -279,3 +310,77 @@ def settings_saved(prefs: Prefs) -> str:
     return words.say(
         "cadence.settings_saved", p=prefs, day=words.plain("modals.day_name", day=prefs.day)
     )
+
+
+def adapted(question: Question, offer: Offer) -> str:
+    """The note that replaces a question's buttons once its owner answered an offer."""
+    return words.say("cadence.adapted", q=question, offer=offer.value)
+
+
+# -- a channel's digest ------------------------------------------------------------------
+ZONES = (
+    "UTC", "Europe/London", "Europe/Berlin", "Europe/Helsinki", "Africa/Lagos",
+    "Africa/Johannesburg", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore", "Asia/Shanghai",
+    "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland", "Pacific/Honolulu",
+    "America/Anchorage", "America/Los_Angeles", "America/Denver", "America/Chicago",
+    "America/New_York", "America/Sao_Paulo",
+)  # fmt: skip
+
+
+def digest_settings_modal(channel_id: str, chosen: ChannelDigest | None, tz: str) -> dict:
+    """When a channel's digest comes: its owners' Friday (the last of them), or a moment of
+    its own (day, time, zone; the zone offered first is the caller's)."""
+    ways = [
+        option(channels.LAST_OWNER, words.plain("modals.digest_last_owner")),
+        option(channels.FIXED, words.plain("modals.digest_fixed")),
+    ]
+    days = [option(str(d), words.plain("modals.day_name", day=d)) for d in range(7)]
+    zones = [option(z, z) for z in dict.fromkeys((chosen.tz if chosen else tz, *ZONES))]
+    day, minute = (chosen.day, chosen.minute) if chosen else (4, 16 * 60)
+    blocks = [
+        section(words.say("cadence.digest_settings_intro", channel=channel_id)),
+        input_block(
+            Input.WHEN,
+            words.plain("modals.digest_when_label"),
+            {"type": "radio_buttons", "options": ways, "initial_option": ways[bool(chosen)]},
+        ),
+        input_block(
+            Input.DAY,
+            words.plain("modals.digest_day_label"),
+            {"type": "static_select", "options": days, "initial_option": days[day]},
+        ),
+        input_block(
+            Input.TIME,
+            words.plain("modals.digest_time_label"),
+            {"type": "timepicker", "initial_time": f"{minute // 60:02d}:{minute % 60:02d}"},
+        ),
+        input_block(
+            Input.TZ,
+            words.plain("modals.tz_label"),
+            {"type": "static_select", "options": zones, "initial_option": zones[0]},
+        ),
+    ]
+    return modal(
+        View.DIGEST_SETTINGS,
+        words.plain("modals.digest_settings_title"),
+        blocks,
+        words.plain("modals.save"),
+        words.plain("modals.cancel"),
+        {Meta.CHANNEL_ID: channel_id},
+    )
+
+
+def read_digest_settings(view: dict[str, Any]) -> channels.DigestDraft:
+    values = state_values(view)
+    return channels.DigestDraft(
+        channel_id=str(metadata(view).get(Meta.CHANNEL_ID, "")),
+        when=values.get(Input.WHEN, ""),
+        day=values.get(Input.DAY, ""),
+        time=values.get(Input.TIME, ""),
+        tz=values.get(Input.TZ, ""),
+    )
+
+
+def digest_settings_saved(channel_id: str, chosen: ChannelDigest | None) -> str:
+    day = words.plain("modals.day_name", day=chosen.day) if chosen else ""
+    return words.say("cadence.digest_settings_saved", channel=channel_id, c=chosen, day=day)

@@ -421,8 +421,8 @@ def coding_modal(coding: Coding, interview_id: int) -> dict[str, Any]:
         View.CODING,
         words.plain("modals.coding_title"),
         blocks,
-        words.plain("modals.save"),
         words.plain("modals.done"),
+        words.plain("modals.close"),
         {Meta.INTERVIEW_ID: interview_id},
     )
     view["notify_on_close"] = True  # closing keeps the preselected coding; we still confirm

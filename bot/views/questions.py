@@ -153,7 +153,11 @@ def new_question_modal(
             },
             hint=words.plain("modals.target_hint"),
         ),
-        *rule_blocks(),
+        section(
+            words.say("questions.rule_default"),
+            accessory=button(words.plain("modals.advanced_button"), Action.ADVANCED_RULE),
+        )
+        | {"block_id": ADVANCED},
     ]
     return modal(
         View.NEW_QUESTION,
@@ -162,6 +166,19 @@ def new_question_modal(
         words.plain("modals.create"),
         words.plain("modals.cancel"),
     )
+
+
+ADVANCED = "rule_default"  # the new-question modal's rule, in words, until Advanced is pressed
+
+
+def with_rule(view: dict[str, Any]) -> dict[str, Any]:
+    """A new-question modal as Slack holds it, with the rule's inputs in place of its words
+    (views.update keeps what was typed in blocks whose ids stay)."""
+    kept = ("type", "callback_id", "title", "submit", "close", "private_metadata")
+    blocks = []
+    for b in view.get("blocks", []):
+        blocks += rule_blocks() if b.get("block_id") == ADVANCED else [b]
+    return {k: view[k] for k in kept if k in view} | {"blocks": blocks}
 
 
 def created_blocks(question: Question, creator: str) -> tuple[str, list[Block]]:
