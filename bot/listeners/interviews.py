@@ -324,6 +324,21 @@ async def no_show(
     await each(*steps)
 
 
+async def _changeable(
+    body: dict, action: dict, respond: AsyncRespond, context: AsyncBoltContext
+) -> Interview | None:
+    """The interview a button names, if the person pressing it may change it; else they are
+    told why, and None."""
+    interview_id, user = ids.number(action.get("value")) or 0, body["user"]["id"]
+    try:
+        return await store_of(context).run(
+            interviews.changeable, context.team_id, interview_id, user
+        )
+    except (interviews.NotAllowed, LookupError) as e:
+        await _cannot(respond, e)
+        return None
+
+
 async def reschedule(
     ack: AsyncAck,
     body: dict,
@@ -333,14 +348,10 @@ async def reschedule(
     context: AsyncBoltContext,
 ) -> None:
     await ack()
-    store, team, user = store_of(context), context.team_id, body["user"]["id"]
-    interview_id = ids.number(action.get("value")) or 0
-    try:
-        interview = await store.run(interviews.changeable, team, interview_id, user)
-    except (interviews.NotAllowed, LookupError) as e:
-        await _cannot(respond, e)
-        return
-    await client.views_open(trigger_id=body["trigger_id"], view=ui.reschedule_modal(interview))
+    interview = await _changeable(body, action, respond, context)
+    if interview is not None:
+        view = ui.reschedule_modal(interview)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 async def rescheduled(
@@ -444,14 +455,12 @@ async def edit(
     context: AsyncBoltContext,
 ) -> None:
     await ack()
-    store, team, user = store_of(context), context.team_id, body["user"]["id"]
-    interview_id = ids.number(action.get("value")) or 0
-    try:
-        interview = await store.run(interviews.changeable, team, interview_id, user)
-    except (interviews.NotAllowed, LookupError) as e:
-        await _cannot(respond, e)
-        return
-    await open_summary(client, store, team, user, body["trigger_id"], interview=interview)
+    interview = await _changeable(body, action, respond, context)
+    if interview is not None:
+        team, user = context.team_id, body["user"]["id"]
+        await open_summary(
+            client, store_of(context), team, user, body["trigger_id"], interview=interview
+        )
 
 
 async def delete(
