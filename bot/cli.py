@@ -220,14 +220,19 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    """The files `/discovery export` sends, written on the server (for an admin or a backup)."""
+    """The files `/discovery export` sends, written on the server (for an admin or a backup);
+    people by the names Slack tells when a bot token is configured, else by their ids."""
     from bot import config
     from bot.config import ConfigError
     from bot.store import Store
     from bot.views.snapshots import export_files
     from cadence import export, members, questions
 
-    engine = _engine(config.load(bot=False, requests=False))
+    try:
+        settings, slack = config.load(requests=False), True
+    except ConfigError:
+        settings, slack = config.load(bot=False, requests=False), False
+    engine = _engine(settings)
 
     def load(s):
         question = questions.find(s, args.team, f"#{args.question}").question
@@ -239,10 +244,22 @@ def cmd_export(args: argparse.Namespace) -> None:
     report = asyncio.run(Store(engine).run(load))
     if report is None:
         raise ConfigError(f"workspace {args.team} has no question #{args.question}")
+    names = asyncio.run(_names(settings, engine, args.team, report.people)) if slack else {}
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, data in export_files(report, report.question.owner_id).items():
+    for name, data in export_files(report, names).items():
         (args.out / name).write_bytes(data)
         print(args.out / name)
+
+
+async def _names(settings: Settings, engine: sa.Engine, team: str, people: set[str]) -> dict:
+    """The names Slack tells for `people` of workspace `team` (none without its token)."""
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.members import names
+
+    clients = _clients(settings, engine)
+    client = clients if isinstance(clients, AsyncWebClient) else await clients(team)
+    return await names(client, people) if client is not None else {}
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

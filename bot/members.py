@@ -17,7 +17,8 @@ from cadence import members
 log = logging.getLogger("discovery.members")
 
 
-async def _lookup(client: AsyncWebClient, user_id: str) -> str | None:
+async def _lookup(client: AsyncWebClient, user_id: str) -> dict | None:
+    """The user's users.info record; None when Slack refuses or fails."""
     try:
         response = await client.users_info(user=user_id)
     except SlackApiError as e:
@@ -26,7 +27,7 @@ async def _lookup(client: AsyncWebClient, user_id: str) -> str | None:
     except Exception as e:  # Slack unreachable or slow: the cached zone (or UTC) serves
         log.warning("users.info %s failed: %s", user_id, type(e).__name__)
         return None
-    return response["user"].get("tz")
+    return response["user"]
 
 
 def _cached(s: Session, asked: list[tuple[str, set[str], datetime]]) -> list[dict]:
@@ -42,8 +43,24 @@ async def time_zones(
     wanted = set(user_ids)
     cached = await store.grouped(_cached, (team_id, wanted, now))
     missing = sorted(u for u in wanted if not cached.get(u, ("", False))[1])
-    zones = await asyncio.gather(*(_lookup(client, u) for u in missing))
-    fetched = {u: tz for u, tz in zip(missing, zones, strict=True) if tz}
+    found = await asyncio.gather(*(_lookup(client, u) for u in missing))
+    fetched = {
+        u: user["tz"] for u, user in zip(missing, found, strict=True) if user and user.get("tz")
+    }
     if fetched:
         await store.run(members.remember, team_id, fetched, now)
     return {u: fetched.get(u) or cached.get(u, ("UTC", False))[0] for u in wanted}
+
+
+def _name(user: dict) -> str:
+    """What Slack shows for a person: the display name, else the full name."""
+    profile = user.get("profile") or {}
+    return profile.get("display_name") or user.get("real_name") or user.get("name") or ""
+
+
+async def names(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[str, str]:
+    """The names of those users Slack tells (one users.info each, at once), for text read
+    outside Slack, where a mention is just an id; a user Slack does not tell is left out."""
+    wanted = sorted(set(user_ids))
+    found = await asyncio.gather(*(_lookup(client, u) for u in wanted))
+    return {u: _name(user) for u, user in zip(wanted, found, strict=True) if user and _name(user)}

@@ -39,6 +39,11 @@ class Report:
     def question(self) -> questions.Question:
         return self.overview.question
 
+    @property
+    def people(self) -> set[str]:
+        """The Slack users the report names: the owner and every interviewer."""
+        return {self.question.owner_id, *(s.interview.interviewer_id for s in self.snapshots)}
+
 
 def report(s: Session, team_id: str, question_id: int, now: datetime, tz: str) -> Report:
     """Everything the export of one question holds, as of `now` in the owner's zone `tz`."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlmodel import SQLModel
 
+import cadence
 from bot import oauth
 from bot.config import ConfigError, load
 from bot.sandbox.fake_slack import FakeSlack
@@ -88,6 +91,8 @@ def test_database_urls_are_mapped_to_psycopg() -> None:
 
 def _schema_matches_models(engine: sa.Engine) -> list:
     """Differences between the migrated schema and the models plus slack-sdk's OAuth tables."""
+    for module in pkgutil.iter_modules(cadence.__path__, "cadence."):  # every table declared,
+        importlib.import_module(module.name)  # whichever tests ran before
     expected = sa.MetaData()
     for table in SQLModel.metadata.tables.values():
         table.to_metadata(expected)

@@ -128,6 +128,7 @@ def test_export_sends_a_report_and_a_csv_to_the_callers_dm(
     markdown = next(uploads[i] for i in ids if uploads[i].startswith(b"# #1")).decode()
     table = next(uploads[i] for i in ids if not uploads[i].startswith(b"# #1")).decode("utf-8-sig")
     assert "**Hypothesis:** Okta shops buy sooner" in markdown
+    assert f"**Owner:** Person {user}" in markdown and f"interviewed by Person {user}" in markdown
     assert (
         "## Themes, most heard first" in markdown and "> “I hate <passwords> & tokens”" in markdown
     )
@@ -177,6 +178,12 @@ def test_the_cli_writes_the_same_two_files(
     assert result.returncode == 0, result.stderr
     report = (tmp_path / "question-1-evidence.md").read_text()
     assert report.startswith("# #1 Would admins pay for single sign-on?")
+    assert f"**Owner:** Person {user}" in report  # the name Slack tells, not an id
+    no_token = {k: v for k, v in server.env.items() if k != "SLACK_BOT_TOKEN"}
+    offline = run_cli("export", "--team", team, "--question", "1", "--out", str(tmp_path / "o"),
+                      env=no_token)  # fmt: skip
+    assert offline.returncode == 0, offline.stderr
+    assert f"**Owner:** Slack user {user}" in (tmp_path / "o/question-1-evidence.md").read_text()
     table = (tmp_path / "question-1-insights.csv").read_bytes()
     assert table.startswith("\ufeffquestion,".encode()) and "Zoë Ångström".encode() in table
     missing = run_cli(

@@ -21,6 +21,7 @@ from bot.listeners.codebook import open_codebook
 from bot.listeners.interviews import open_plan, open_summary
 from bot.listeners.pool import forget, hook_url, host_of, show_pool, show_webhook
 from bot.listeners.shared import PUBLIC_URL, overviews_for, store_of, time_zone
+from bot.members import names as slack_names
 from bot.store import Store
 from bot.views import cadence as cadence_views
 from bot.views import interviews as interview_ui
@@ -300,7 +301,8 @@ async def _export(ask: Ask) -> None:
         return
     tz = await time_zone(ask.client, ask.store, ask.team_id, question.owner_id)
     report = await ask.store.run(export.report, ask.team_id, question.id, clock.now(), tz)
-    files = await asyncio.to_thread(cards.export_files, report, f"<@{question.owner_id}>")
+    names = await slack_names(ask.client, report.people)
+    files = await asyncio.to_thread(cards.export_files, report, names)
     dm = await ask.client.conversations_open(users=ask.user_id)
     await ask.client.files_upload_v2(
         channel=dm["channel"]["id"],

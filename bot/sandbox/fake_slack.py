@@ -453,7 +453,10 @@ class FakeSlack:
         if method == "users.info":
             user = str(args.get("user"))
             tz = self.time_zones.get(user, self.default_tz)
-            return {"ok": True, "user": {"id": user, "name": user.lower(), "tz": tz}}
+            name = f"Person {user}"  # Slack: display_name may be empty, real_name is set
+            profile = {"display_name": "", "real_name": name}
+            return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": name,
+                                         "profile": profile, "tz": tz}}  # fmt: skip
         if method == "conversations.info":
             channel = str(args.get("channel"))
             return {"ok": True, "channel": {"id": channel, "name": channel.lower()}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bot import words
@@ -99,11 +100,12 @@ def read_more(value: str) -> tuple[int, str]:
     return (int(offset) if offset.isdigit() else 0), typed
 
 
-def export_files(report: export.Report, owner: str) -> dict[str, bytes]:
-    """The two files of an export, by file name: the Markdown report and the CSV (UTF-8 with
-    a byte order mark, so that Excel reads it as UTF-8)."""
+def export_files(report: export.Report, names: Mapping[str, str]) -> dict[str, bytes]:
+    """The two files of an export, by file name: the Markdown report, its people by `names`
+    (a file shows no mention), and the CSV (UTF-8 with a byte order mark, so that Excel
+    reads it as UTF-8)."""
     number = report.question.number
-    markdown = words.plain("export.report", r=report, owner=owner)
+    markdown = words.plain("export.report", r=report, names=names)
     segments = {s.value: words.plain("segments.name", segment=s.value) for s in Segment}
     header = words.plain("snapshots.csv_header").split(",")
     yes_no = (words.plain("snapshots.yes"), words.plain("snapshots.no"))
