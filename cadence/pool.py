@@ -481,6 +481,15 @@ def windows_of(pool: Pool) -> Windows:
     return Windows(timedelta(days=pool.recent_days), timedelta(days=pool.cooldown_days))
 
 
+def teams_with_people(s: Session, team_ids: Iterable[str]) -> set[str]:
+    """Those of the workspaces whose pool holds anyone (most have none to suggest)."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(team_ids))):
+        query = select(Candidate.team_id).where(col(Candidate.team_id).in_(chunk)).distinct()
+        found.update(s.exec(query))
+    return found
+
+
 def suggestions(
     s: Session, team_id: str, questions: Sequence[Question], now: datetime, since: datetime
 ) -> dict[int, list[Suggestion]]:
@@ -501,7 +510,9 @@ def suggestions(
         )
         if segment in RECENT:
             query = query.where(col(Candidate.event_at) >= now - windows.recent)
-        query = query.order_by(col(Candidate.event_at).desc(), col(Candidate.id)).limit(LOOKED_AT)
+        asking = sum(q.segment == segment for q in questions)  # a workspace asks for more
+        query = query.order_by(col(Candidate.event_at).desc(), col(Candidate.id))
+        query = query.limit(LOOKED_AT + SUGGESTED * asking)
         people += s.exec(query)
     return choose(questions, people, week_of(s, team_id, [q.id for q in questions], since), now,
                   windows)  # fmt: skip

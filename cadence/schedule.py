@@ -503,13 +503,29 @@ def _reminders(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:
     the people of the pool to reach out to this week."""
     overview = _owner_overviews(tick, groups)
     told = _told(tick, groups)
+    found = _suggestions(tick, groups)
     sends = []
     for k, qs in groups.items():
         tick.wait(qs)
-        since = moment(date.fromisoformat(k.period), 0, 0, tick.tz(qs[0]))
-        found = pool.suggestions(tick.s, k.team_id, qs, tick.now, since)
-        sends.append(_owner_message(k, tuple(overview[q.id] for q in qs), found, tick.now, told))
+        mine = {q.id: found[q.id] for q in qs if q.id in found}
+        sends.append(_owner_message(k, tuple(overview[q.id] for q in qs), mine, tick.now, told))
     return sends
+
+
+def _suggestions(tick: Tick, groups: dict[Key, list[Question]]) -> dict[int, list[Suggestion]]:
+    """The pool's people for every reminder's questions, by question: one choice for all the
+    owners of a workspace whose week starts at the same instant (so two of them are not sent
+    the same person), and nothing to read for a workspace with an empty pool."""
+    with_people = pool.teams_with_people(tick.s, {k.team_id for k in groups})
+    weeks: dict[tuple[str, datetime], list[Question]] = defaultdict(list)
+    for k, qs in groups.items():
+        if k.team_id in with_people:
+            since = moment(date.fromisoformat(k.period), 0, 0, tick.tz(qs[0]))
+            weeks[(k.team_id, since)] += qs
+    found: dict[int, list[Suggestion]] = {}
+    for (team_id, since), qs in weeks.items():
+        found |= pool.suggestions(tick.s, team_id, qs, tick.now, since)
+    return found
 
 
 def _nudges(tick: Tick, groups: dict[Key, list[Question]]) -> list[Send]:

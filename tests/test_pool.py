@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from cadence import pool, search
+from cadence import pool, schedule, search
 from cadence.models import Candidate, Contact, Interview, PersonStatus, Question
 from cadence.pool import Contacted, Week, Windows, choose
 from cadence.questions import Draft, create
@@ -278,3 +278,19 @@ def test_the_workspace_purge_deletes_its_pool(db: Session) -> None:
     assert workspaces.purge(db, NOW + timedelta(days=31), timedelta(days=30)) == ["T"]
     for table in (Candidate, Contact, Forgotten, Pool, Interview):
         assert db.exec(select(table)).all() == [], table
+
+
+def test_one_reminder_run_never_suggests_a_person_to_two_owners(db: Session) -> None:
+    week_ago = NOW - timedelta(days=7)
+    for owner in ("UO", "UP"):
+        create(db, "T", Draft("Why?", segment="superstars", owner_id=owner, channel_id="C1"),
+               owner, week_ago)  # fmt: skip
+    text = "name,email,company,segment\n" + "".join(
+        f"{n},{n}@{n}.io,{n},superstars\n" for n in ("Ana", "Bo", "Cy", "Di")
+    )
+    pool.import_rows(db, "T", rows(text), "csv", SEGMENTS, NOW - timedelta(days=1))
+    zones = {("T", "UO"): "UTC", ("T", "UP"): "UTC"}
+    reminders = schedule.due(db, NOW, zones).reminders
+    named = [ids for r in reminders for ids in r.suggested.values()]
+    assert sorted(len(ids) for ids in named) == [1, 3]  # Monday's first owner gets three
+    assert len({c for ids in named for c in ids}) == 4
