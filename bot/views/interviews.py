@@ -99,16 +99,33 @@ def summary_modal(
     the person had `kept` (chose or typed: by block) before pasting notes left as it was."""
     kept = kept or {}
     initial = _initial(interview, insights, draft) | {k: v for k, v in kept.items() if v}
-    segment: dict[str, Any] = {"type": "static_select", "options": segment_options()}
-    chosen = [o for o in segment["options"] if o["value"] == initial.get(Input.SEGMENT)]
-    if chosen:
-        segment["initial_option"] = chosen[0]
     question_id = ids.number(initial.get(Input.QUESTION)) or question_id
-    held_on = _date(initial.get(Input.HELD_ON)) or held_on
     blocks = [
         *_drafting_blocks(interview, draft, drafting),
         _question_select(open_questions, question_id),
         _interviewee(initial.get(Input.INTERVIEWEE, "")),
+        *_whom_and_when(initial, interview, _date(initial.get(Input.HELD_ON)) or held_on),
+        *_notes(initial),
+    ]
+    return modal(
+        View.SUMMARY,
+        words.plain("modals.summary_title"),
+        blocks,
+        words.plain("modals.save"),
+        words.plain("modals.cancel"),
+        {Meta.INTERVIEW_ID: interview.id if interview else None},
+    )
+
+
+def _whom_and_when(
+    initial: Mapping[str, str], interview: Interview | None, held_on: date
+) -> list[Block]:
+    """The summary's company, segment and date fields."""
+    segment: dict[str, Any] = {"type": "static_select", "options": segment_options()}
+    chosen = [o for o in segment["options"] if o["value"] == initial.get(Input.SEGMENT)]
+    if chosen:
+        segment["initial_option"] = chosen[0]
+    return [
         input_block(
             Input.COMPANY,
             words.plain("modals.company_label"),
@@ -128,17 +145,22 @@ def summary_modal(
             {"type": "datepicker", "initial_date": held_on.isoformat()},
         ),
     ]
-    for part in JTBD_PARTS:
-        blocks.append(
-            input_block(
-                part,
-                words.plain("modals.part_label", part=part),
-                text_element(initial.get(part, ""), multiline=True),
-                optional=True,
-                hint=words.plain("modals.part_hint", part=part),
-            )
+
+
+def _notes(initial: Mapping[str, str]) -> list[Block]:
+    """The summary's JTBD parts, quote and insights, each a multi-line field."""
+    blocks = [
+        input_block(
+            part,
+            words.plain("modals.part_label", part=part),
+            text_element(initial.get(part, ""), multiline=True),
+            optional=True,
+            hint=words.plain("modals.part_hint", part=part),
         )
-    blocks += [
+        for part in JTBD_PARTS
+    ]
+    return [
+        *blocks,
         input_block(
             Input.QUOTE,
             words.plain("modals.quote_label"),
@@ -153,14 +175,6 @@ def summary_modal(
             hint=words.plain("modals.insights_hint"),
         ),
     ]
-    return modal(
-        View.SUMMARY,
-        words.plain("modals.summary_title"),
-        blocks,
-        words.plain("modals.save"),
-        words.plain("modals.cancel"),
-        {Meta.INTERVIEW_ID: interview.id if interview else None},
-    )
 
 
 def _initial(
@@ -491,12 +505,7 @@ def plan_modal(
     blocks = [
         _question_select(open_questions, question_id),
         _interviewee(candidate.name if candidate else ""),
-        input_block(
-            Input.WHEN,
-            words.plain("modals.when_label"),
-            {"type": "datetimepicker"},
-            hint=words.plain("modals.when_hint"),
-        ),
+        _when(),
     ]
     return modal(
         View.PLAN,
@@ -595,19 +604,18 @@ def with_follow_up_note(blocks: Sequence[Block], interview_id: int, note: str) -
     return [context(note) if b.get("block_id") == target else b for b in blocks]
 
 
+def _when() -> Block:
+    """When the interview is: a date and time in the user's zone (Slack's picker)."""
+    picker = {"type": "datetimepicker"}
+    return input_block(Input.WHEN, words.plain("modals.when_label"), picker,
+                       hint=words.plain("modals.when_hint"))  # fmt: skip
+
+
 def reschedule_modal(interview: Interview) -> dict[str, Any]:
-    blocks = [
-        input_block(
-            Input.WHEN,
-            words.plain("modals.when_label"),
-            {"type": "datetimepicker"},
-            hint=words.plain("modals.when_hint"),
-        )
-    ]
     return modal(
         View.RESCHEDULE,
         words.plain("pool.reschedule_title"),
-        blocks,
+        [_when()],
         words.plain("pool.reschedule_submit"),
         words.plain("modals.cancel"),
         {Meta.INTERVIEW_ID: interview.id},

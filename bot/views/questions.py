@@ -96,21 +96,6 @@ def new_question_modal(
     segment: str | None = None,
 ) -> dict[str, Any]:
     """The new-question modal, prefilled with what is known (a follow-up knows it all)."""
-    segment_select: dict[str, Any] = {
-        "type": "static_select",
-        "placeholder": plain_text(words.plain("modals.segment_placeholder")),
-        "options": segment_options(),
-    }
-    if segment:
-        segment_select["initial_option"] = next(
-            o for o in segment_select["options"] if o["value"] == segment
-        )
-    channel_select: dict[str, Any] = {
-        "type": "conversations_select",
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-    }
-    if channel_id:
-        channel_select["initial_conversation"] = channel_id
     blocks = [
         input_block(
             Input.TEXT,
@@ -128,19 +113,7 @@ def new_question_modal(
             ),
             optional=True,
         ),
-        input_block(Input.SEGMENT, words.plain("modals.segment_label"), segment_select),
-        input_block(
-            Input.OWNER,
-            words.plain("modals.owner_label"),
-            {"type": "users_select", "initial_user": user_id},
-            hint=words.plain("modals.owner_hint"),
-        ),
-        input_block(
-            Input.CHANNEL,
-            words.plain("modals.channel_label"),
-            channel_select,
-            hint=words.plain("modals.channel_hint"),
-        ),
+        *_who_and_where(user_id, channel_id, segment),
         input_block(
             Input.TARGET,
             words.plain("modals.target_label"),
@@ -166,6 +139,40 @@ def new_question_modal(
         words.plain("modals.create"),
         words.plain("modals.cancel"),
     )
+
+
+def _who_and_where(user_id: str, channel_id: str | None, segment: str | None) -> list[Block]:
+    """The new question's segment, owner (the user, at first) and digest channel fields."""
+    segment_select: dict[str, Any] = {
+        "type": "static_select",
+        "placeholder": plain_text(words.plain("modals.segment_placeholder")),
+        "options": segment_options(),
+    }
+    if segment:
+        segment_select["initial_option"] = next(
+            o for o in segment_select["options"] if o["value"] == segment
+        )
+    channel_select: dict[str, Any] = {
+        "type": "conversations_select",
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if channel_id:
+        channel_select["initial_conversation"] = channel_id
+    return [
+        input_block(Input.SEGMENT, words.plain("modals.segment_label"), segment_select),
+        input_block(
+            Input.OWNER,
+            words.plain("modals.owner_label"),
+            {"type": "users_select", "initial_user": user_id},
+            hint=words.plain("modals.owner_hint"),
+        ),
+        input_block(
+            Input.CHANNEL,
+            words.plain("modals.channel_label"),
+            channel_select,
+            hint=words.plain("modals.channel_hint"),
+        ),
+    ]
 
 
 ADVANCED = "rule_default"  # the new-question modal's rule, in words, until Advanced is pressed
