@@ -379,10 +379,9 @@ def _answer_offer(demo: Demo) -> None:
             demo.settle("chat.update", DEV, "1 interview a week")
 
 
-async def _play(demo: Demo) -> None:
-    maya = iter(zip(MAYA_INTERVIEWS, QUOTES, PEOPLE_MET, strict=True))
-    dev = iter(DEV_INTERVIEWS)
-    # Sunday evening before the first week: the two questions are opened.
+def _open_questions(demo: Demo) -> None:
+    """Sunday evening before the first week: the two questions are opened, Maya asks for the
+    Monday overview and fills the candidate pool with her recent sign-ups (a CSV)."""
     demo.command(MAYA, "new Why do trials stall before the team sees value?")
     demo.modal(
         MAYA,
@@ -400,6 +399,34 @@ async def _play(demo: Demo) -> None:
     demo.command(MAYA, "pool add")
     demo.modal(MAYA, {"people": _pool_csv(demo.now)}, "pool_add")
     demo.settle("chat.postMessage", MAYA, "The pool has")
+
+
+def _answer_follow_up(demo: Demo, dev: Iterator[str]) -> None:
+    """A planned interview's follow-up, answered: Maya's person did not come; Dev logs his."""
+    follow_up = next(
+        (
+            c
+            for c in demo.fake.of("chat.postMessage")
+            if "How did it go?" in c.args["text"] and not c.args.get("_done")
+        ),
+        None,
+    )
+    if follow_up is not None and follow_up.args["channel"] == MAYA:  # they did not come
+        follow_up.args["_done"] = True
+        message = {**follow_up.args, "ts": "1700000000.000200"}
+        demo.press(MAYA, follow_up.args["blocks"][1]["elements"][1], message)
+        demo.settle("chat.update", MAYA, "No-show")
+    elif follow_up is not None:
+        follow_up.args["_done"] = True
+        demo.press(DEV, follow_up.args["blocks"][1]["elements"][0])
+        demo.modal(DEV, {Input.INSIGHTS: next(dev)}, View.SUMMARY)
+        demo.settle("chat.postMessage", DEV, "Interview logged")
+
+
+async def _play(demo: Demo) -> None:
+    maya = iter(zip(MAYA_INTERVIEWS, QUOTES, PEOPLE_MET, strict=True))
+    dev = iter(DEV_INTERVIEWS)
+    _open_questions(demo)
     first = demo.now.date() + timedelta(days=1)
     end = datetime.combine(first + timedelta(weeks=WEEKS), datetime.min.time(), UTC)
     while demo.now < end - timedelta(hours=4):  # until Sunday evening of the third week
@@ -440,24 +467,7 @@ async def _play(demo: Demo) -> None:
             _book_suggestion(demo, today)
         await demo.tick()
         _answer_offer(demo)
-        follow_up = next(
-            (
-                c
-                for c in demo.fake.of("chat.postMessage")
-                if "How did it go?" in c.args["text"] and not c.args.get("_done")
-            ),
-            None,
-        )
-        if follow_up is not None and follow_up.args["channel"] == MAYA:  # they did not come
-            follow_up.args["_done"] = True
-            message = {**follow_up.args, "ts": "1700000000.000200"}
-            demo.press(MAYA, follow_up.args["blocks"][1]["elements"][1], message)
-            demo.settle("chat.update", MAYA, "No-show")
-        elif follow_up is not None:
-            follow_up.args["_done"] = True
-            demo.press(DEV, follow_up.args["blocks"][1]["elements"][0])
-            demo.modal(DEV, {Input.INSIGHTS: next(dev)}, View.SUMMARY)
-            demo.settle("chat.postMessage", DEV, "Interview logged")
+        _answer_follow_up(demo, dev)
     _evidence(demo)
 
 
