@@ -612,71 +612,83 @@ def _decode(content_type: str, body: bytes) -> dict[str, Any]:
     return args
 
 
-def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        # Keep-alive clients (one shared session): without this, headers and body leave as
-        # two small writes and Nagle holds the second for the client's delayed ACK (40 ms).
-        disable_nagle_algorithm = True
+class _Handler(BaseHTTPRequestHandler):
+    """The fake's HTTP side: Web API methods, response_urls, uploads and file downloads."""
 
-        def log_message(self, *_args: object) -> None:  # keep test output quiet
-            pass
+    fake: FakeSlack  # set by _handler
+    protocol_version = "HTTP/1.1"
+    # Keep-alive clients (one shared session): without this, headers and body leave as
+    # two small writes and Nagle holds the second for the client's delayed ACK (40 ms).
+    disable_nagle_algorithm = True
 
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length)
-            if self.path.startswith("/upload/"):
-                fake._record(Call("upload", {"path": self.path, "bytes": len(body), "data": body}))
-                return self._send(200, {"ok": True})
-            path, _, query = self.path.partition("?")
-            auth = self.headers.get("Authorization", "")
-            if path.startswith("/files-pri/"):
-                status, data = fake.download(path, auth.removeprefix("Bearer ") or None)
-                return self._send_bytes(status, data)
-            args = {**dict(parse_qsl(query)), **_decode(self.headers.get("Content-Type", ""), body)}
-            token = auth.removeprefix("Bearer ") if auth else args.get("token")
-            if path.startswith("/response/"):
-                method = "response_url"
-                args["_url"] = path
-            else:
-                method = path.removeprefix("/api/")
-            status, payload = fake.answer(method, args, token)
-            failure, loss = payload.pop("_retry", None), payload.pop("_lose", None)
-            if loss is not None and loss.how == "reset":
-                return self._reset()
-            if loss is not None:
-                time.sleep(loss.seconds)  # on this request's own thread
-            headers = {}
-            if failure and failure.retry_after is not None:
-                headers["Retry-After"] = str(failure.retry_after)
-            self._send(status, payload, headers)
+    def log_message(self, *_args: object) -> None:  # keep test output quiet
+        pass
 
-        do_GET = do_POST
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        if self.path.startswith("/upload/"):
+            self.fake._record(Call("upload", {"path": self.path, "bytes": len(body), "data": body}))
+            return self._send(200, {"ok": True})
+        path, _, query = self.path.partition("?")
+        auth = self.headers.get("Authorization", "")
+        if path.startswith("/files-pri/"):
+            status, data = self.fake.download(path, auth.removeprefix("Bearer ") or None)
+            return self._send_bytes(status, data)
+        self._api(
+            path,
+            {**dict(parse_qsl(query)), **_decode(self.headers.get("Content-Type", ""), body)},
+            auth,
+        )
 
-        def _reset(self) -> None:
-            """Close the connection with a TCP reset, no answer written."""
-            self.close_connection = True
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
+    do_GET = do_POST
 
-        def _send_bytes(self, status: int, data: bytes) -> None:
+    def _api(self, path: str, args: dict, auth: str) -> None:
+        """A Web API method or a response_url, answered as the fake decides (a failure
+        or a lost answer included)."""
+        token = auth.removeprefix("Bearer ") if auth else args.get("token")
+        if path.startswith("/response/"):
+            method = "response_url"
+            args["_url"] = path
+        else:
+            method = path.removeprefix("/api/")
+        status, payload = self.fake.answer(method, args, token)
+        failure, loss = payload.pop("_retry", None), payload.pop("_lose", None)
+        if loss is not None and loss.how == "reset":
+            return self._reset()
+        if loss is not None:
+            time.sleep(loss.seconds)  # on this request's own thread
+        headers = {}
+        if failure and failure.retry_after is not None:
+            headers["Retry-After"] = str(failure.retry_after)
+        self._send(status, payload, headers)
+
+    def _reset(self) -> None:
+        """Close the connection with a TCP reset, no answer written."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+
+    def _send_bytes(self, status: int, data: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
+        data = json.dumps(payload).encode()
+        try:
             self.send_response(status)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
             self.end_headers()
             self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client stopped waiting
+            self.close_connection = True
 
-        def _send(self, status: int, payload: dict, headers: dict | None = None) -> None:
-            data = json.dumps(payload).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):  # the client stopped waiting
-                self.close_connection = True
 
-    return Handler
+def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
+    return type("Handler", (_Handler,), {"fake": fake})
