@@ -619,10 +619,16 @@ def follow_up_key(interview: Interview) -> Key:
 
 def _follow_ups(tick: Tick) -> list[Send]:
     """The "how did it go?" DM to the interviewer of each planned interview an hour past, not
-    yet summarised; the ledger's claim, not this query, makes it once."""
+    yet summarised, and not already sent (the ledger's claim, not this query, makes it once;
+    the look only spares a claim each minute for the days it stays awaited)."""
+    awaiting = {
+        follow_up_key(i): (i, q) for i, q in interviews.awaiting_follow_up(tick.s, tick.now)
+    }
+    unsettled = _unsettled(tick.s, awaiting, tick.now)
     return [
-        Send(follow_up_key(i), FollowUp(i, q), i.interviewer_id)
-        for i, q in interviews.awaiting_follow_up(tick.s, tick.now)
+        Send(k, FollowUp(i, q), i.interviewer_id)
+        for k, (i, q) in awaiting.items()
+        if k in unsettled
     ]
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from cadence import codebook, interviews, questions, saturation
+from cadence import codebook, deliveries, interviews, questions, saturation, schedule
 from cadence.interviews import Summary, check_summary, insight_lines
 from cadence.matching import default_matcher
 from cadence.models import Insight, Interview, Theme
@@ -86,6 +86,18 @@ def test_follow_up_window(db) -> None:
     assert due(NOW + timedelta(days=8)) == []  # too stale to ask
     interviews.save(db, "T", Summary(str(q.id), "2026-11-25", insights="x"), "U1", NOW, planned.id)
     assert due(NOW + timedelta(hours=2)) == []  # logged: nothing to ask
+
+
+def test_a_follow_up_sent_is_not_due_again(db) -> None:
+    q = create(db, "T", Draft("Why?", "", "other", "U1", "C1", "3"), "U1", NOW)
+    planned, _ = interviews.plan(db, "T", q.id, "Ada", NOW, "U1", NOW - timedelta(days=1))
+    follow_ups = lambda at: schedule.due(db, at, {}).of(schedule.Kind.FOLLOW_UP)  # noqa: E731
+    assert [f.interview.id for f in follow_ups(NOW + timedelta(hours=1))] == [planned.id]
+    key = schedule.follow_up_key(planned)
+    deliveries.take(db, key, NOW + timedelta(hours=1))
+    assert follow_ups(NOW + timedelta(hours=1, minutes=1)) == []  # claimed by a live tick
+    deliveries.sent(db, key, NOW + timedelta(hours=1))
+    assert follow_ups(NOW + timedelta(days=2)) == []  # sent: no claim tried each minute
 
 
 def test_default_held_on_is_in_the_interviewers_zone() -> None:
