@@ -169,14 +169,22 @@ def _sparse_cosines(
     weights: np.ndarray,
     lengths: np.ndarray,
 ) -> np.ndarray:
-    """Dot products of each query (ids, weights) with each joined vector."""
-    owner = np.repeat(np.arange(len(lengths)), lengths)
+    """Dot products of each query (ids, weights) with each joined vector. Only the entries
+    whose id some query has are read past the first pass (a few of a question's)."""
     found = np.zeros((len(queries), len(lengths)))
-    dense = np.zeros(GRAM_BUCKETS)
+    if not queries or not len(ids):
+        return found
+    grams = np.unique(np.concatenate([q_ids for q_ids, _ in queries]))
+    slot = np.zeros(GRAM_BUCKETS, dtype=np.int32)  # 1 + the id's place in `grams`
+    slot[grams] = np.arange(1, len(grams) + 1)
+    hits = np.flatnonzero(slot[ids])
+    owner = np.searchsorted(np.cumsum(lengths), hits, side="right")
+    table = np.zeros((len(queries), len(grams) + 1))
     for row, (q_ids, q_w) in enumerate(queries):
-        dense[q_ids] = q_w
-        found[row] = np.bincount(owner, dense[ids] * weights, minlength=len(lengths))
-        dense[q_ids] = 0.0
+        table[row, slot[q_ids]] = q_w
+    products = table[:, slot[ids[hits]]] * weights[hits]
+    for row in range(len(queries)):
+        found[row] = np.bincount(owner, products[row], minlength=len(lengths))
     return found
 
 
