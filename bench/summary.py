@@ -90,6 +90,12 @@ def seed(url: str, n: int, themes: int, now: datetime) -> int:
                 "SELECT setval(pg_get_serial_sequence('interview', 'id'), MAX(id)) FROM interview"
             ))  # fmt: skip
         questions.recount(s, TEAM, q.id)
+        try:  # the theme vectors the codings would have kept (code before 0012 keeps none)
+            from cadence import kept
+        except ImportError:
+            pass
+        else:
+            kept.refit(s, TEAM, q.id)
         s.commit()
         qid = q.id
     engine.dispose()
