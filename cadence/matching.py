@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Hashable, Sequence
@@ -404,9 +405,19 @@ def _max_by(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return best
 
 
+_loading = threading.Lock()
+
+
 @cache
-def default_matcher() -> Matcher:
-    """The rule with the best held-out precision and recall in bench/matching.py."""
+def default_matcher() -> ThemeMatcher:
+    """The rule with the best held-out precision and recall in bench/matching.py. Loaded once
+    (a caller while another thread loads it waits for that load)."""
+    with _loading:
+        return _default_matcher()
+
+
+@cache
+def _default_matcher() -> ThemeMatcher:
     return ThemeMatcher(
         WordLlamaMatcher(weighted=True),
         CharTfidf(),
