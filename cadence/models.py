@@ -411,7 +411,7 @@ class ThemeKept(SQLModel, table=True):
     name: str = Field(max_length=300)
     count: int
     newest: int
-    total: int
+    total: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
     insights: bytes = _blob()  # int64 ids
     centroid: bytes = _blob()  # float32
     grams: bytes = _blob()  # int64 gram ids of each text's TF-IDF vector, joined
