@@ -102,8 +102,10 @@ class Frequencies:
 
     def idf(self, ids: np.ndarray) -> np.ndarray:
         """Smoothed IDF of `ids`, as sklearn's: log((1 + n) / (1 + df)) + 1."""
-        at = np.searchsorted(self.ids, ids).clip(0, max(len(self.ids) - 1, 0))
-        df = np.where(self.ids[at] == ids, self.counts[at], 0) if len(self.ids) else 0
+        df = np.zeros(len(ids))
+        if len(self.ids):
+            at = np.searchsorted(self.ids, ids).clip(0, len(self.ids) - 1)
+            df = np.where(self.ids[at] == ids, self.counts[at], 0)
         return np.log((1 + self.texts) / (1 + df)) + 1
 
 

@@ -60,10 +60,13 @@ def assert_in_step(db, question_id: int) -> None:
             np.testing.assert_array_equal(a, b)
 
 
-def log(db, question_id: int, lines: list[str], at: datetime = NOW):
+def log(db, question_id: int, lines: list[str], at: datetime = NOW, refresh: bool = True):
+    """A summary saved, then (as the app does once Slack has its answer) the IDF refreshed."""
     summary = Summary(str(question_id), "2026-11-25", insights="\n".join(lines))
     interview = interviews.save(db, "T", summary, "U1", at)
     coding = interviews.code_insights(db, "T", interview, lines, default_matcher(), at)
+    if refresh:
+        kept.refresh(db, "T", question_id)
     return interview, coding
 
 
@@ -115,12 +118,18 @@ def test_ranking_by_kept_vectors_is_ranking_by_the_texts(db, question: int) -> N
 def test_the_idf_is_fitted_again_once_enough_texts_changed(db, question: int) -> None:
     fit = db.get(QuestionKept, question)
     small = ["Reports are late"]
-    log(db, question, small, NOW + timedelta(hours=1))
+    log(db, question, small, NOW + timedelta(hours=1), refresh=False)
     db.refresh(fit)
     assert 0 < fit.changed <= kept.REFIT * fit.texts  # one line: counted, not fitted again
-    # Past REFIT: fitted again on every text as they are, nothing changed since.
+    assert not kept.refresh(db, "T", question)
+    # Past REFIT: kept in step with the old fit until refreshed, then fitted again on every
+    # text as they are, nothing changed since.
     extra = [f"Theme number {n} about billing" for n in range(fit.texts // 2 + 1)]
-    log(db, question, extra[:20], NOW + timedelta(hours=2))
+    log(db, question, extra[:20], NOW + timedelta(hours=2), refresh=False)
+    db.refresh(fit)
+    assert fit.changed > kept.REFIT * fit.texts
+    assert_in_step(db, question)
+    assert kept.refresh(db, "T", question)
     db.refresh(fit)
     refs = interviews.reference(db, "T", interviews.themes_of(db, "T", question))
     assert fit.changed == 0 and fit.texts == len(refs)

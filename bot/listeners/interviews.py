@@ -206,10 +206,14 @@ async def summary_submitted(
     if coding.to_confirm:
         # Already stored with the suggested coding; the next step only confirms it.
         await ack(response_action="update", view=ui.coding_modal(coding, interview.id))
-        return
-    await ack()
-    if fresh:
-        await _confirm(client, store, team, user, interview.id)
+    else:
+        await ack()
+        if fresh:
+            await _confirm(client, store, team, user, interview.id)
+    if fresh:  # answered: now the question's IDF is fitted again, if it is due
+        from cadence import kept  # with the matcher: loaded by the first coding
+
+        await store.run(kept.refresh, team, interview.question_id)
 
 
 async def _coded(body: dict, view: dict, context: AsyncBoltContext, keep: bool) -> int | None:
