@@ -411,7 +411,7 @@ def rank_against(
     from cadence import kept
     from cadence.matching import default_matcher, rank
 
-    weights = kept.sync(s, team_id, question_id) if matcher is default_matcher() else None
+    weights = kept.sync(s, team_id, question_id)[1] if matcher is default_matcher() else None
     coded = reference(s, team_id, themes, excluding)
     return rank(matcher, texts, coded, preselection.GLOBAL, weights)
 

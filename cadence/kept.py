@@ -13,7 +13,10 @@ They are the default matcher's (`default_matcher`: the app's).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,27 +28,56 @@ from cadence.matching import Frequencies, ThemeVectors, Weights, default_matcher
 from cadence.models import Insight, QuestionKept, Theme, ThemeKept
 
 REFIT = 0.25  # refit the IDF once this share of the texts it was fitted on has changed
+KEPT = ThemeKept.__table__  # read and written past the ORM: a theme id can come back on SQLite
+FIT = QuestionKept.__table__
+
+# Decoded vectors and fits, by the hash of their bytes (`stamp`, `fitted`): a summary reads
+# the bytes only of what changed since this process last read them. About 30 KB a theme at
+# 20 insights; CACHED themes at most.
+CACHED = 3000
+_themes: OrderedDict[int, tuple[tuple, ThemeVectors]] = OrderedDict()
+_fits: OrderedDict[int, tuple[int, Weights]] = OrderedDict()
+_lock = threading.Lock()
 
 
 def themes(
     s: Session, team_id: str, question_id: int
 ) -> tuple[list[tuple[int, ThemeVectors]], Weights]:
     """The question's themes (by id) with their kept vectors, and the IDF of them."""
-    weights = sync(s, team_id, question_id)
-    rows = s.execute(
-        sa.select(KEPT)
-        .where(KEPT.c.team_id == team_id, KEPT.c.question_id == question_id)
-        .order_by(KEPT.c.theme_id)
+    _, weights = sync(s, team_id, question_id)
+    keys = dict(
+        s.execute(
+            sa.select(KEPT.c.theme_id, KEPT.c.stamp)
+            .where(KEPT.c.team_id == team_id, KEPT.c.question_id == question_id)
+            .order_by(KEPT.c.theme_id)
+        ).all()
     )
-    return [(row.theme_id, _vectors(row)) for row in rows], weights
+    with _lock:
+        found = {t: _themes[t][1] for t, key in keys.items() if _themes.get(t, ((),))[0] == key}
+    missing = [t for t in keys if t not in found]
+    if missing:
+        rows = s.execute(sa.select(KEPT).where(KEPT.c.theme_id.in_(missing)))
+        read = {row.theme_id: _vectors(row) for row in rows}
+        found.update(read)
+        with _lock:
+            for t, vectors in read.items():
+                _remember(_themes, t, (keys[t], vectors), CACHED)
+    return [(t, found[t]) for t in keys], weights
 
 
-def sync(s: Session, team_id: str, question_id: int) -> Weights:
+def _remember(cache: OrderedDict, key: object, value: object, most: int) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > most:
+        cache.popitem(last=False)
+
+
+def sync(s: Session, team_id: str, question_id: int) -> tuple[int, Weights]:
     """Rebuild the vectors of the question's themes whose name or insights changed since
     they were built (and of new ones); all of them, fitted, when none were kept yet. Returns
-    the IDF they are computed with."""
-    fit = s.get(QuestionKept, question_id)
-    if fit is None or fit.team_id != team_id:
+    the fit's hash and the IDF they are computed with."""
+    fit = _fit(s, team_id, question_id)
+    if fit is None:
         return refit(s, team_id, question_id)
     current = _signatures(s, team_id, question_id)
     kept = {
@@ -57,46 +89,82 @@ def sync(s: Session, team_id: str, question_id: int) -> Weights:
         )
     }  # fmt: skip
     stale = [t for t, sign in current.items() if t not in kept or tuple(kept[t][1:5]) != sign]
-    weights = _weights(fit)
+    weights = _weights(s, question_id, fit.fitted)
     if not stale:
-        return weights
+        return fit.fitted, weights
     texts = _texts(s, team_id, stale)
+    changed = 0
     for theme_id in stale:
         name, ids, _ = texts[theme_id]
         before = kept.get(theme_id)
         old = set(np.frombuffer(before.insights, dtype=np.int64).tolist()) if before else set()
-        fit.changed += len(old ^ set(ids)) + (before is None or before.name != name)
+        changed += len(old ^ set(ids)) + (before is None or before.name != name)
     _store(s, team_id, question_id, {t: current[t] for t in stale}, texts, weights)
-    s.add(fit)
-    s.flush()
-    return weights
+    s.execute(
+        sa.update(FIT)
+        .where(FIT.c.question_id == question_id)
+        .values(changed=FIT.c.changed + changed)
+    )
+    return fit.fitted, weights
 
 
 def refresh(s: Session, team_id: str, question_id: int) -> bool:
     """Fit the question's IDF again when more than REFIT of its texts changed since it was
     fitted; whether it was."""
-    fit = s.get(QuestionKept, question_id)
-    if fit is None or fit.team_id != team_id or fit.changed <= REFIT * fit.texts:
+    fit = _fit(s, team_id, question_id)
+    if fit is None or fit.changed <= REFIT * fit.texts:
         return False
     refit(s, team_id, question_id)
     return True
 
 
-def refit(s: Session, team_id: str, question_id: int) -> Weights:
+def refit(s: Session, team_id: str, question_id: int) -> tuple[int, Weights]:
     """Fit the question's IDF on its themes' texts as they are, and rebuild every theme."""
     current = _signatures(s, team_id, question_id)
     texts = _texts(s, team_id, list(current))
     weights = default_matcher().fit([x for *_, lines in texts.values() for x in lines])
-    fit = s.get(QuestionKept, question_id) or QuestionKept(question_id=question_id)
-    fit.team_id, fit.texts, fit.changed = team_id, sum(len(x) for *_, x in texts.values()), 0
-    fit.tokens, fit.grams = _packed(weights.tokens), _packed(weights.grams)
-    s.add(fit)
+    tokens, grams = _packed(weights.tokens), _packed(weights.grams)
+    fitted = _hash(tokens, grams)
+    s.execute(sa.delete(FIT).where(FIT.c.question_id == question_id))
+    s.execute(
+        sa.insert(FIT).values(
+            question_id=question_id, team_id=team_id, fitted=fitted, changed=0,
+            texts=sum(len(x) for *_, x in texts.values()), tokens=tokens, grams=grams,
+        )
+    )  # fmt: skip
     _store(s, team_id, question_id, current, texts, weights)
-    s.flush()
+    return fitted, weights
+
+
+def _hash(*parts: bytes | str) -> int:
+    """A content hash that fits a BIGINT."""
+    found = hashlib.blake2b(digest_size=7)
+    for part in parts:
+        found.update(part.encode() if isinstance(part, str) else part)
+    return int.from_bytes(found.digest(), "big")
+
+
+def _fit(s: Session, team_id: str, question_id: int) -> sa.Row | None:
+    """The question's fit: its hash, texts and changes since (not its bytes)."""
+    return s.execute(
+        sa.select(FIT.c.fitted, FIT.c.texts, FIT.c.changed).where(
+            FIT.c.question_id == question_id, FIT.c.team_id == team_id
+        )
+    ).first()
+
+
+def _weights(s: Session, question_id: int, fitted: int) -> Weights:
+    with _lock:
+        cached = _fits.get(question_id)
+    if cached is not None and cached[0] == fitted:
+        return cached[1]
+    row = s.execute(
+        sa.select(FIT.c.tokens, FIT.c.grams).where(FIT.c.question_id == question_id)
+    ).one()
+    weights = Weights(_unpacked(row.tokens), _unpacked(row.grams))
+    with _lock:
+        _remember(_fits, question_id, (fitted, weights), 64)
     return weights
-
-
-KEPT = ThemeKept.__table__  # read and written past the ORM: a theme id can come back on SQLite
 
 
 def _signatures(s: Session, team_id: str, question_id: int) -> dict[int, tuple[str, int, int, int]]:
@@ -152,15 +220,17 @@ def _store(
     for theme_id, (name, count, newest, total) in signatures.items():
         _, ids, lines = texts[theme_id]
         v = matcher.theme_vectors(lines, weights)
+        data = dict(
+            centroid=v.centroid.astype(np.float32).tobytes(),
+            grams=v.grams.astype(np.int32).tobytes(),
+            weights=v.weights.astype(np.float32).tobytes(),
+            lengths=v.lengths.astype(np.int64).tobytes(),
+            words=json.dumps([sorted(w) for w in v.words]),
+        )
         rows.append(
             dict(theme_id=theme_id, team_id=team_id, question_id=question_id, name=name,
-                 count=count, newest=newest, total=total,
-                 insights=np.array(ids, dtype=np.int64).tobytes(),
-                 centroid=v.centroid.astype(np.float32).tobytes(),
-                 grams=v.grams.astype(np.int64).tobytes(),
-                 weights=v.weights.astype(np.float32).tobytes(),
-                 lengths=v.lengths.astype(np.int64).tobytes(),
-                 words=json.dumps([sorted(w) for w in v.words]))
+                 count=count, newest=newest, total=total, stamp=_hash(*data.values()),
+                 insights=np.array(ids, dtype=np.int64).tobytes(), **data)
         )  # fmt: skip
     if rows:
         s.execute(sa.insert(KEPT), rows)
@@ -169,7 +239,7 @@ def _store(
 def _vectors(row: sa.Row) -> ThemeVectors:
     return ThemeVectors(
         np.frombuffer(row.centroid, dtype=np.float32),
-        np.frombuffer(row.grams, dtype=np.int64),
+        np.frombuffer(row.grams, dtype=np.int32),
         np.frombuffer(row.weights, dtype=np.float32),
         np.frombuffer(row.lengths, dtype=np.int64),
         tuple(frozenset(w) for w in json.loads(row.words)),
@@ -189,7 +259,3 @@ def _unpacked(data: bytes) -> Frequencies | None:
     values = np.frombuffer(data, dtype=np.int64)
     n = (len(values) - 1) // 2
     return Frequencies(int(values[0]), values[1 : 1 + n], values[1 + n :])
-
-
-def _weights(fit: QuestionKept) -> Weights:
-    return Weights(_unpacked(fit.tokens), _unpacked(fit.grams))

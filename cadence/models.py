@@ -412,9 +412,10 @@ class ThemeKept(SQLModel, table=True):
     count: int
     newest: int
     total: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    stamp: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))  # hash of the vectors
     insights: bytes = _blob()  # int64 ids
     centroid: bytes = _blob()  # float32
-    grams: bytes = _blob()  # int64 gram ids of each text's TF-IDF vector, joined
+    grams: bytes = _blob()  # int32 gram ids of each text's TF-IDF vector, joined
     weights: bytes = _blob()  # float32
     lengths: bytes = _blob()  # int64 entries per text
     words: str = Field(sa_column=sa.Column(sa.Text, nullable=False))  # JSON: content words
@@ -433,6 +434,7 @@ class QuestionKept(SQLModel, table=True):
         )
     )
     team_id: str = Field(max_length=32, index=True)
+    fitted: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))  # hash of the fit
     texts: int
     changed: int
     tokens: bytes = _blob()  # int64 token ids, then int64 counts

@@ -32,7 +32,7 @@ def as_stored(db, question_id: int) -> dict[int, tuple]:
     return {
         r.theme_id: (
             np.frombuffer(r.centroid, dtype=np.float32),
-            np.frombuffer(r.grams, dtype=np.int64),
+            np.frombuffer(r.grams, dtype=np.int32),
             np.frombuffer(r.weights, dtype=np.float32),
             np.frombuffer(r.lengths, dtype=np.int64),
         )
@@ -46,7 +46,7 @@ def assert_in_step(db, question_id: int) -> None:
     m = default_matcher()
     fit = db.get(QuestionKept, question_id)
     assert fit is not None
-    weights = kept._weights(fit)
+    weights = kept._weights(db, question_id, fit.fitted)
     themes = interviews.themes_of(db, "T", question_id)
     stored = as_stored(db, question_id)
     assert set(stored) == {t.id for t in themes}
@@ -134,8 +134,8 @@ def test_the_idf_is_fitted_again_once_enough_texts_changed(db, question: int) ->
     refs = interviews.reference(db, "T", interviews.themes_of(db, "T", question))
     assert fit.changed == 0 and fit.texts == len(refs)
     fresh = default_matcher().fit([t for _, t in refs])
-    assert np.array_equal(kept._weights(fit).grams.counts, fresh.grams.counts)
-    assert np.array_equal(kept._weights(fit).tokens.ids, fresh.tokens.ids)
+    assert np.array_equal(kept._weights(db, question, fit.fitted).grams.counts, fresh.grams.counts)
+    assert np.array_equal(kept._weights(db, question, fit.fitted).tokens.ids, fresh.tokens.ids)
     assert_in_step(db, question)
 
 
