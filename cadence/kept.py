@@ -4,8 +4,9 @@ so that a summary embeds only its own lines, not every theme of the question aga
 
 The vectors depend on the question's IDF (cadence.matching.Weights), fitted on its themes'
 texts and kept with them (`QuestionKept`): a theme rebuilt later uses the same fit. Once the
-texts changed since the fit pass a share of them (REFIT), `refresh` fits it again and rebuilds
-every theme (0.7 s at 300 themes: the app does it after answering Slack, not before).
+texts changed since the fit pass a share of them (REFIT), it is fitted again and every theme
+rebuilt: by `sync` itself for a small question (INLINE), else by `refresh` (0.7 s at 300
+themes: the app does it after answering Slack, not before).
 `sync` brings a question's vectors in step with its coding (`interviews.settle` and the
 codebook's changes call it, in their transaction); `themes` gives them, synced first.
 They are the default matcher's (`default_matcher`: the app's).
@@ -28,6 +29,7 @@ from cadence.matching import Frequencies, ThemeVectors, Weights, default_matcher
 from cadence.models import Insight, QuestionKept, Theme, ThemeKept
 
 REFIT = 0.25  # refit the IDF once this share of the texts it was fitted on has changed
+INLINE = 200  # below this many texts, sync refits at once (tens of ms), not `refresh` later
 KEPT = ThemeKept.__table__  # read and written past the ORM: a theme id can come back on SQLite
 FIT = QuestionKept.__table__
 
@@ -99,6 +101,8 @@ def sync(s: Session, team_id: str, question_id: int) -> tuple[int, Weights]:
         before = kept.get(theme_id)
         old = set(np.frombuffer(before.insights, dtype=np.int64).tolist()) if before else set()
         changed += len(old ^ set(ids)) + (before is None or before.name != name)
+    if fit.changed + changed > REFIT * fit.texts and fit.texts < INLINE:
+        return refit(s, team_id, question_id)  # a small question: as cheap as the rebuild
     _store(s, team_id, question_id, {t: current[t] for t in stale}, texts, weights)
     s.execute(
         sa.update(FIT)

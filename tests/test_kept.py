@@ -115,15 +115,18 @@ def test_ranking_by_kept_vectors_is_ranking_by_the_texts(db, question: int) -> N
         ]
 
 
-def test_the_idf_is_fitted_again_once_enough_texts_changed(db, question: int) -> None:
+def test_the_idf_is_fitted_again_once_enough_texts_changed(
+    db, question: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fit = db.get(QuestionKept, question)
     small = ["Reports are late"]
+    monkeypatch.setattr(kept, "INLINE", 0)
     log(db, question, small, NOW + timedelta(hours=1), refresh=False)
     db.refresh(fit)
     assert 0 < fit.changed <= kept.REFIT * fit.texts  # one line: counted, not fitted again
     assert not kept.refresh(db, "T", question)
     # Past REFIT: kept in step with the old fit until refreshed, then fitted again on every
-    # text as they are, nothing changed since.
+    # text as they are, nothing changed since (a question past INLINE texts).
     extra = [f"Theme number {n} about billing" for n in range(fit.texts // 2 + 1)]
     log(db, question, extra[:20], NOW + timedelta(hours=2), refresh=False)
     db.refresh(fit)
@@ -145,3 +148,13 @@ def test_a_purged_workspace_keeps_no_vectors(db, question: int) -> None:
     assert db.exec(select(ThemeKept)).all() == [] and db.exec(select(QuestionKept)).all() == []
     assert db.get(Workspace, "T") is None
     assert db.exec(select(Insight)).all() == []
+
+
+def test_a_small_question_is_fitted_again_at_once(db, question: int) -> None:
+    fit = db.get(QuestionKept, question)
+    assert fit.texts < kept.INLINE
+    extra = [f"Theme number {n} about billing" for n in range(fit.texts // 2 + 1)]
+    log(db, question, extra[:20], NOW + timedelta(hours=2), refresh=False)
+    db.refresh(fit)
+    assert fit.changed == 0  # no refresh needed
+    assert_in_step(db, question)
