@@ -221,9 +221,9 @@ def _store(
         )
     )
     rows = []
-    for theme_id, (name, count, newest, total) in signatures.items():
-        _, ids, lines = texts[theme_id]
-        v = matcher.theme_vectors(lines, weights)
+    built = matcher.themes_vectors([texts[t][2] for t in signatures], weights)
+    for (theme_id, (name, count, newest, total)), v in zip(signatures.items(), built, strict=True):
+        ids = texts[theme_id][1]
         data = dict(
             centroid=v.centroid.astype(np.float32).tobytes(),
             grams=v.grams.astype(np.int32).tobytes(),

@@ -325,15 +325,28 @@ class ThemeMatcher:
 
     def theme_vectors(self, texts: Sequence[str], weights: Weights) -> ThemeVectors:
         """One theme's vectors, from its texts."""
-        centroid = np.zeros(0, dtype=np.float32)
+        return self.themes_vectors([texts], weights)[0]
+
+    def themes_vectors(
+        self, themes: Sequence[Sequence[str]], weights: Weights
+    ) -> list[ThemeVectors]:
+        """Each theme's vectors, from its texts (each at least one), embedded together."""
+        if not themes:
+            return []
+        texts = [t for theme in themes for t in theme]
+        starts = np.cumsum([0] + [len(theme) for theme in themes[:-1]])
+        centroids: list[np.ndarray] = [np.zeros(0, dtype=np.float32)] * len(themes)
         if self._semantic is not None:
-            total = self._semantic.vectors(texts, weights.tokens).sum(axis=0)
-            centroid = (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
-        grams, w, lengths = _joined(
-            self._lexical.weighted(texts, weights.grams) if self._lexical else []
-        )
-        words = tuple(content_words(t) for t in texts)
-        return ThemeVectors(centroid, grams, w.astype(np.float32), lengths, words)
+            totals = np.add.reduceat(self._semantic.vectors(texts, weights.tokens), starts)
+            norms = np.linalg.norm(totals, axis=1, keepdims=True).clip(1e-12)
+            centroids = list((totals / norms).astype(np.float32))
+        weighted = self._lexical.weighted(texts, weights.grams) if self._lexical else []
+        found = []
+        for theme, start, centroid in zip(themes, starts, centroids, strict=True):
+            grams, w, lengths = _joined(weighted[start : start + len(theme)])
+            words = tuple(content_words(t) for t in theme)
+            found.append(ThemeVectors(centroid, grams, w.astype(np.float32), lengths, words))
+        return found
 
     def kept_scores(
         self,
@@ -371,7 +384,8 @@ class ThemeMatcher:
         grouped = _grouped(coded)
         weights = weights or self.fit([t for _, t in coded])
         if self.keeps:
-            themes = [(t, self.theme_vectors(x, weights)) for t, x in grouped.items()]
+            vectors = self.themes_vectors(list(grouped.values()), weights)
+            themes = list(zip(grouped, vectors, strict=True))
             return self.kept_scores(texts, themes, weights)
         # The semantic part by nearest text: a theme's texts are scored one by one.
         index = {t: i for i, t in enumerate(grouped)}
