@@ -104,7 +104,7 @@ class Frequencies:
         """Smoothed IDF of `ids`, as sklearn's: log((1 + n) / (1 + df)) + 1."""
         df = np.zeros(len(ids))
         if len(self.ids):
-            at = np.searchsorted(self.ids, ids).clip(0, len(self.ids) - 1)
+            at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
             df = np.where(self.ids[at] == ids, self.counts[at], 0)
         return np.log((1 + self.texts) / (1 + df)) + 1
 
@@ -140,12 +140,18 @@ class CharTfidf(_NearestText):
         self, texts: Sequence[str], idf: Frequencies
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each text's unit TF-IDF vector: its gram ids and their weights."""
-        found = []
-        for text in texts:
-            ids, tf = self._parsed(text)
-            w = tf * idf.idf(ids)
-            found.append((ids, w / (np.sqrt(w @ w) or 1.0)))
-        return found
+        if not texts:
+            return []
+        parsed = [self._parsed(t) for t in texts]
+        lengths = np.array([len(ids) for ids, _ in parsed])
+        w = np.concatenate([tf for _, tf in parsed]) * idf.idf(
+            np.concatenate([ids for ids, _ in parsed])
+        )
+        owner = np.repeat(np.arange(len(texts)), lengths)
+        norms = np.sqrt(np.bincount(owner, w * w, minlength=len(texts)))
+        w /= np.where(norms == 0, 1.0, norms)[owner]
+        ends = np.cumsum(lengths)
+        return [(ids, w[end - len(ids) : end]) for (ids, _), end in zip(parsed, ends, strict=True)]
 
     def scores(self, text: str, others: Sequence[str]) -> list[float]:
         return [float(x) for x in self.scores_many([text], others)[0]] if others else []
@@ -215,7 +221,14 @@ class WordLlamaMatcher(_NearestText):
         self.name = "wordllama" + ("-idf" if weighted else "") + ("" if dim == 256 else str(dim))
 
     def frequencies(self, texts: Sequence[str]) -> Frequencies:
-        return Frequencies.of([np.unique(self._tokens(t)) for t in texts])
+        parsed = [self._tokens(t) for t in texts]
+        if not parsed:
+            return Frequencies.of([])
+        vocab = self.model.embedding.shape[0]
+        rows = np.repeat(np.arange(len(parsed)), [len(p) for p in parsed])
+        distinct = np.unique(rows * vocab + np.concatenate(parsed)) % vocab  # per text
+        ids, counts = np.unique(distinct, return_counts=True)
+        return Frequencies(len(parsed), ids, counts)
 
     def vectors(self, texts: Sequence[str], idf: Frequencies | None = None) -> np.ndarray:
         """Unit vectors of `texts` (IDF, when weighted, from `idf`, else from these texts)."""
@@ -494,6 +507,7 @@ _STOP = (
 _STOPWORDS = frozenset(_STOP.split())
 
 
+@lru_cache(maxsize=50_000)
 def content_words(text: str) -> frozenset[str]:
     """Lowercase words of three letters or more and numbers, stopwords out, a plural "s"
     folded."""
