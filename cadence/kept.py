@@ -37,8 +37,8 @@ FIT = QuestionKept.__table__
 # the bytes only of what changed since this process last read them. About 30 KB a theme at
 # 20 insights; CACHED themes at most.
 CACHED = 3000
-_themes: OrderedDict[int, tuple[tuple, ThemeVectors]] = OrderedDict()
-_fits: OrderedDict[int, tuple[int, Weights]] = OrderedDict()
+_themes: OrderedDict[int, tuple[int, ThemeVectors]] = OrderedDict()  # theme -> stamp, vectors
+_fits: OrderedDict[int, tuple[int, Weights]] = OrderedDict()  # question -> fitted, IDF
 _lock = threading.Lock()
 
 
@@ -55,7 +55,7 @@ def themes(
         ).all()
     )
     with _lock:
-        found = {t: _themes[t][1] for t, key in keys.items() if _themes.get(t, ((),))[0] == key}
+        found = {t: _themes[t][1] for t, key in keys.items() if _themes.get(t, (None,))[0] == key}
     missing = [t for t in keys if t not in found]
     if missing:
         rows = s.execute(sa.select(KEPT).where(KEPT.c.theme_id.in_(missing)))
