@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -93,7 +92,6 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from bot.scheduler import start
     from bot.server import asgi_app
     from bot.store import Store
-    from cadence.matching import default_matcher
 
     settings = config.load()
     engine = _engine(settings)
@@ -101,10 +99,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        # Load the theme matcher before the first modal needs it within Slack's 3 seconds,
-        # and the plotting library before the first chart.
-        await asyncio.to_thread(default_matcher)
-        await asyncio.to_thread(importlib.import_module, "bot.charts")
+        # The theme matcher and the plotting library load on first use (a modal that will
+        # need the matcher starts loading it when it opens): a process holds them only then.
         await identity.verify(web_client(settings))
         scheduler = (
             None
@@ -141,7 +137,6 @@ def cmd_socket(args: argparse.Namespace) -> None:
     from bot.http import web_client
     from bot.scheduler import start
     from bot.store import Store
-    from cadence.matching import default_matcher
 
     settings = config.load(requests=False, socket=True)
     engine = _engine(settings)
@@ -166,7 +161,6 @@ def cmd_socket(args: argparse.Namespace) -> None:
                 if attempt == SOCKET_ATTEMPTS:
                     raise ConfigError("Slack cannot be reached; giving up") from None
                 await asyncio.sleep(2 ** (attempt - 1))
-        await asyncio.to_thread(default_matcher)  # before the first modal needs it
         await identity.verify(web_client(settings))
         if not args.no_scheduler:
             start(_clients(settings, engine), Store(engine), _retention(settings))

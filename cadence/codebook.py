@@ -13,7 +13,6 @@ from sqlmodel import Session, col, select
 
 from cadence import interviews, preselection, questions, search
 from cadence.models import Insight, Interview, Question, Theme
-from cadence.preselection import GLOBAL
 
 if TYPE_CHECKING:
     from cadence.matching import Matcher
@@ -91,7 +90,9 @@ def rename(s: Session, team_id: str, theme_id: int, user_id: str, label: str) ->
     _curated(s, team_id, theme.question_id, user_id)
     theme.name = label.strip()[:MAX_LABEL]
     s.add(theme)
+    s.flush()
     search.sync_question(s, team_id, theme.question_id)
+    interviews.keep(s, team_id, theme.question_id)
     return theme
 
 
@@ -120,8 +121,7 @@ def merge(
     )
     s.delete(theme)
     s.flush()
-    questions.recount(s, team_id, into.question_id)
-    search.sync_question(s, team_id, into.question_id)
+    interviews.settle(s, team_id, into.question_id)
     return into
 
 
@@ -176,13 +176,14 @@ def _decided(
     decision about the themes the app ranks first for each, against the question's themes
     but those `leaving` (merged away, or founded by the insight alone), matched without the
     insights themselves."""
-    from cadence.matching import default_matcher, rank
+    from cadence.matching import default_matcher
 
     themes = [t for t in interviews.themes_of(s, team_id, question_id) if t.id not in leaving]
     if not filed or not themes:
         return
-    texts = interviews.reference(s, team_id, themes, excluding=[i.id for i in filed])
-    rankings = rank(matcher or default_matcher(), [i.text for i in filed], texts, GLOBAL)
+    texts, excluding = [i.text for i in filed], [i.id for i in filed]
+    matcher = matcher or default_matcher()
+    rankings = interviews.rank_against(s, team_id, question_id, texts, themes, matcher, excluding)
     for insight, ranking in zip(filed, rankings, strict=True):
         ranked = list(ranking.top)
         if chosen is not None and ranking.of(chosen) not in ranked:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from cadence import ids, pool, preselection, questions, search, weeks
 
 if TYPE_CHECKING:  # the matcher needs numpy: loaded by the first coding, not by the scheduler
-    from cadence.matching import Matcher, Ranked, Ranking
+    from cadence.matching import Matcher, Preselection, Ranked, Ranking
 from cadence.models import (
     JTBD_PARTS,
     Insight,
@@ -325,7 +325,7 @@ def code_insights(
     themes (by name and the insights already coded to them) and coded to the best where the
     workspace's rule finds it safe, or else to a theme of its own. `offered`: the lines are
     offered (`lines_to_code`), for the interviewer to keep or not."""
-    from cadence.matching import rank, suggest
+    from cadence.matching import suggest
 
     old = insights_of(s, team_id, interview.id)
     for insight in old:
@@ -345,7 +345,7 @@ def code_insights(
         s.execute(sa.text("SELECT pg_advisory_xact_lock(1, :q)"), {"q": interview.question_id})
     themes = themes_of(s, team_id, interview.question_id)
     rule = preselection.rule_for(s, team_id)
-    rankings = rank(matcher, lines, reference(s, team_id, themes), rule)
+    rankings = _rank(s, team_id, interview.question_id, lines, matcher, rule)
     stored: list[Insight] = []
     own: list[tuple[int, str]] = []  # this interview's new themes, and the insight of each
     look_alike: list[int | None] = []
@@ -377,6 +377,45 @@ def code_insights(
     return Coding(stored, [t for t in themes if t.id in alive], proposals, ranked, offered)
 
 
+def _rank(
+    s: Session,
+    team_id: str,
+    question_id: int,
+    lines: Sequence[str],
+    matcher: Matcher,
+    rule: Preselection,
+) -> list[Ranking]:
+    """The lines ranked against the question's themes: by their kept vectors (cadence.kept)
+    with the app's matcher, else by their texts."""
+    from cadence import kept
+    from cadence.matching import default_matcher, rank, rank_kept
+
+    if matcher is default_matcher():
+        themes, weights = kept.themes(s, team_id, question_id)
+        return rank_kept(default_matcher(), lines, themes, weights, rule)
+    return rank(matcher, lines, reference(s, team_id, themes_of(s, team_id, question_id)), rule)
+
+
+def rank_against(
+    s: Session,
+    team_id: str,
+    question_id: int,
+    texts: Sequence[str],
+    themes: Sequence[Theme],
+    matcher: Matcher,
+    excluding: Sequence[int] = (),
+) -> list[Ranking]:
+    """`texts` ranked against some of the question's themes, matched by their texts but those
+    `excluding` (`reference`), with the IDF of its kept vectors for the app's matcher: the
+    scores the coding step gave."""
+    from cadence import kept
+    from cadence.matching import default_matcher, rank
+
+    weights = kept.sync(s, team_id, question_id)[1] if matcher is default_matcher() else None
+    coded = reference(s, team_id, themes, excluding)
+    return rank(matcher, texts, coded, preselection.GLOBAL, weights)
+
+
 def coding_of(
     s: Session, team_id: str, interview: Interview, matcher: Matcher | None = None
 ) -> Coding:
@@ -392,10 +431,11 @@ def coding_of(
     insights = insights_of(s, team_id, interview.id)
     if matcher is None or not earlier:
         return Coding(insights, earlier)
-    from cadence.matching import Ranking, rank
+    from cadence.matching import Ranking
 
-    texts = reference(s, team_id, earlier, excluding=[i.id for i in insights])
-    ranked = rank(matcher, [i.text for i in insights], texts, preselection.GLOBAL)
+    texts = [i.text for i in insights]
+    excluding = [i.id for i in insights]
+    ranked = rank_against(s, team_id, interview.question_id, texts, earlier, matcher, excluding)
     rankings = {
         i.id: Ranking(r.themes, i.theme_id if i.preselected else None)
         for i, r in zip(insights, ranked, strict=True)
@@ -413,8 +453,6 @@ def find_themes(
 ) -> list[tuple[Theme, Ranked]]:
     """The type-ahead past Slack's 100 options: the themes of the insight's question (other
     than the one it founded) whose name holds every word typed, best score first."""
-    from cadence.matching import rank
-
     insight = s.get(Insight, insight_id) if ids.number(insight_id) else None
     interview = get(s, team_id, insight.interview_id) if insight else None
     if insight is None or interview is None:
@@ -428,8 +466,8 @@ def find_themes(
     ]
     if not themes:
         return []
-    texts = reference(s, team_id, themes, excluding=[insight.id])
-    (ranking,) = rank(matcher, [insight.text], texts, preselection.GLOBAL)
+    q = interview.question_id
+    (ranking,) = rank_against(s, team_id, q, [insight.text], themes, matcher, [insight.id])
     by_id = {t.id: t for t in themes}
     return [(by_id[r.theme], r) for r in ranking.themes[:limit]]
 
@@ -444,18 +482,19 @@ def reference(
 ) -> list[tuple[int, str]]:
     """What a theme is matched by: (theme, text) of each theme's name and latest insights
     (but those `excluding`, insights whose own coding is in question)."""
-    return [(t.id, t.name) for t in themes] + _latest_insights(
-        s, team_id, [t.id for t in themes], excluding
-    )
+    latest = latest_insights(s, team_id, [t.id for t in themes], excluding)
+    return [(t.id, t.name) for t in themes] + [(theme, text) for theme, _, text in latest]
 
 
-def _latest_insights(
+def latest_insights(
     s: Session, team_id: str, theme_ids: list[int], excluding: Sequence[int] = ()
-) -> list[tuple[int, str]]:
-    """(theme, text) of the latest INSIGHTS_PER_THEME insights of each theme."""
+) -> list[tuple[int, int, str]]:
+    """(theme, insight id, text) of the latest INSIGHTS_PER_THEME insights of each theme,
+    newest first."""
     latest = (
         sa.select(
             Insight.theme_id,
+            Insight.id,
             Insight.text,
             sa.func.row_number()
             .over(partition_by=Insight.theme_id, order_by=col(Insight.id).desc())
@@ -469,11 +508,11 @@ def _latest_insights(
         .subquery()
     )
     rows = s.execute(
-        sa.select(latest.c.theme_id, latest.c.text)
+        sa.select(latest.c.theme_id, latest.c.id, latest.c.text)
         .where(latest.c.n <= INSIGHTS_PER_THEME)
-        .order_by(latest.c.theme_id)
+        .order_by(latest.c.theme_id, latest.c.n)
     )
-    return [(theme_id, text) for theme_id, text in rows]
+    return [(theme_id, insight_id, text) for theme_id, insight_id, text in rows]
 
 
 def found_theme(s: Session, team_id: str, question_id: int, name: str, now: datetime) -> int:
@@ -573,6 +612,14 @@ def settle(s: Session, team_id: str, question_id: int) -> None:
     s.flush()
     questions.recount(s, team_id, question_id)
     search.sync_question(s, team_id, question_id)
+    keep(s, team_id, question_id)
+
+
+def keep(s: Session, team_id: str, question_id: int) -> None:
+    """The question's kept theme vectors follow its coding and names (cadence.kept)."""
+    from cadence import kept
+
+    kept.sync(s, team_id, question_id)
 
 
 def delete(s: Session, team_id: str, interview_id: int, user_id: str) -> Interview:

@@ -386,3 +386,56 @@ class Pool(SQLModel, table=True):
     events: str = Field(default="{}", sa_column=sa.Column(sa.Text, nullable=False))
     last_import_at: datetime | None = _when(nullable=True)
     last_import: str = Field(default="", max_length=200)  # source and counts, as JSON
+
+
+def _blob() -> object:
+    return Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+
+
+class ThemeKept(SQLModel, table=True):
+    """A theme's vectors as the matcher sees it (cadence.kept), from its name and latest
+    insights and its question's `QuestionKept` IDF; rebuilt when they change."""
+
+    __tablename__ = "themekept"
+    __table_args__ = (sa.Index("ix_themekept_question", "team_id", "question_id"),)
+
+    theme_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    team_id: str = Field(max_length=32)
+    question_id: int
+    # What it was built from: the theme's name, and its insights' count, newest id and sum of
+    # ids (the set of its insights, told cheaply), and the ids of the latest ones it reads.
+    name: str = Field(max_length=300)
+    count: int
+    newest: int
+    total: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    stamp: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))  # hash of the vectors
+    insights: bytes = _blob()  # int64 ids
+    centroid: bytes = _blob()  # float32
+    grams: bytes = _blob()  # int32 gram ids of each text's TF-IDF vector, joined
+    weights: bytes = _blob()  # float32
+    lengths: bytes = _blob()  # int64 entries per text
+    words: str = Field(sa_column=sa.Column(sa.Text, nullable=False))  # JSON: content words
+
+
+class QuestionKept(SQLModel, table=True):
+    """The IDF a question's kept theme vectors were computed with (document frequencies of
+    its themes' texts when counted), and how many texts changed since: past a share of them,
+    it is counted again and every theme rebuilt."""
+
+    __tablename__ = "questionkept"
+
+    question_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("question.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    team_id: str = Field(max_length=32, index=True)
+    fitted: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))  # hash of the fit
+    texts: int
+    changed: int
+    tokens: bytes = _blob()  # int64 token ids, then int64 counts
+    grams: bytes = _blob()  # int64 gram ids, then int64 counts

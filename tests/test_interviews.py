@@ -199,6 +199,6 @@ def test_a_theme_is_matched_by_its_name_and_latest_insights(db) -> None:
             )
         )
     db.flush()
-    texts = [text for _, text in interviews._latest_insights(db, "T", [theme.id])]
+    texts = [text for _, _, text in interviews.latest_insights(db, "T", [theme.id])]
     assert len(texts) == interviews.INSIGHTS_PER_THEME
     assert texts[0] == f"slow {interviews.INSIGHTS_PER_THEME + 4}"

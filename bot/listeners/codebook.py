@@ -10,11 +10,10 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.ids import Action, Input, ThemeChange, View
-from bot.listeners.shared import first_submission, refusal, refuse, store_of
+from bot.listeners.shared import first_submission, matcher, refusal, refuse, store_of, warm_matcher
 from bot.store import Store
 from bot.views import codebook as views
 from cadence import codebook, ids, interviews, questions
-from cadence.matching import default_matcher
 from cadence.models import Question
 
 
@@ -59,9 +58,9 @@ def _change(s: Session, team_id: str, user: str, callback: str, view: dict) -> t
     if callback == View.RENAME:
         codebook.rename(s, team_id, form.theme_id, user, form.label)
     elif callback == View.MERGE:
-        codebook.merge(s, team_id, form.theme_id, form.into, user, clock.now(), default_matcher())
+        codebook.merge(s, team_id, form.theme_id, form.into, user, clock.now(), matcher())
     else:
-        codebook.move(s, team_id, form.insight, form.to, user, clock.now(), default_matcher())
+        codebook.move(s, team_id, form.insight, form.to, user, clock.now(), matcher())
     return {}, _load(s, team_id, form.question_id)
 
 
@@ -83,6 +82,7 @@ async def theme_menu(
     view = await store_of(context).run(_child, context.team_id, parsed[0], ids.number(parsed[1]))
     if view is not None:
         await client.views_push(trigger_id=body["trigger_id"], view=view)
+        warm_matcher()  # for its Save, which keeps the theme vectors in step
 
 
 async def changed(

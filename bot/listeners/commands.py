@@ -13,7 +13,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from bot import charts, clock, words
+from bot import clock, words
 from bot.blocks import section
 from bot.ids import COMMAND
 from bot.listeners.cadence import digest_channel, open_digest_settings, post_digest_now
@@ -161,6 +161,8 @@ async def _status(ask: Ask) -> None:
 
 async def _learning_curve(ask: Ask, overview: Overview) -> None:
     """The learning curve as a chart, uploaded into the caller's DM with the app."""
+    from bot import charts  # matplotlib, loaded by the first chart
+
     title = words.plain("questions.chart_title", q=overview.question)
     png = await asyncio.to_thread(charts.learning_curve_png, overview.saturation, title)
     dm = await ask.client.conversations_open(users=ask.user_id)

@@ -22,6 +22,7 @@ from bot.listeners.shared import (
     dm,
     each,
     first_submission,
+    matcher,
     once,
     overviews_for,
     publish_home,
@@ -30,6 +31,7 @@ from bot.listeners.shared import (
     store_of,
     stored,
     time_zone,
+    warm_matcher,
 )
 from bot.store import Store
 from bot.views import interviews as ui
@@ -37,7 +39,6 @@ from bot.views import snapshots as cards
 from cadence import ids, interviews, members, questions, snapshots, weeks
 from cadence.drafting import Draft, Drafter, OfflineDrafter, prepare
 from cadence.interviews import Coding
-from cadence.matching import default_matcher
 from cadence.models import Interview, Question
 
 log = logging.getLogger("discovery")
@@ -91,6 +92,7 @@ async def open_summary(
 
     shown = interviews.default_held_on(interview, now, tz)
     opened = await client.views_open(trigger_id=trigger_id, view=modal(shown))
+    warm_matcher()  # for its Save, while it is filled in
     if not fresh:  # the modal is open: now the zone is looked up
         tz = await time_zone(client, store, team_id, user_id)
     held_on = interviews.default_held_on(interview, now, tz)
@@ -181,11 +183,10 @@ def _store_and_code(
         seen = seen or interviews.submitted(s, team, key or "")
         if seen is None:
             return {}
-        return seen, interviews.coding_of(s, team, seen, default_matcher()), False
+        return seen, interviews.coding_of(s, team, seen, matcher()), False
     interview = interviews.save(s, team, summary, user, now, editing, key)
     lines, offered = interviews.lines_to_code(summary)
-    matcher = default_matcher()
-    coding = interviews.code_insights(s, team, interview, lines, matcher, now, offered)
+    coding = interviews.code_insights(s, team, interview, lines, matcher(), now, offered)
     return interview, coding, True
 
 
@@ -205,10 +206,14 @@ async def summary_submitted(
     if coding.to_confirm:
         # Already stored with the suggested coding; the next step only confirms it.
         await ack(response_action="update", view=ui.coding_modal(coding, interview.id))
-        return
-    await ack()
-    if fresh:
-        await _confirm(client, store, team, user, interview.id)
+    else:
+        await ack()
+        if fresh:
+            await _confirm(client, store, team, user, interview.id)
+    if fresh:  # answered: now the question's IDF is fitted again, if it is due
+        from cadence import kept  # with the matcher: loaded by the first coding
+
+        await store.run(kept.refresh, team, interview.question_id)
 
 
 async def _coded(body: dict, view: dict, context: AsyncBoltContext, keep: bool) -> int | None:
@@ -252,7 +257,7 @@ def _theme_search(s: Session, team: str, block_id: object, query: object) -> lis
     """The options of a coding select's type-ahead: the insight's block, the words typed."""
     insight_id = ids.number(str(block_id).removeprefix(CODING_PREFIX)) or 0
     typed = str(query)[:MAX_QUERY]
-    found = interviews.find_themes(s, team, insight_id, typed, default_matcher(), ui.MAX_OPTIONS)
+    found = interviews.find_themes(s, team, insight_id, typed, matcher(), ui.MAX_OPTIONS)
     return ui.theme_search_groups(found)
 
 

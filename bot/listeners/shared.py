@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
@@ -19,8 +20,30 @@ from cadence import codebook, deliveries, interviews, questions
 from cadence.models import Question
 from cadence.questions import Overview
 
+if TYPE_CHECKING:
+    from cadence.matching import Matcher
+
 log = logging.getLogger("discovery")
 T = TypeVar("T")
+
+
+def matcher() -> Matcher:
+    """The theme matcher, loaded by its first use (numpy and WordLlama: about 70 MB that a
+    web process without codings does not hold)."""
+    from cadence.matching import default_matcher
+
+    return default_matcher()
+
+
+_warming: set[asyncio.Task] = set()
+
+
+def warm_matcher() -> None:
+    """Load the matcher in a thread while a modal that will need it is being filled in, so
+    that its Save does not wait for the load."""
+    task = asyncio.create_task(asyncio.to_thread(matcher))
+    _warming.add(task)
+    task.add_done_callback(_warming.discard)
 
 
 async def time_zone(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> str:
