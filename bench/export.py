@@ -1,7 +1,7 @@
 """What `/discovery export` costs for a question with a long history (issue 20: 1,000
 interviews in under 2 s).
 
-    .venv/bin/python bench/export.py [--interviews 1000] [--runs 10] [--database URL]
+    .venv/bin/python bench/export.py [--interviews 1000] [--themes 30] [--runs 10] [--database URL]
 
 Seeds the question of bench/summary.py (`--interviews` interviews of 3 coded insights each),
 then gives every interview a quote and all six JTBD parts, so each snapshot in the report is
@@ -63,6 +63,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--interviews", type=int, default=1000)
+    parser.add_argument("--themes", type=int, default=30)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--database", help="an empty database (default: a fresh SQLite file)")
     args = parser.parse_args()
@@ -71,7 +72,7 @@ def main() -> None:
     url = normalize_database_url(
         args.database or f"sqlite:///{tempfile.mkdtemp(prefix='bench-export-')}/export.db"
     )
-    qid = seed(url, args.interviews, now)
+    qid = seed(url, args.interviews, args.themes, now)
     fill(url)
     engine = make_engine(url)
     with engine.connect() as c:
