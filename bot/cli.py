@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import importlib
 import logging
 import sys
@@ -18,6 +19,7 @@ from bot import clock
 # Each command imports what it needs when it runs: `--help` and an idle `tick` stay quick.
 if TYPE_CHECKING:
     import sqlalchemy as sa
+    from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.config import Settings
     from bot.scheduler import Clients
@@ -67,17 +69,27 @@ def _engine(settings: Settings) -> sa.Engine:
 
 
 def _clients(settings: Settings, engine: sa.Engine) -> Clients:
-    """What the scheduler sends with: the bot token's client, or with OAuth installs each
-    workspace's client from the installation store."""
-    from bot.http import web_client
+    """What the scheduler sends with: the bot token's client for every workspace, or with
+    OAuth installs each workspace's client from the installation store. Made when the first
+    workspace's is asked for: an idle tick asks for none, and loads no HTTP client."""
 
-    if not settings.oauth:
-        return web_client(settings)
-    from bot.oauth import InstallationStore, team_clients
-    from bot.store import Store
+    @functools.cache
+    def made() -> Clients:
+        from bot.http import web_client
+        from bot.scheduler import every_workspace
 
-    installations = InstallationStore(settings.client_id, Store(engine))
-    return team_clients(installations, lambda token: web_client(settings, token))
+        if not settings.oauth:
+            return every_workspace(web_client(settings))
+        from bot.oauth import InstallationStore, team_clients
+        from bot.store import Store
+
+        installations = InstallationStore(settings.client_id, Store(engine))
+        return team_clients(installations, lambda token: web_client(settings, token))
+
+    async def client_for(team_id: str) -> AsyncWebClient | None:
+        return await made()(team_id)
+
+    return client_for
 
 
 def _retention(settings: Settings) -> timedelta:
