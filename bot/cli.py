@@ -379,5 +379,5 @@ def main(argv: Sequence[str] | None = None) -> None:
         pass
     finally:
         # The process ends here: nothing loaded needs collecting. The interpreter's last
-        # collections over every module took 200-300 ms of an idle tick's exit.
+        # collections over every module took about 300 ms of an idle tick's exit.
         gc.freeze()
