@@ -599,7 +599,7 @@ def cmd_tick(args) -> None:
 
     from bot.config import load
     from bot.http import web_client
-    from bot.scheduler import RETENTION, tick
+    from bot.scheduler import RETENTION, every_workspace, tick
     from bot.store import Store
     from cadence import members, schedule, workspaces
     from cadence.db import make_engine, normalize_database_url, session
@@ -678,7 +678,7 @@ def cmd_tick(args) -> None:
             os.environ.update(env)
             settings = load(requests=False)
             t0 = time.perf_counter()
-            sent = asyncio.run(tick(web_client(settings), Store(engine), at))
+            sent = asyncio.run(tick(every_workspace(web_client(settings)), Store(engine), at))
             print(
                 f"{kind}:   in-process bot.scheduler.tick (Store, thread hops, users.info "
                 f"none): {(time.perf_counter() - t0) * 1e3:.0f} ms, {sent.total()} sent"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import Block
+
+if TYPE_CHECKING:  # the client loads with the first one made (an idle tick makes none)
+    from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger("discovery.channels")
 

@@ -32,7 +32,7 @@ from bot.http import web_client
 from bot.ids import Action, Input, Shortcut, View
 from bot.sandbox.fake_slack import BOT_TOKEN, Call, FakeSlack
 from bot.sandbox.requests import SIGNING_SECRET, SlackSender, message_shortcut, view_submission
-from bot.scheduler import tick
+from bot.scheduler import every_workspace, tick
 from bot.server import asgi_app
 from bot.store import Store
 from cadence.db import make_engine, migrate
@@ -186,7 +186,7 @@ class Demo:
         self.show()
 
     async def tick(self) -> None:
-        await tick(web_client(self.settings), self.store, self.now)
+        await tick(every_workspace(web_client(self.settings)), self.store, self.now)
         self.show()
 
     # -- printing what Slack would show -------------------------------------------------------

@@ -6,13 +6,16 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot.store import Store
 from cadence import members
+
+if TYPE_CHECKING:  # the client loads with the first one made (an idle tick makes none)
+    from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger("discovery.members")
 

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -27,6 +27,8 @@ from bot import clock
 if TYPE_CHECKING:  # Bolt only for the web process: the scheduler needs the stores alone
     from slack_bolt.async_app import AsyncApp
     from slack_bolt.context.async_context import AsyncBoltContext
+
+    from bot.scheduler import Clients
 from bot.config import Settings
 from bot.store import Store
 from cadence import workspaces
@@ -212,12 +214,7 @@ def listen_for_uninstalls(
             await mark(context.team_id)
 
 
-TeamClient = Callable[[str], Awaitable[AsyncWebClient | None]]
-
-
-def team_clients(
-    store: AsyncInstallationStore, make: Callable[[str], AsyncWebClient]
-) -> TeamClient:
+def team_clients(store: AsyncInstallationStore, make: Callable[[str], AsyncWebClient]) -> Clients:
     """Each workspace's client, with its bot token from the installation store; None for a
     workspace with no token (uninstalled)."""
 

@@ -9,11 +9,12 @@ and the DM's history since the claim is read for it (scope im:history).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
-
-from slack_sdk.web.async_client import AsyncWebClient
+from typing import TYPE_CHECKING, Any
 
 from cadence.deliveries import Key
+
+if TYPE_CHECKING:  # the client loads with the first one made (an idle tick makes none)
+    from slack_sdk.web.async_client import AsyncWebClient
 
 EVENT_TYPE = "discovery_send"
 # Slack's clock against ours: the history is read from a little before the claim.

@@ -26,23 +26,27 @@ from collections.abc import Awaitable, Callable, Iterable, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import aiohttp
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from bot import clock, receipts
 from bot.blocks import Block
 from bot.channels import post_to_channel
-from bot.http import session_for
 from bot.members import time_zones
 from bot.store import Store
 from cadence import deliveries, schedule, shards, workspaces
 from cadence.deliveries import Key
 from cadence.schedule import Digest, Kind, Reply, Send
+
+# An idle tick finds nothing to send and makes no Slack client: the HTTP client (aiohttp and
+# slack_sdk's async client, 160-210 ms of its start) loads with the first client, the cron
+# scheduler in `start` only.
+if TYPE_CHECKING:
+    import aiohttp
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger("discovery.scheduler")
 
@@ -66,9 +70,9 @@ PERMANENT = {
 }
 T = TypeVar("T")
 Clock = Callable[[], datetime]
-# A client for every workspace (single-workspace mode), or a workspace's client by its team
-# id, None when it has no token (OAuth installs: bot.oauth.team_clients).
-Clients = AsyncWebClient | Callable[[str], Awaitable[AsyncWebClient | None]]
+# A workspace's client by its team id, None when it has no token (OAuth installs:
+# bot.oauth.team_clients); in single-workspace mode the one client for every workspace.
+Clients = Callable[[str], Awaitable["AsyncWebClient | None"]]
 RETENTION = timedelta(days=workspaces.RETENTION_DAYS)
 # Workspaces sent to at once, each workspace's sends in order: Slack's rate limits are per
 # workspace (and per channel), and a slow or rate-limited workspace holds up only its own.
@@ -83,6 +87,15 @@ class Throttled(Exception):
 
 After = Callable[[Session], None]  # what to store with a send once it is marked sent
 Settled = tuple[Key, datetime, tuple[After | None, ...]]
+
+
+def every_workspace(client: AsyncWebClient) -> Clients:
+    """Single-workspace mode: `client` for every workspace."""
+
+    async def the_client(_team_id: str) -> AsyncWebClient:
+        return client
+
+    return the_client
 
 
 def _settle(s: Session, settled: list[Settled]) -> list[None]:
@@ -115,6 +128,8 @@ async def _send_once(
     found due again at the next tick; or kept, for a queued one). True when it went out,
     False when another process has it or had it, None when it failed and a later tick
     retries; Throttled when Slack rate-limits the workspace (the claim given back)."""
+    import aiohttp  # loaded with the client that sends
+
     claimed_at = clock()  # the moment of claiming, so a long tick does not age its leases
     claim = await store.grouped(deliveries.take_all, (key, claimed_at))
     if not claim.won:
@@ -329,6 +344,8 @@ class _HTTP:
         if client is None or (client.session is not None and not client.session.closed):
             return client
         if self.session is None:
+            from bot.http import session_for
+
             self.session = session_for(client)
         ours = copy.copy(client)
         ours.session = self.session
@@ -343,8 +360,6 @@ async def _clients(
     clients: Clients, teams: Iterable[str], http: _HTTP
 ) -> dict[str, AsyncWebClient | None]:
     """Each of `teams`: its client."""
-    if isinstance(clients, AsyncWebClient):
-        return dict.fromkeys(teams, http.attach(clients))
     found: dict[str, AsyncWebClient | None] = {}
 
     async def find(team_id: str) -> None:
@@ -441,6 +456,8 @@ def start(clients: Clients, store: Store, retention: timedelta = RETENTION) -> A
     """Tick at the top of every minute in the running event loop, for the workspaces of the
     shards this worker holds (cadence.shards): a worker alone sends for all of them; more
     share them, and take over those of a worker that died."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # no line per idle minute
     worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     held: set[int] = set()

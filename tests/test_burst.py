@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot import config
 from bot.http import web_client
 from bot.sandbox.fake_slack import FakeSlack
-from bot.scheduler import tick
+from bot.scheduler import every_workspace, tick
 from bot.store import Store
 from cadence import shards
 from cadence.db import make_engine
@@ -83,7 +83,7 @@ def test_workspaces_go_at_once_and_each_workspace_in_order(
             events.append(("end", args["channel"]))
 
     client.chat_postMessage = recorded
-    sent = asyncio.run(tick(client, Store(engine), MONDAY))
+    sent = asyncio.run(tick(every_workspace(client), Store(engine), MONDAY))
     assert sent.total() == 9
     for owners in teams.values():
         mine = [e for e in events if e[1] in owners]
@@ -103,7 +103,8 @@ def test_two_ticks_at_once_send_each_reminder_once(
 
     async def both():
         return await asyncio.gather(
-            tick(client, Store(engine), MONDAY), tick(client, Store(engine), MONDAY)
+            tick(every_workspace(client), Store(engine), MONDAY),
+            tick(every_workspace(client), Store(engine), MONDAY),
         )
 
     one, other = asyncio.run(both())
@@ -116,7 +117,7 @@ def test_a_rate_limited_workspace_waits_alone(engine: sa.Engine, slack: FakeSlac
     (limited, others), (free, _) = _workspaces(2, 2).items()
     _seed(engine, {limited: others, free: _})
     slack.fail("chat.postMessage", 429, retry_after=2, when=lambda a: a["channel"] == others[0])
-    sent = asyncio.run(tick(client, Store(engine), MONDAY))
+    sent = asyncio.run(tick(every_workspace(client), Store(engine), MONDAY))
     assert sent.total() == 4
     order = [c.args["channel"] for c in slack.of("chat.postMessage")]
     # The free workspace went while the limited one slept its Retry-After.
@@ -132,10 +133,10 @@ def test_a_workspace_still_rate_limited_leaves_its_sends_to_the_next_tick(
     slack.fail(
         "chat.postMessage", 429, retry_after=0, times=3, when=lambda a: a["channel"] in owners
     )
-    assert asyncio.run(tick(client, Store(engine), MONDAY)).total() == 2
+    assert asyncio.run(tick(every_workspace(client), Store(engine), MONDAY)).total() == 2
     assert [_reminded(slack, o) for o in owners + theirs] == [0, 0, 1, 1]
     later = MONDAY + timedelta(minutes=1)
-    assert asyncio.run(tick(client, Store(engine), later)).total() == 2
+    assert asyncio.run(tick(every_workspace(client), Store(engine), later)).total() == 2
     assert [_reminded(slack, o) for o in owners + theirs] == [1, 1, 1, 1]
 
 
@@ -145,12 +146,15 @@ def test_a_tick_sends_for_the_workspaces_of_its_shards_only(
     teams = _workspaces(6, 1)
     _seed(engine, teams)
     held = frozenset(range(0, shards.SHARDS, 2))
-    sent = asyncio.run(tick(client, Store(engine), MONDAY, held=held))
+    sent = asyncio.run(tick(every_workspace(client), Store(engine), MONDAY, held=held))
     assert [_reminded(slack, o) for t, (o,) in teams.items()] == [
         int(shards.of(t) in held) for t in teams
     ]
     assert sent.total() == sum(shards.of(t) in held for t in teams)
-    assert asyncio.run(tick(client, Store(engine), MONDAY)).total() == 6 - sent.total()
+    assert (
+        asyncio.run(tick(every_workspace(client), Store(engine), MONDAY)).total()
+        == 6 - sent.total()
+    )
 
 
 @pytest.fixture

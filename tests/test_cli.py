@@ -24,7 +24,7 @@ from bot.sandbox.fake_slack import FakeSlack
 from cadence.db import is_current, make_engine, migrate
 from tests.conftest import BIN, app_env, run_cli
 
-COMMANDS = ["serve", "socket", "scheduler", "tick", "migrate", "demo"]
+COMMANDS = ["serve", "socket", "scheduler", "tick", "migrate", "export", "demo"]
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])
@@ -275,10 +275,25 @@ def test_head_is_the_newest_migration() -> None:
     assert scripts.get_heads() == [HEAD]
 
 
-def test_a_tick_on_an_up_to_date_schema_loads_neither_alembic_nor_numpy() -> None:
+def test_every_command_is_in_the_help_and_the_tests() -> None:
+    from bot.cli import parser
+
+    (commands,) = (a for a in parser()._subparsers._group_actions if a.dest == "command")
+    assert sorted(commands.choices) == sorted(COMMANDS)
+
+
+def test_an_idle_tick_loads_no_http_client_alembic_numpy_or_bolt(fake: FakeSlack, tmp_path) -> None:
+    """Nothing due, on an up-to-date schema: the tick reads the database and loads nothing
+    it would send with."""
+    heavy = ("aiohttp", "alembic", "apscheduler", "numpy", "slack_bolt")
     code = (
-        "import sys, bot.cli, bot.scheduler, cadence.schedule;"
-        "print(sorted(m for m in ('alembic', 'numpy', 'slack_bolt') if m in sys.modules))"
+        "import sys; from bot.cli import main;"
+        "main(['tick', '--at', '2026-11-30T00:30:00Z']);"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    env = app_env(fake, f"sqlite:///{tmp_path}/x.db")
+    assert run_cli("migrate", env=env).returncode == 0
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().splitlines() == ["tick at 2026-11-30T00:30:00+00:00: 0 sent", "[]"]
