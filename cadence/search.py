@@ -12,6 +12,8 @@ Python to index or to filter it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -335,30 +337,40 @@ def _pg_rows(s: Session, params: dict) -> list[sa.Row]:
     when the workspace's newest documents hold RANKED matches, those documents read again
     newest first down to the last of them; otherwise the GIN index, for the ids past a floor
     that the walked rate says holds RANKED matches (all ids when it says little), and all
-    ids again if that slice held fewer."""
-    seen, lowest, walked, newest = s.execute(sa.text(_PG_WALK), params).one()
-    # The index is asked for the workspace only where it holds few of the documents: for one
-    # that holds most, the GIN index would read its whole entry (10 ms at 2 million).
-    few = walked is not None and (newest - walked) * _FEW > WALKED
-    params = {**params, **_PG_HEADLINE, "narrow": params["team"] if few else None}
-    if seen >= RANKED:
-        return _pg_page(s, params, lowest, enable_bitmapscan="off")
-    floor = 0
-    if seen >= _SEEN:
-        floor = int(walked - (RANKED - seen) * (newest - walked + 1) / seen * _SLACK)
-    rows = _pg_page(s, params, max(floor, 0), enable_indexscan="off", enable_seqscan="off")
-    if floor > 0 and rows[0][0] < RANKED:
-        rows = _pg_page(s, params, 0, enable_indexscan="off", enable_seqscan="off")
-    return rows
+    ids again if that slice held fewer. Planned for the values given each time: psycopg
+    prepares a statement run often, and a generic plan knows no words to ask the index for."""
+    with _planner(s, plan_cache_mode="force_custom_plan"):
+        seen, lowest, walked, newest = s.execute(sa.text(_PG_WALK), params).one()
+        # The index is asked for the workspace only where it holds few of the documents:
+        # for one that holds most, the GIN index would read its whole entry (10 ms at 2
+        # million).
+        few = walked is not None and (newest - walked) * _FEW > WALKED
+        params = {**params, **_PG_HEADLINE, "narrow": params["team"] if few else None}
+        if seen >= RANKED:
+            with _planner(s, enable_bitmapscan="off"):
+                return _pg_page(s, params, lowest)
+        floor = 0
+        if seen >= _SEEN:
+            floor = int(walked - (RANKED - seen) * (newest - walked + 1) / seen * _SLACK)
+        with _planner(s, enable_indexscan="off", enable_seqscan="off"):
+            rows = _pg_page(s, params, max(floor, 0))
+            if floor > 0 and rows[0][0] < RANKED:
+                rows = _pg_page(s, params, 0)
+        return rows
 
 
-def _pg_page(s: Session, params: dict, floor: int, **planner: str) -> list[sa.Row]:
-    """_PG_MATCH from `floor` up, with the planner held to one plan for this statement."""
-    names = list(planner)
+def _pg_page(s: Session, params: dict, floor: int) -> list[sa.Row]:
+    return s.execute(sa.text(_PG_MATCH), {**params, "floor": floor}).all()
+
+
+@contextmanager
+def _planner(s: Session, **settings: str) -> Iterator[None]:
+    """PostgreSQL planner settings for the statements run inside, as they were after."""
+    names = list(settings)
     keep = ", ".join(f"current_setting('{n}'), set_config('{n}', :{n}, true)" for n in names)
-    before = s.execute(sa.text(f"SELECT {keep}"), planner).one()[::2]
+    before = s.execute(sa.text(f"SELECT {keep}"), settings).one()[::2]
     try:
-        return s.execute(sa.text(_PG_MATCH), {**params, "floor": floor}).all()
+        yield
     finally:
         restore = ", ".join(f"set_config('{n}', :{n}, true)" for n in names)
         s.execute(sa.text(f"SELECT {restore}"), dict(zip(names, before, strict=True)))
