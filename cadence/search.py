@@ -12,6 +12,8 @@ Python to index or to filter it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -191,51 +193,87 @@ RANKED = COUNT_CAP
 # the matched words of a text and its length against a typical insight's. Every hit holds
 # every term, so the inverse document frequency BM25 adds would rank little differently.
 _SCORE = "tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * n / 80.0))"
+# Both databases: the newest RANKED matches (`found`), the page of them (`top`), and the
+# count as the first column of a row that is there even when the page is empty.
+_PAGE = """
+SELECT c.total, p.* FROM (SELECT count(*) AS total FROM found) AS c
+LEFT JOIN ({page}) AS p ON true
+ORDER BY p.score DESC, p.id DESC
+"""
+# SQLite: the workspace is checked on search_doc's row, not by the FTS table's team column:
+# AND-ing a word with a workspace that holds most documents walks that workspace's whole
+# doclist (20-30 ms a search at 2 million documents).
 _SQLITE_MATCH = f"""
-WITH found AS (
-  SELECT rowid AS id, length(highlight(search_fts, 1, :mark, '')) - length(text) AS tf,
-         length(text) AS n
-  FROM search_fts WHERE search_fts MATCH :match ORDER BY rowid DESC LIMIT {RANKED}
+WITH found AS MATERIALIZED (
+  SELECT f.rowid AS id, length(highlight(search_fts, 1, :mark, '')) - length(d.text) AS tf,
+         length(d.text) AS n
+  FROM search_fts AS f JOIN search_doc AS d ON d.id = f.rowid
+  WHERE search_fts MATCH :match AND d.team_id = :team ORDER BY f.rowid DESC LIMIT {RANKED}
 ), top AS (
   SELECT id, {_SCORE} AS score FROM found ORDER BY score DESC, id DESC
   LIMIT :limit OFFSET :offset
 )
-SELECT d.kind, snippet(search_fts, 1, :mark, :unmark, '…', 24), d.question_id, q.number,
-       q.text, d.interview_id, coalesce(i.interviewee, ''), d.held_on
+""" + _PAGE.format(
+    page="""
+SELECT top.score, top.id, d.kind, snippet(search_fts, 1, :mark, :unmark, '…', 24) AS shown,
+       d.question_id, q.number, q.text, d.interview_id, coalesce(i.interviewee, ''), d.held_on,
+       d.text AS original
 FROM top JOIN search_fts ON search_fts.rowid = top.id JOIN search_doc d ON d.id = top.id
 JOIN question q ON q.id = d.question_id LEFT JOIN interview i ON i.id = d.interview_id
-WHERE search_fts MATCH :match AND d.team_id = :team
-ORDER BY top.score DESC, top.id DESC
+WHERE search_fts MATCH :match
 """
-_SQLITE_COUNT = """
-SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH :match LIMIT :cap)
+)
+
+# PostgreSQL (migration 0011): the text is indexed with these characters blanked, as
+# SQLite's tokenizer splits at them (the parser reads "okta.com" or "a@b.com" as one word).
+PG_BLANKS = "._@/:-<>&"  # no ":" before a letter: SQLAlchemy would read a parameter
+PG_VECTOR = "cadence_search_vector"  # a text's words and pairs of adjacent words
+PG_KEYS = "cadence_search_keys"  # the words and pairs a search's terms need
+PG_INDEX = "CREATE INDEX ix_search_doc_tsv ON search_doc USING gin (tsv)"
+_BLANKING = str.maketrans(PG_BLANKS, " " * len(PG_BLANKS))
+_PG_BLANKED = "translate({}, '" + PG_BLANKS + "', '" + " " * len(PG_BLANKS) + "')"
+_PG_QUERY = f"websearch_to_tsquery('{PG_CONFIG}', {_PG_BLANKED.format(':match')})"
+# The GIN index narrows to the workspace's documents holding every word and adjacent pair of
+# the search; the query itself checks a phrase's positions on those few.
+_PG_MATCHES = f"tsv @@ {PG_KEYS}(:narrow, :terms) AND tsv @@ {_PG_QUERY} AND team_id = :team"
+# Where the newest RANKED matches are: how many of the workspace's newest WALKED documents
+# match, read newest first (ix_search_doc_newest), the lowest id that reached, and the ids
+# they span. A planner's estimate of a phrase or a pair of words is what misled it before
+# (it walked a million rows for a rare phrase); these reads are bounded whatever it guesses.
+WALKED = 20_000
+_PG_WALK = f"""
+SELECT count(*), min(f.id),
+       (SELECT min(id) FROM (
+          SELECT id FROM search_doc WHERE team_id = :team ORDER BY id DESC LIMIT {WALKED}) AS w),
+       (SELECT max(id) FROM search_doc WHERE team_id = :team)
+FROM (SELECT id FROM (
+        SELECT id, tsv FROM search_doc WHERE team_id = :team ORDER BY id DESC LIMIT {WALKED}
+      ) AS w WHERE tsv @@ {_PG_QUERY} LIMIT {RANKED}) AS f
 """
-_PG_QUERY = f"websearch_to_tsquery('{PG_CONFIG}', :match)"
 _PG_MATCH = f"""
-WITH found AS (
+WITH found AS MATERIALIZED (
   SELECT id, ts_rank(tsv, {_PG_QUERY}, 1) AS score FROM search_doc
-  WHERE team_id = :team AND tsv @@ {_PG_QUERY} ORDER BY id DESC LIMIT {RANKED}
+  WHERE {_PG_MATCHES} AND id >= :floor ORDER BY id DESC LIMIT {RANKED}
 ), top AS (
   SELECT id, score FROM found ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset
 )
-SELECT d.kind, ts_headline('{PG_CONFIG}', d.text, {_PG_QUERY},
-         CASE WHEN length(d.text) <= :whole THEN :all_words ELSE :options END), d.question_id,
-       q.number, q.text, d.interview_id, coalesce(i.interviewee, ''), d.held_on
+""" + _PAGE.format(
+    page=f"""
+SELECT top.score, top.id, d.kind, ts_headline('{PG_CONFIG}', {_PG_BLANKED.format("d.text")},
+         {_PG_QUERY}, CASE WHEN length(d.text) <= :whole THEN :all_words ELSE :options END),
+       d.question_id, q.number, q.text, d.interview_id, coalesce(i.interviewee, ''), d.held_on,
+       d.text AS original
 FROM top JOIN search_doc d ON d.id = top.id JOIN question q ON q.id = d.question_id
 LEFT JOIN interview i ON i.id = d.interview_id
-WHERE d.team_id = :team
-ORDER BY top.score DESC, top.id DESC
 """
-_PG_COUNT = f"""
-SELECT count(*) FROM (
-  SELECT 1 FROM search_doc WHERE team_id = :team AND tsv @@ {_PG_QUERY} LIMIT :cap
-) AS found
-"""
+)
 _PG_MARKS = f'StartSel="{MARK}", StopSel="{UNMARK}"'
+_FRAGMENTS = "\x04"  # between a long text's fragments until the blanks are put back
 _PG_HEADLINE = {
     "whole": 160,  # a text this short is shown whole (fragments drop its stop words)
     "all_words": f"{_PG_MARKS}, HighlightAll=true",
-    "options": f'{_PG_MARKS}, MaxWords=24, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "',
+    "options": f"{_PG_MARKS}, MaxWords=24, MinWords=12, MaxFragments=2, "
+    f'FragmentDelimiter="{_FRAGMENTS}"',
 }
 
 
@@ -246,22 +284,93 @@ def search(s: Session, team_id: str, words: str, offset: int = 0, limit: int = P
     offset = max(0, min(offset, COUNT_CAP))
     if not found:
         return Results(words, [], offset, 0)
-    if s.get_bind().dialect.name == "postgresql":
-        params = {"team": team_id, "match": _quoted(found), **_PG_HEADLINE}
-        page_sql, count_sql = _PG_MATCH, _PG_COUNT
+    page = {"team": team_id, "limit": limit, "offset": offset}
+    postgres = s.get_bind().dialect.name == "postgresql"
+    if postgres:
+        rows = _pg_rows(s, {**page, "match": _quoted(found), "terms": found})
     else:
-        # The team is a column of the FTS table too: the newest matches taken to rank are
-        # the caller's, not every workspace's.
-        team = team_id.replace('"', "")
-        match = f'team_id : "{team}" AND text : ({_quoted(found)})'
-        params = {"team": team_id, "match": match, "mark": MARK, "unmark": UNMARK}
-        page_sql, count_sql = _SQLITE_MATCH, _SQLITE_COUNT
-    rows = s.execute(sa.text(page_sql), {**params, "limit": limit, "offset": offset}).all()
-    total = s.execute(sa.text(count_sql), {**params, "cap": COUNT_CAP}).scalar_one()
-    hits = [Hit(*row[:7], _day(row[7])) for row in rows]
+        match = f"text : ({_quoted(found)})"
+        params = {**page, "match": match, "mark": MARK, "unmark": UNMARK}
+        rows = s.execute(sa.text(_SQLITE_MATCH), params).all()
+    hits = [
+        Hit(row[3], _unblank(row[4], row[11]) if postgres else row[4], *row[5:10], _day(row[10]))
+        for row in rows
+        if row[3] is not None
+    ]
+    total = rows[0][0] if rows else 0
     return Results(words, hits, offset, max(total, offset + len(hits)))
+
+
+def _unblank(shown: str, text: str) -> str:
+    """A headline of the blanked text (PostgreSQL) with the text's own characters back: each
+    fragment, marks aside, is where it is found in the blanked text, from after the last."""
+    if not any(c in text for c in PG_BLANKS):
+        return shown.replace(_FRAGMENTS, " … ")
+    blanked = text.translate(_BLANKING)
+    fragments, start = [], 0
+    for fragment in shown.split(_FRAGMENTS):
+        plain = fragment.replace(MARK, "").replace(UNMARK, "")
+        at = blanked.find(plain, start)
+        if at < 0:
+            fragments.append(fragment)
+            continue
+        start = at + len(plain)
+        chars = iter(text[at:start])
+        fragments.append("".join(c if c in (MARK, UNMARK) else next(chars) for c in fragment))
+    return " … ".join(fragments)
 
 
 def _day(value: date | str | None) -> date | None:
     """A date column as a date (SQLite's raw SQL gives back its ISO text)."""
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+# Fewer matches than this among the walked documents say too little of how far down the
+# rest lie: the index is asked for all of them (few, at that rate).
+_SEEN = 20
+_SLACK = 1.5  # a slice this much longer than the walked rate says it needs
+_FEW = 0.1  # of the ids its newest documents span
+
+
+def _pg_rows(s: Session, params: dict) -> list[sa.Row]:
+    """The page's rows on PostgreSQL, the newest matches found by the cheaper of two plans:
+    when the workspace's newest documents hold RANKED matches, those documents read again
+    newest first down to the last of them; otherwise the GIN index, for the ids past a floor
+    that the walked rate says holds RANKED matches (all ids when it says little), and all
+    ids again if that slice held fewer. Planned for the values given each time: psycopg
+    prepares a statement run often, and a generic plan knows no words to ask the index for."""
+    with _planner(s, plan_cache_mode="force_custom_plan"):
+        seen, lowest, walked, newest = s.execute(sa.text(_PG_WALK), params).one()
+        # The index is asked for the workspace only where it holds few of the documents:
+        # for one that holds most, the GIN index would read its whole entry (10 ms at 2
+        # million).
+        few = walked is not None and (newest - walked) * _FEW > WALKED
+        params = {**params, **_PG_HEADLINE, "narrow": params["team"] if few else None}
+        if seen >= RANKED:
+            with _planner(s, enable_bitmapscan="off"):
+                return _pg_page(s, params, lowest)
+        floor = 0
+        if seen >= _SEEN:
+            floor = int(walked - (RANKED - seen) * (newest - walked + 1) / seen * _SLACK)
+        with _planner(s, enable_indexscan="off", enable_seqscan="off"):
+            rows = _pg_page(s, params, max(floor, 0))
+            if floor > 0 and rows[0][0] < RANKED:
+                rows = _pg_page(s, params, 0)
+        return rows
+
+
+def _pg_page(s: Session, params: dict, floor: int) -> list[sa.Row]:
+    return s.execute(sa.text(_PG_MATCH), {**params, "floor": floor}).all()
+
+
+@contextmanager
+def _planner(s: Session, **settings: str) -> Iterator[None]:
+    """PostgreSQL planner settings for the statements run inside, as they were after."""
+    names = list(settings)
+    keep = ", ".join(f"current_setting('{n}'), set_config('{n}', :{n}, true)" for n in names)
+    before = s.execute(sa.text(f"SELECT {keep}"), settings).one()[::2]
+    try:
+        yield
+    finally:
+        restore = ", ".join(f"set_config('{n}', :{n}, true)" for n in names)
+        s.execute(sa.text(f"SELECT {restore}"), dict(zip(names, before, strict=True)))

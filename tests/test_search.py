@@ -90,6 +90,35 @@ def test_all_words_required_phrases_kept_and_operators_read_as_words(db) -> None
     assert found(db, "late OR absent") == set()  # every word required, "or" too
 
 
+def test_words_inside_hosts_emails_and_paths_are_found_and_bolded(db) -> None:
+    # PostgreSQL's parser reads "okta.com" as one token; SQLite's tokenizer splits it.
+    q = question(db)
+    long = "Setup " * 30 + "goes through okta.com/admin and then " + "waits " * 20
+    log(
+        db,
+        q.id,
+        ["We use okta.com for SSO", "Mail ana@acme.io about it", "Exports land in /srv/csv_out"],
+        quote=long,
+    )
+    assert {kind for kind, _ in found(db, "okta")} == {"insight", "quote"}
+    assert found(db, "okta.com sso") == {("insight", "We use okta.com for SSO")}
+    assert (
+        found(db, "acme") == found(db, "ana@acme.io") == {("insight", "Mail ana@acme.io about it")}
+    )
+    assert found(db, "csv") == {("insight", "Exports land in /srv/csv_out")}
+    shown = {h.kind: h.shown for h in search.search(db, "T", "okta").hits}
+    assert shown["insight"] == f"We use {search.MARK}okta{search.UNMARK}.com for SSO"
+    assert f"{search.MARK}okta{search.UNMARK}.com/admin" in shown["quote"]
+
+
+def test_a_phrase_with_a_stop_word_or_three_words(db) -> None:
+    q = question(db)
+    log(db, q.id, ["The cost of living rises", "Living costs of the team", "Single sign on first"])
+    assert found(db, '"cost of living"') == {("insight", "The cost of living rises")}
+    assert found(db, '"single sign on"') == {("insight", "Single sign on first")}
+    assert found(db, '"sign single"') == set()
+
+
 def test_ranking_paging_and_count(db) -> None:
     q = question(db)
     lines = [f"Billing export number {n} is slow" for n in range(13)]

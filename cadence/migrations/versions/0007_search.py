@@ -35,13 +35,15 @@ _SQLITE = [
     VALUES ('delete', old.id, old.team_id, old.text);
     INSERT INTO search_fts(rowid, team_id, text) VALUES (new.id, new.team_id, new.text); END""",
 ]
+# The text as 0007 indexed it (0011 blanks more of its characters).
+_PG_TEXT = "translate(text, '<>', '  ')"
 _POSTGRES = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     f"CREATE TEXT SEARCH CONFIGURATION {search.PG_CONFIG} (COPY = english)",
     f"""ALTER TEXT SEARCH CONFIGURATION {search.PG_CONFIG}
     ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem""",
     f"""ALTER TABLE search_doc ADD COLUMN tsv tsvector
-    GENERATED ALWAYS AS (to_tsvector('{search.PG_CONFIG}'::regconfig, {search.PG_TEXT})) STORED""",
+    GENERATED ALWAYS AS (to_tsvector('{search.PG_CONFIG}'::regconfig, {_PG_TEXT})) STORED""",
     "CREATE INDEX ix_search_doc_tsv ON search_doc USING gin (tsv)",
 ]
 
