@@ -286,6 +286,54 @@ def cmd_demo(args: argparse.Namespace) -> None:
     run(sys.stdout, database)
 
 
+def _add_tick(sub: argparse._SubParsersAction) -> None:
+    tick = sub.add_parser(
+        "tick",
+        help="send once whatever is due at an instant, then exit",
+        description="Run everything due at --at (default now) and exit; for cron and tests.",
+    )
+    tick.add_argument(
+        "--at",
+        type=_parse_instant,
+        metavar="ISO-8601",
+        help="the instant to act at, with a zone, e.g. 2026-11-30T14:05:00Z",
+    )
+    tick.add_argument(
+        "--shard",
+        type=_parse_shard,
+        metavar="I/N",
+        help="only the workspaces of the I-th of N equal parts of the shards (from 0)",
+    )
+    tick.set_defaults(func=cmd_tick)
+
+
+def _add_export_and_demo(sub: argparse._SubParsersAction) -> None:
+    export = sub.add_parser(
+        "export",
+        help="write a question's evidence: a Markdown report and a CSV of its insights",
+        description="Write the two files `/discovery export` sends (a Markdown report and a "
+        "CSV with a row per insight) into --out.",
+    )
+    export.add_argument("--team", required=True, help="the workspace's team id, e.g. T0123")
+    export.add_argument("--question", required=True, type=int, help="the question's number")
+    export.add_argument("--out", required=True, type=Path, help="the directory to write into")
+    export.set_defaults(func=cmd_export)
+
+    demo = sub.add_parser(
+        "demo",
+        help="try the app in the terminal, no Slack needed",
+        description="Play three weeks of a sample team through the real app against a Slack "
+        "fake on a virtual clock: questions, interviews, reminders, nudges, digests, a "
+        "follow-up and a saturation flag, printed as each person would see them.",
+    )
+    demo.add_argument(
+        "--database",
+        action="store_true",
+        help="play into $DATABASE_URL instead of a throwaway SQLite file",
+    )
+    demo.set_defaults(func=cmd_demo)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="discovery-bot",
@@ -320,55 +368,14 @@ def parser() -> argparse.ArgumentParser:
         "share the workspaces (sharded, leased) and take over a stopped one's.",
     ).set_defaults(func=cmd_scheduler)
 
-    tick = sub.add_parser(
-        "tick",
-        help="send once whatever is due at an instant, then exit",
-        description="Run everything due at --at (default now) and exit; for cron and tests.",
-    )
-    tick.add_argument(
-        "--at",
-        type=_parse_instant,
-        metavar="ISO-8601",
-        help="the instant to act at, with a zone, e.g. 2026-11-30T14:05:00Z",
-    )
-    tick.add_argument(
-        "--shard",
-        type=_parse_shard,
-        metavar="I/N",
-        help="only the workspaces of the I-th of N equal parts of the shards (from 0)",
-    )
-    tick.set_defaults(func=cmd_tick)
-
+    _add_tick(sub)
     sub.add_parser(
         "migrate",
         help="bring the database schema up to date",
         description="Apply the Alembic migrations to $DATABASE_URL.",
     ).set_defaults(func=cmd_migrate)
 
-    export = sub.add_parser(
-        "export",
-        help="write a question's evidence: a Markdown report and a CSV of its insights",
-        description="Write the two files `/discovery export` sends (a Markdown report and a "
-        "CSV with a row per insight) into --out.",
-    )
-    export.add_argument("--team", required=True, help="the workspace's team id, e.g. T0123")
-    export.add_argument("--question", required=True, type=int, help="the question's number")
-    export.add_argument("--out", required=True, type=Path, help="the directory to write into")
-    export.set_defaults(func=cmd_export)
-
-    demo = sub.add_parser(
-        "demo",
-        help="try the app in the terminal, no Slack needed",
-        description="Play three weeks of a sample team through the real app against a Slack "
-        "fake on a virtual clock: questions, interviews, reminders, nudges, digests, a "
-        "follow-up and a saturation flag, printed as each person would see them.",
-    )
-    demo.add_argument(
-        "--database",
-        action="store_true",
-        help="play into $DATABASE_URL instead of a throwaway SQLite file",
-    )
-    demo.set_defaults(func=cmd_demo)
+    _add_export_and_demo(sub)
     return p
 
 

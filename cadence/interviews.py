@@ -327,18 +327,7 @@ def code_insights(
     offered (`lines_to_code`), for the interviewer to keep or not."""
     from cadence.matching import suggest
 
-    old = insights_of(s, team_id, interview.id)
-    for insight in old:
-        s.delete(insight)
-    s.flush()
-    # An edit that moved the interview from another question leaves that one's themes.
-    for moved_from in s.exec(
-        select(Theme.question_id).where(
-            col(Theme.id).in_({i.theme_id for i in old}),
-            Theme.question_id != interview.question_id,
-        )
-    ).unique():
-        settle(s, team_id, moved_from)
+    _clear(s, team_id, interview)
     if s.get_bind().dialect.name == "postgresql":
         # One coding at a time per question, so that two interviews logged at once with the
         # same new insight find each other's theme instead of founding two.
@@ -375,6 +364,22 @@ def code_insights(
     proposals = {i.id: t for i, t in zip(stored, look_alike, strict=True) if t is not None}
     ranked = {i.id: r for i, r in zip(stored, rankings, strict=True)}
     return Coding(stored, [t for t in themes if t.id in alive], proposals, ranked, offered)
+
+
+def _clear(s: Session, team_id: str, interview: Interview) -> None:
+    """Delete the interview's insights; an edit that moved it from another question leaves
+    that one's themes, settled again."""
+    old = insights_of(s, team_id, interview.id)
+    for insight in old:
+        s.delete(insight)
+    s.flush()
+    for moved_from in s.exec(
+        select(Theme.question_id).where(
+            col(Theme.id).in_({i.theme_id for i in old}),
+            Theme.question_id != interview.question_id,
+        )
+    ).unique():
+        settle(s, team_id, moved_from)
 
 
 def _rank(
