@@ -241,6 +241,7 @@ class SearchDoc(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_search_doc_interview", "team_id", "interview_id"),
         sa.Index("ix_search_doc_question", "team_id", "question_id"),
+        sa.Index("ix_search_doc_newest", "team_id", "id"),  # PostgreSQL's search walks it
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -57,10 +57,8 @@ _UPGRADE = [
     f"""ALTER TABLE search_doc ADD COLUMN tsv tsvector
     GENERATED ALWAYS AS ({search.PG_VECTOR}(team_id, text)) STORED""",
     search.PG_INDEX,
-    "CREATE INDEX ix_search_doc_newest ON search_doc (team_id, id)",
 ]
 _DOWNGRADE = [
-    "DROP INDEX ix_search_doc_newest",
     "ALTER TABLE search_doc DROP COLUMN tsv",
     f"DROP FUNCTION {search.PG_KEYS}(text, text[])",
     f"DROP FUNCTION {search.PG_VECTOR}(text, text)",
@@ -74,9 +72,12 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for statement in _UPGRADE:
             op.execute(statement)
+    # A workspace's newest documents, read in order (PostgreSQL's search walks them).
+    op.create_index("ix_search_doc_newest", "search_doc", ["team_id", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_search_doc_newest", table_name="search_doc")
     if op.get_bind().dialect.name == "postgresql":
         for statement in _DOWNGRADE:
             op.execute(statement)
