@@ -19,9 +19,11 @@ from bot import clock
 if TYPE_CHECKING:
     import sqlalchemy as sa
     from slack_sdk.web.async_client import AsyncWebClient
+    from sqlmodel import Session
 
     from bot.config import Settings
     from bot.scheduler import Clients
+    from cadence.export import Report
 
 
 def _parse_instant(value: str) -> datetime:
@@ -243,39 +245,40 @@ def cmd_export(args: argparse.Namespace) -> None:
 
     from bot import config
     from bot.config import ConfigError
-    from bot.store import Store
     from bot.views.snapshots import export_files
-    from cadence import export, members, questions
 
     try:
         settings, slack = config.load(requests=False), True
     except ConfigError:
         settings, slack = config.load(bot=False, requests=False), False
-    engine = _engine(settings)
-
-    def load(s):
-        question = questions.find(s, args.team, f"#{args.question}").question
-        if question is None:
-            return None
-        tz = members.cached_zone(s, args.team, question.owner_id)
-        return export.report(s, args.team, question.id, clock.now(), tz)
-
-    report = asyncio.run(Store(engine).run(load))
+    report, names = asyncio.run(_evidence(args, settings, _engine(settings), slack))
     if report is None:
         raise ConfigError(f"workspace {args.team} has no question #{args.question}")
-    names = asyncio.run(_names(settings, engine, args.team, report.people)) if slack else {}
     args.out.mkdir(parents=True, exist_ok=True)
     for name, data in export_files(report, names).items():
         (args.out / name).write_bytes(data)
         print(args.out / name)
 
 
-async def _names(settings: Settings, engine: sa.Engine, team: str, people: set[str]) -> dict:
-    """The names Slack tells for `people` of workspace `team` (none without its token)."""
+async def _evidence(
+    args: argparse.Namespace, settings: Settings, engine: sa.Engine, slack: bool
+) -> tuple[Report | None, dict[str, str]]:
+    """The question's report (None: no such question), and with `slack` the names Slack
+    tells for the people in it (none without the workspace's token)."""
     from bot.members import names
+    from bot.store import Store
+    from cadence import export, members, questions
 
-    client = await _clients(settings, engine)(team)
-    return await names(client, people) if client is not None else {}
+    def load(s: Session) -> Report | None:
+        question = questions.find(s, args.team, f"#{args.question}").question
+        if question is None:
+            return None
+        tz = members.cached_zone(s, args.team, question.owner_id)
+        return export.report(s, args.team, question.id, clock.now(), tz)
+
+    report = await Store(engine).run(load)
+    client = await _clients(settings, engine)(args.team) if report and slack else None
+    return report, (await names(client, report.people) if client is not None else {})
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

@@ -66,4 +66,5 @@ async def names(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[str, st
     outside Slack, where a mention is just an id; a user Slack does not tell is left out."""
     wanted = sorted(set(user_ids))
     found = await asyncio.gather(*(_lookup(client, u) for u in wanted))
-    return {u: _name(user) for u, user in zip(wanted, found, strict=True) if user and _name(user)}
+    told = {u: _name(user) for u, user in zip(wanted, found, strict=True) if user}
+    return {u: name for u, name in told.items() if name}
