@@ -28,8 +28,8 @@ T = TypeVar("T")
 
 
 def matcher() -> Matcher:
-    """The theme matcher, loaded by its first use (numpy and WordLlama: about 70 MB that a
-    web process without codings does not hold)."""
+    """The theme matcher, imported and loaded when first asked for (numpy and WordLlama:
+    about 70 MB that a tick or a CLI command does not load)."""
     from cadence.matching import default_matcher
 
     return default_matcher()
@@ -39,8 +39,8 @@ _warming: set[asyncio.Task] = set()
 
 
 def warm_matcher() -> None:
-    """Load the matcher in a thread while a modal that will need it is being filled in, so
-    that its Save does not wait for the load."""
+    """Load the matcher in a thread, as a server starts and as a modal that will need it
+    opens (a server may have just started), so that a Save does not wait for the load."""
     task = asyncio.create_task(asyncio.to_thread(matcher))
     _warming.add(task)
     task.add_done_callback(_warming.discard)
