@@ -218,7 +218,7 @@ WITH found AS MATERIALIZED (
 SELECT top.score, top.id, d.kind, snippet(search_fts, 1, :mark, :unmark, '…', 24) AS shown,
        d.question_id, q.number, q.text, d.interview_id, coalesce(i.interviewee, ''), d.held_on,
        d.text AS original
-FROM top JOIN search_fts ON search_fts.rowid = top.id JOIN search_doc d ON d.id = top.id
+FROM top CROSS JOIN search_fts ON search_fts.rowid = top.id JOIN search_doc d ON d.id = top.id
 JOIN question q ON q.id = d.question_id LEFT JOIN interview i ON i.id = d.interview_id
 WHERE search_fts MATCH :match
 """
@@ -252,10 +252,11 @@ FROM (SELECT id FROM (
 """
 _PG_MATCH = f"""
 WITH found AS MATERIALIZED (
-  SELECT id, ts_rank(tsv, {_PG_QUERY}, 1) AS score FROM search_doc
+  SELECT id, tsv FROM search_doc
   WHERE {_PG_MATCHES} AND id >= :floor ORDER BY id DESC LIMIT {RANKED}
-), top AS (
-  SELECT id, score FROM found ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset
+), top AS (  -- ranked past the LIMIT: a word's older matches are not scored
+  SELECT id, ts_rank(tsv, {_PG_QUERY}, 1) AS score FROM found
+  ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset
 )
 """ + _PAGE.format(
     page=f"""
