@@ -91,15 +91,16 @@ def _interview_docs(where: sa.ColumnElement[bool]) -> list[sa.Select]:
 def _question_docs(where: sa.ColumnElement[bool]) -> list[sa.Select]:
     """SELECTs of the documents of the questions `where` picks, and of their theme labels
     (a theme still named after an insight is found as that insight)."""
-    none_int, none_date = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.Date)
+    none_int = sa.cast(sa.null(), sa.Integer).label("interview_id")
+    none_date = sa.cast(sa.null(), sa.Date).label("held_on")
     picked = [
         sa.select(
             Question.team_id,
-            sa.literal(kind, sa.String),
+            sa.literal(kind, sa.String).label("kind"),
             col(Question.id),
             none_int,
             none_date,
-            text,
+            text.label("text"),
         ).where(where, text != "")
         for kind, text in QUESTION_KINDS.items()
     ]
@@ -138,16 +139,26 @@ def sync_interview(s: Session, team_id: str, interview_id: int) -> None:
 
 
 def sync_question(s: Session, team_id: str, question_id: int) -> None:
-    """Rewrite one question's own documents and its theme labels from their rows."""
+    """Bring one question's own documents and its theme labels in step with their rows: the
+    texts that changed only (a summary's new theme would otherwise index its question's 300
+    labels again: 18 of 90 ms on PostgreSQL). Two themes of one name are one document."""
     s.flush()
+    wanted = sa.union(
+        *_question_docs(sa.and_(Question.team_id == team_id, Question.id == question_id))
+    ).subquery()
+    kind, text = wanted.c.kind, wanted.c.text
+    mine = sa.and_(
+        SearchDoc.team_id == team_id,
+        SearchDoc.question_id == question_id,
+        col(SearchDoc.interview_id).is_(None),
+    )
     s.execute(
         sa.delete(SearchDoc).where(
-            SearchDoc.team_id == team_id,
-            SearchDoc.question_id == question_id,
-            col(SearchDoc.interview_id).is_(None),
+            mine, sa.tuple_(SearchDoc.kind, SearchDoc.text).not_in(sa.select(kind, text))
         )
     )
-    _insert(s, _question_docs(sa.and_(Question.team_id == team_id, Question.id == question_id)))
+    held = sa.exists().where(mine, SearchDoc.kind == kind, SearchDoc.text == text)
+    _insert(s, [sa.select(wanted).where(~held)])
 
 
 def rebuild(connection: sa.Connection) -> None:

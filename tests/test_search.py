@@ -194,3 +194,28 @@ def test_a_purged_workspace_leaves_nothing_to_find(db) -> None:
     assert found(db, "sso", team="TGONE") == set()
     count = db.execute(sa.text("SELECT count(*) FROM search_doc")).scalar_one()
     assert count == 0
+
+
+def test_a_question_rewrites_only_the_documents_whose_text_changed(db) -> None:
+    q = question(db)
+    log(db, q.id, ["Setup is slow"])
+    (theme,) = interviews.themes_of(db, "T", q.id)
+    codebook.rename(db, "T", theme.id, "U1", "Activation friction")
+
+    def docs() -> dict[tuple[str, str], int]:
+        query = sa.text(
+            "SELECT kind, text, id FROM search_doc WHERE question_id = :q AND interview_id IS NULL"
+        )
+        return {(kind, text): id for kind, text, id in db.execute(query, {"q": q.id})}
+
+    before = docs()
+    log(db, q.id, ["Pricing page confuses"])  # a new theme: its label is the only new document
+    codebook.rename(db, "T", interviews.themes_of(db, "T", q.id)[1].id, "U1", "Pricing clarity")
+    questions.close(db, "T", q.id, "U1", Status.ANSWERED, "Setup is the blocker", NOW)
+    after = docs()
+    assert {k: after[k] for k in before} == before  # the same rows: not deleted and written again
+    assert set(after) - set(before) == {
+        ("theme", "Pricing clarity"),
+        ("conclusion", "Setup is the blocker"),
+    }
+    assert found(db, "blocker") == {("conclusion", "Setup is the blocker")}
