@@ -35,7 +35,7 @@ sys.path.insert(0, os.environ.get("BENCH_CODE") or str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from cadence import interviews, questions  # noqa: E402
+from cadence import interviews, questions, search  # noqa: E402
 from cadence.db import make_engine, migrate, normalize_database_url, session  # noqa: E402
 from cadence.matching import default_matcher  # noqa: E402
 from cadence.models import Insight, Interview, Theme  # noqa: E402
@@ -90,6 +90,9 @@ def seed(url: str, n: int, themes: int, now: datetime) -> int:
                 "SELECT setval(pg_get_serial_sequence('interview', 'id'), MAX(id)) FROM interview"
             ))  # fmt: skip
         questions.recount(s, TEAM, q.id)
+        search.sync_question(s, TEAM, q.id)  # the theme labels' documents, as the app keeps
+        for iid in range(first + 1, first + 1 + n):
+            search.sync_interview(s, TEAM, iid)
         try:  # the theme vectors the codings would have kept (code before 0012 keeps none)
             from cadence import kept
         except ImportError:

@@ -143,22 +143,20 @@ def sync_question(s: Session, team_id: str, question_id: int) -> None:
     texts that changed only (a summary's new theme would otherwise index its question's 300
     labels again: 18 of 90 ms on PostgreSQL). Two themes of one name are one document."""
     s.flush()
-    wanted = sa.union(
+    wanted = sa.union_all(
         *_question_docs(sa.and_(Question.team_id == team_id, Question.id == question_id))
     ).subquery()
-    kind, text = wanted.c.kind, wanted.c.text
     mine = sa.and_(
         SearchDoc.team_id == team_id,
         SearchDoc.question_id == question_id,
         col(SearchDoc.interview_id).is_(None),
     )
+    held = sa.tuple_(SearchDoc.kind, SearchDoc.text)
     s.execute(
-        sa.delete(SearchDoc).where(
-            mine, sa.tuple_(SearchDoc.kind, SearchDoc.text).not_in(sa.select(kind, text))
-        )
+        sa.delete(SearchDoc).where(mine, held.not_in(sa.select(wanted.c.kind, wanted.c.text)))
     )
-    held = sa.exists().where(mine, SearchDoc.kind == kind, SearchDoc.text == text)
-    _insert(s, [sa.select(wanted).where(~held)])
+    existing = sa.select(*(getattr(SearchDoc, name) for name in _COLUMNS)).where(mine)
+    s.execute(sa.insert(SearchDoc).from_select(_COLUMNS, sa.except_(sa.select(wanted), existing)))
 
 
 def rebuild(connection: sa.Connection) -> None:
