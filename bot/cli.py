@@ -103,7 +103,6 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from bot import config
     from bot.app import build_app
     from bot.http import web_client
-    from bot.listeners.shared import warm_matcher
     from bot.scheduler import start
     from bot.server import asgi_app
     from bot.store import Store
@@ -115,10 +114,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         await identity.verify(web_client(settings))
-        # The theme matcher loads in the background as the server starts: loaded on the
-        # first Save instead, it made that Save miss Slack's 3 s on a busy machine (Bolt
-        # answered 404). The plotting library loads with the first chart.
-        warm_matcher()
+        # The theme matcher (about 80 MB) loads as the first modal that needs it opens, the
+        # plotting library with the first chart: a server starts small.
         scheduler = (
             None
             if args.no_scheduler
@@ -154,7 +151,6 @@ def cmd_socket(args: argparse.Namespace) -> None:
     from bot.app import build_app
     from bot.config import ConfigError
     from bot.http import web_client
-    from bot.listeners.shared import warm_matcher
     from bot.scheduler import start
     from bot.store import Store
 
@@ -182,7 +178,6 @@ def cmd_socket(args: argparse.Namespace) -> None:
                     raise ConfigError("Slack cannot be reached; giving up") from None
                 await asyncio.sleep(2 ** (attempt - 1))
         await identity.verify(web_client(settings))
-        warm_matcher()  # as `serve` does
         if not args.no_scheduler:
             start(_clients(settings, engine), Store(engine), _retention(settings))
         await handler.start_async()

@@ -10,7 +10,15 @@ from sqlmodel import Session
 
 from bot import clock
 from bot.ids import Action, Input, ThemeChange, View
-from bot.listeners.shared import first_submission, matcher, refusal, refuse, store_of, warm_matcher
+from bot.listeners.shared import (
+    first_submission,
+    matcher,
+    matcher_ready,
+    refusal,
+    refuse,
+    store_of,
+    warm_matcher,
+)
 from bot.store import Store
 from bot.views import codebook as views
 from cadence import codebook, ids, interviews, questions
@@ -90,6 +98,9 @@ async def changed(
 ) -> None:
     user, callback = body["user"]["id"], view.get("callback_id", "")
     block = {View.RENAME: Input.LABEL, View.MERGE: Input.INTO}.get(callback, Input.TO)
+    if callback != View.RENAME and not await matcher_ready():
+        await refuse(ack, {block: "warming_up"})
+        return
     try:
         problems, fresh = await store_of(context).run(
             _change, context.team_id, user, callback, view

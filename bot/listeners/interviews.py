@@ -23,6 +23,7 @@ from bot.listeners.shared import (
     each,
     first_submission,
     matcher,
+    matcher_ready,
     once,
     overviews_for,
     publish_home,
@@ -194,6 +195,9 @@ async def summary_submitted(
     ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
     store, team, user = store_of(context), context.team_id, body["user"]["id"]
+    if not await matcher_ready():  # a server just started, on a busy machine
+        await refuse(ack, {Input.INSIGHTS: "warming_up"})
+        return
     try:
         found = await store.run(_store_and_code, team, user, view, clock.now())
     except (interviews.NotAllowed, LookupError) as e:

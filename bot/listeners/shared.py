@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
@@ -35,15 +38,38 @@ def matcher() -> Matcher:
     return default_matcher()
 
 
-_warming: set[asyncio.Task] = set()
+@functools.cache
+def warm_matcher() -> Future[Matcher]:
+    """Start loading the matcher in a thread, once per process (a modal whose Save needs it
+    starts it as it opens, while it is filled in): the load's future."""
+    loaded: Future[Matcher] = Future()
+    loaded.set_running_or_notify_cancel()  # a waiter that gives up cannot cancel the load
+
+    def load() -> None:
+        try:
+            loaded.set_result(matcher())
+        except Exception as e:  # the Save waiting for it fails with it
+            loaded.set_exception(e)
+
+    threading.Thread(target=load, name="matcher", daemon=True).start()
+    return loaded
 
 
-def warm_matcher() -> None:
-    """Load the matcher in a thread, as a server starts and as a modal that will need it
-    opens (a server may have just started), so that a Save does not wait for the load."""
-    task = asyncio.create_task(asyncio.to_thread(matcher))
-    _warming.add(task)
-    task.add_done_callback(_warming.discard)
+# How long a Save waits for a matcher still loading (0.5 s on a quiet machine, as a server
+# answers its first modal after a start) before it asks to be pressed again: Slack shows an
+# error for an answer later than 3 s.
+MATCHER_WAIT = 2.0
+
+
+async def matcher_ready() -> bool:
+    """Whether the matcher is loaded, waiting up to MATCHER_WAIT for its load (started now
+    if none is under way). A load that failed raises its error."""
+    loading = asyncio.wrap_future(warm_matcher())
+    try:
+        await asyncio.wait_for(asyncio.shield(loading), MATCHER_WAIT)
+    except TimeoutError:
+        return False
+    return True
 
 
 async def time_zone(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> str:
