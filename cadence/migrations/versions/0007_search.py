@@ -22,9 +22,14 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# As cadence.search named them on the day of this revision (the rows are indexed with the
+# code's `rebuild`, whose columns all exist at this revision).
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+PG_CONFIG = "cadence_search"
+
 _SQLITE = [
     f"""CREATE VIRTUAL TABLE search_fts USING fts5(team_id, text, content='search_doc',
-    content_rowid='id', tokenize='{search.FTS_TOKENIZER}')""",
+    content_rowid='id', tokenize='{FTS_TOKENIZER}')""",
     """CREATE TRIGGER search_doc_ai AFTER INSERT ON search_doc BEGIN
     INSERT INTO search_fts(rowid, team_id, text) VALUES (new.id, new.team_id, new.text); END""",
     """CREATE TRIGGER search_doc_ad AFTER DELETE ON search_doc BEGIN
@@ -39,11 +44,11 @@ _SQLITE = [
 _PG_TEXT = "translate(text, '<>', '  ')"
 _POSTGRES = [
     "CREATE EXTENSION IF NOT EXISTS unaccent",
-    f"CREATE TEXT SEARCH CONFIGURATION {search.PG_CONFIG} (COPY = english)",
-    f"""ALTER TEXT SEARCH CONFIGURATION {search.PG_CONFIG}
+    f"CREATE TEXT SEARCH CONFIGURATION {PG_CONFIG} (COPY = english)",
+    f"""ALTER TEXT SEARCH CONFIGURATION {PG_CONFIG}
     ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem""",
     f"""ALTER TABLE search_doc ADD COLUMN tsv tsvector
-    GENERATED ALWAYS AS (to_tsvector('{search.PG_CONFIG}'::regconfig, {_PG_TEXT})) STORED""",
+    GENERATED ALWAYS AS (to_tsvector('{PG_CONFIG}'::regconfig, {_PG_TEXT})) STORED""",
     "CREATE INDEX ix_search_doc_tsv ON search_doc USING gin (tsv)",
 ]
 
@@ -74,7 +79,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_table("search_doc")
-        op.execute(f"DROP TEXT SEARCH CONFIGURATION {search.PG_CONFIG}")
+        op.execute(f"DROP TEXT SEARCH CONFIGURATION {PG_CONFIG}")
     else:
         op.execute("DROP TABLE search_fts")
         op.drop_table("search_doc")

@@ -20,17 +20,21 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from cadence import search
-
 revision: str = "0011"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# As cadence.search names them on the day of this revision: a migration does not follow later
+# changes of the code.
+PG_VECTOR, PG_KEYS, PG_CONFIG = "cadence_search_vector", "cadence_search_keys", "cadence_search"
+PG_BLANKS = "._@/:-<>&"
+PG_INDEX = "CREATE INDEX ix_search_doc_tsv ON search_doc USING gin (tsv)"
+
 _UPGRADE = [
     # A document's words, each two words at adjacent positions as one more lexeme ("bill hot":
     # no word holds a space) and, given a workspace, "!" and its id.
-    f"""CREATE FUNCTION {search.PG_VECTOR}(team text, t text) RETURNS tsvector
+    f"""CREATE FUNCTION {PG_VECTOR}(team text, t text) RETURNS tsvector
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
       SELECT v || coalesce((
         SELECT array_to_tsvector(array_agg(DISTINCT pair.lexeme || ' ' || pair.next))
@@ -38,32 +42,32 @@ _UPGRADE = [
               FROM unnest(v) AS u, unnest(u.positions) AS pos WINDOW w AS (ORDER BY pos)) AS pair
         WHERE pair.at = pair.pos + 1), '')
         || array_to_tsvector(array_remove(ARRAY['!' || team], NULL))
-      FROM to_tsvector('{search.PG_CONFIG}'::regconfig,
-                       translate(t, '{search.PG_BLANKS}', '{" " * len(search.PG_BLANKS)}')) AS v
+      FROM to_tsvector('{PG_CONFIG}'::regconfig,
+                       translate(t, '{PG_BLANKS}', '{" " * len(PG_BLANKS)}')) AS v
     $$""",
     # What the index is asked for: each term's adjacent pairs (or its words when it has no
     # pair: the GIN index reads a common word's entries even beside a rare one), and the
     # workspace when one is given; none: nothing is found, as websearch_to_tsquery finds
     # nothing for stop words.
-    f"""CREATE FUNCTION {search.PG_KEYS}(team text, terms text[]) RETURNS tsquery
+    f"""CREATE FUNCTION {PG_KEYS}(team text, terms text[]) RETURNS tsquery
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
       SELECT CASE WHEN count(*) = 0 THEN ''::tsquery
              ELSE concat_ws(' & ', quote_literal('!' || team),
                             string_agg(quote_literal(u.lexeme), ' & '))::tsquery END
-      FROM unnest(terms) AS term, {search.PG_VECTOR}(NULL, term) AS v, unnest(v) AS u
+      FROM unnest(terms) AS term, {PG_VECTOR}(NULL, term) AS v, unnest(v) AS u
       WHERE (u.lexeme LIKE '% %') = (array_to_string(tsvector_to_array(v), '|') LIKE '% %')
     $$""",
     "ALTER TABLE search_doc DROP COLUMN tsv",
     f"""ALTER TABLE search_doc ADD COLUMN tsv tsvector
-    GENERATED ALWAYS AS ({search.PG_VECTOR}(team_id, text)) STORED""",
-    search.PG_INDEX,
+    GENERATED ALWAYS AS ({PG_VECTOR}(team_id, text)) STORED""",
+    PG_INDEX,
 ]
 _DOWNGRADE = [
     "ALTER TABLE search_doc DROP COLUMN tsv",
-    f"DROP FUNCTION {search.PG_KEYS}(text, text[])",
-    f"DROP FUNCTION {search.PG_VECTOR}(text, text)",
+    f"DROP FUNCTION {PG_KEYS}(text, text[])",
+    f"DROP FUNCTION {PG_VECTOR}(text, text)",
     f"""ALTER TABLE search_doc ADD COLUMN tsv tsvector GENERATED ALWAYS AS
-    (to_tsvector('{search.PG_CONFIG}'::regconfig, translate(text, '<>', '  '))) STORED""",
+    (to_tsvector('{PG_CONFIG}'::regconfig, translate(text, '<>', '  '))) STORED""",
     "CREATE INDEX ix_search_doc_tsv ON search_doc USING gin (tsv)",
 ]
 
