@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -35,6 +35,9 @@ class Store:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="store")
         self.backlog = backlog
         self.pending = 0  # interactions between their answer and their last reply
+        # Answers a listener keeps between requests, each with what it rests on (a list's,
+        # by workspace, with its cadence.questions.Stamp): one database, one Store.
+        self.kept: dict[str, Any] = {}
         self._grouped: list[Grouped] = []
         self._committer: asyncio.Task | None = None
 

@@ -440,3 +440,14 @@ class QuestionKept(SQLModel, table=True):
     changed: int
     tokens: bytes = _blob()  # int64 token ids, then int64 counts
     grams: bytes = _blob()  # int64 gram ids, then int64 counts
+
+
+class WorkspaceStamp(SQLModel, table=True):
+    """A workspace's version: a new one with every write to the rows a list reads, in the
+    write's transaction, by the triggers of migration 0013; a process keeps a list's answer
+    until it moves. Versions never repeat (on SQLite, the row of team "" keeps the count)."""
+
+    __tablename__ = "workspacestamp"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    version: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))

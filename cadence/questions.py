@@ -13,7 +13,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cadence import ids, members, saturation, search, weeks
-from cadence.models import Insight, Interview, Question, Segment, Status, Theme
+from cadence.models import (
+    Insight,
+    Interview,
+    Question,
+    Segment,
+    Status,
+    Theme,
+    WorkspaceStamp,
+)
 
 MAX_TEXT = 300
 MAX_LONG_TEXT = 3000
@@ -233,6 +241,31 @@ def first_open(s: Session, team_id: str, now: datetime, limit: int) -> tuple[lis
     return overviews_of(s, team_id, first, now), rows[0][1] if rows else 0
 
 
+# The tables `first_open` reads: every write to them gives the workspace a new version
+# (migration 0013's triggers), so an answer kept with its stamp is never stale.
+LIST_TABLES = ("question", "interview", "theme", "member")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a list's answer rests on: the workspace's version and the minute (a list shows
+    dates, in its owners' zones, and no time of day)."""
+
+    version: int
+    minute: datetime
+
+
+def first_open_since(
+    s: Session, team_id: str, now: datetime, limit: int, seen: Stamp | None
+) -> tuple[Stamp, tuple[list[Overview], int] | None]:
+    """`first_open`, unless the answer kept with `seen` still holds: the stamp, and the
+    answer or None. The version is read first, so an answer is never newer-stamped than it is."""
+    version = s.connection().execute(_VERSION, {"team": team_id}).scalar()
+    stamp = Stamp(version or 0, now.replace(second=0, microsecond=0))
+    return stamp, None if stamp == seen else first_open(s, team_id, now, limit)
+
+
+_VERSION = sa.select(WorkspaceStamp.version).where(WorkspaceStamp.team_id == sa.bindparam("team"))
 # Built once: a list is the hottest request, and building a statement costs more than
 # running it on a small workspace.
 _FIRST_OPEN = (

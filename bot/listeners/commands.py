@@ -81,15 +81,27 @@ async def _new(ask: Ask) -> None:
     await ask.client.views_open(trigger_id=ask.trigger_id, view=view)
 
 
+KEPT_LISTS = 1000  # workspaces whose last list a process keeps
+
+
 async def _list(ask: Ask) -> None:
-    overviews, total = await ask.store.run(
-        questions.first_open, ask.team_id, clock.now(), surfaces.LIST_ROOM
+    """The workspace's open questions; the answer is kept, and given again while the
+    workspace's version and the minute are the same (cadence.questions.first_open_since)."""
+    key = f"list:{ask.team_id}"
+    seen, text, blocks = ask.store.kept.get(key, (None, "", []))
+    stamp, found = await ask.store.run(
+        questions.first_open_since, ask.team_id, clock.now(), surfaces.LIST_ROOM, seen
     )
-    if not total:
-        await ask.say(words.say("questions.none_open", command=ask.command))
-        return
-    text = words.say("questions.list_header", count=total)
-    blocks = surfaces.list_blocks(overviews, total)
+    if found is not None:
+        overviews, total = found
+        if not total:
+            await ask.say(words.say("questions.none_open", command=ask.command))
+            return
+        text = words.say("questions.list_header", count=total)
+        blocks = surfaces.list_blocks(overviews, total)
+        if key not in ask.store.kept and len(ask.store.kept) >= KEPT_LISTS:
+            ask.store.kept.pop(next(iter(ask.store.kept)))  # the longest kept
+        ask.store.kept[key] = (stamp, text, blocks)
     await ask.respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
