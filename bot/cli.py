@@ -121,6 +121,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
             if args.no_scheduler
             else start(_clients(settings, engine), Store(engine), _retention(settings))
         )
+        # What start-up loaded stays: kept out of the collector's full passes, which
+        # otherwise stall the answers to Slack for tens of milliseconds now and then.
+        gc.freeze()
         try:
             yield
         finally:

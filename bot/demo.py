@@ -30,6 +30,7 @@ from bot.app import build_app
 from bot.config import Settings
 from bot.http import web_client
 from bot.ids import Action, Input, Shortcut, View
+from bot.listeners.shared import warm_matcher
 from bot.sandbox.fake_slack import BOT_TOKEN, Call, FakeSlack
 from bot.sandbox.requests import SIGNING_SECRET, SlackSender, message_shortcut, view_submission
 from bot.scheduler import every_workspace, tick
@@ -150,6 +151,7 @@ class Demo:
         return self.submit(user, {**filled.args["view"], "id": view_id}, answers)
 
     def submit(self, user: str, view: dict, answers: dict[str, Any]) -> dict:
+        warm_matcher().result()  # a person takes longer to fill a modal in than it takes to load
         reply = self.sender.interaction(view_submission(view, answers, user=user, team=TEAM))
         answer = reply.json() if reply.body else {}
         if answer.get("response_action") == "update":  # the coding step: keep the suggestions

@@ -240,7 +240,7 @@ class SearchDoc(SQLModel, table=True):
     __tablename__ = "search_doc"
     __table_args__ = (
         sa.Index("ix_search_doc_interview", "team_id", "interview_id"),
-        sa.Index("ix_search_doc_question", "team_id", "question_id"),
+        sa.Index("ix_search_doc_question", "team_id", "question_id", "interview_id"),
         sa.Index("ix_search_doc_newest", "team_id", "id"),  # PostgreSQL's search walks it
     )
 

@@ -152,9 +152,11 @@ def sync_question(s: Session, team_id: str, question_id: int) -> None:
         col(SearchDoc.interview_id).is_(None),
     )
     held = sa.tuple_(SearchDoc.kind, SearchDoc.text)
-    s.execute(
-        sa.delete(SearchDoc).where(mine, held.not_in(sa.select(wanted.c.kind, wanted.c.text)))
-    )
+    first = sa.select(sa.func.min(SearchDoc.id)).where(mine).group_by(*held.clauses)
+    gone = held.not_in(sa.select(wanted.c.kind, wanted.c.text))
+    # ... and a text held twice (written before this kept one of each, or by two
+    # transactions at once) is kept once.
+    s.execute(sa.delete(SearchDoc).where(mine, sa.or_(gone, col(SearchDoc.id).not_in(first))))
     existing = sa.select(*(getattr(SearchDoc, name) for name in _COLUMNS)).where(mine)
     s.execute(sa.insert(SearchDoc).from_select(_COLUMNS, sa.except_(sa.select(wanted), existing)))
 

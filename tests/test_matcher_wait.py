@@ -1,11 +1,14 @@
 """A Save that needs the theme matcher while a just-started server still loads it: it waits
 MATCHER_WAIT, then asks to be pressed again, with the form kept and nothing stored, rather
-than answering Slack after its 3 s (Slack would show the user an error)."""
+than answering Slack after its 3 s (Slack would show the user an error). The load runs once,
+in a thread no waiter can cancel; one that failed is tried again by the next Save."""
 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import Future
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from slack_bolt.async_app import AsyncBoltContext
@@ -20,10 +23,28 @@ class NoStore:
         raise AssertionError("nothing is read or stored before the matcher is loaded")
 
 
+@dataclass
+class Loads:
+    started: list[str]  # the threads that called shared.matcher
+    done: threading.Event  # each load ends once it is set
+
+
 @pytest.fixture
-def loading(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shared, "warm_matcher", lambda: Future())  # a load that never ends
+def loads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Loads]:
+    """The matcher's loads, each held until `done` is set."""
+    started: list[str] = []
+    done = threading.Event()
+
+    def slow() -> str:
+        started.append(threading.current_thread().name)
+        assert done.wait(10)
+        return "the matcher"
+
+    monkeypatch.setattr(shared, "matcher", slow)
     monkeypatch.setattr(shared, "MATCHER_WAIT", 0.05)
+    monkeypatch.setattr(shared, "_loading", None)  # this process's real load is put back after
+    yield Loads(started, done)
+    done.set()
 
 
 def answer(listener, view: dict) -> list[dict]:
@@ -38,22 +59,45 @@ def answer(listener, view: dict) -> list[dict]:
     return acked
 
 
-def test_a_summary_saved_while_the_matcher_loads_is_kept_open(loading: None) -> None:
-    acked = answer(interviews.summary_submitted, {"callback_id": View.SUMMARY, "state": {}})
+@pytest.mark.parametrize(
+    ("listener", "callback", "block"),
+    [
+        (interviews.summary_submitted, View.SUMMARY, Input.INSIGHTS),
+        (codebook.changed, View.MERGE, Input.INTO),
+        (codebook.changed, View.MOVE, Input.TO),
+        (codebook.changed, View.RENAME, Input.LABEL),
+    ],
+)
+def test_a_save_while_the_matcher_loads_is_kept_open(
+    loads: Loads, listener, callback: str, block: str
+) -> None:
+    acked = answer(listener, {"callback_id": callback, "state": {}})
     again = words.plain("errors.warming_up")
-    assert acked == [{"response_action": "errors", "errors": {Input.INSIGHTS: again}}]
+    assert acked == [{"response_action": "errors", "errors": {block: again}}]
 
 
-def test_a_merge_saved_while_the_matcher_loads_is_kept_open(loading: None) -> None:
-    acked = answer(codebook.changed, {"callback_id": View.MERGE, "state": {}})
-    again = words.plain("errors.warming_up")
-    assert acked == [{"response_action": "errors", "errors": {Input.INTO: again}}]
-
-
-def test_the_load_starts_once_and_a_waiter_cannot_cancel_it() -> None:
-    shared.warm_matcher.cache_clear()
-    first = shared.warm_matcher()
-    assert shared.warm_matcher() is first
-    assert not first.cancel()
-    assert first.result(timeout=60) is shared.matcher()
+def test_the_load_runs_once_and_a_waiter_that_gives_up_leaves_it_running(loads: Loads) -> None:
+    assert not asyncio.run(shared.matcher_ready())  # gave up after MATCHER_WAIT
+    assert not asyncio.run(shared.matcher_ready())
+    loading = shared.warm_matcher()
+    assert loads.started == ["matcher"] and not loading.cancelled() and not loading.done()
+    loads.done.set()
     assert asyncio.run(shared.matcher_ready())
+    assert loading.result() == "the matcher" and loads.started == ["matcher"]
+
+
+def test_a_failed_load_is_tried_again_by_the_next_save(monkeypatch: pytest.MonkeyPatch) -> None:
+    tries: list[int] = []
+
+    def flaky() -> str:
+        tries.append(1)
+        if len(tries) == 1:
+            raise MemoryError("no room")
+        return "the matcher"
+
+    monkeypatch.setattr(shared, "matcher", flaky)
+    monkeypatch.setattr(shared, "_loading", None)
+    with pytest.raises(MemoryError):
+        asyncio.run(shared.matcher_ready())
+    assert asyncio.run(shared.matcher_ready())
+    assert len(tries) == 2

@@ -219,3 +219,22 @@ def test_a_question_rewrites_only_the_documents_whose_text_changed(db) -> None:
         ("conclusion", "Setup is the blocker"),
     }
     assert found(db, "blocker") == {("conclusion", "Setup is the blocker")}
+
+
+def test_a_label_held_twice_is_kept_once(db) -> None:
+    q = question(db)
+    log(db, q.id, ["Setup is slow"])
+    log(db, q.id, ["Pricing page confuses"])
+    first, second = interviews.themes_of(db, "T", q.id)
+    codebook.rename(db, "T", first.id, "U1", "Activation friction")
+    codebook.rename(db, "T", second.id, "U1", "Activation friction")  # two themes, one name
+    count = "SELECT count(*) FROM search_doc WHERE kind = 'theme' AND text = :t"
+    assert db.execute(sa.text(count), {"t": "Activation friction"}).scalar_one() == 1
+    db.execute(  # a copy, as the old delete-and-insert of every label left two
+        sa.text(
+            "INSERT INTO search_doc (team_id, kind, question_id, text) "
+            "SELECT team_id, kind, question_id, text FROM search_doc WHERE kind = 'theme'"
+        )
+    )
+    questions.close(db, "T", q.id, "U1", Status.ANSWERED, "Setup is the blocker", NOW)
+    assert db.execute(sa.text(count), {"t": "Activation friction"}).scalar_one() == 1

@@ -98,7 +98,7 @@ async def changed(
 ) -> None:
     user, callback = body["user"]["id"], view.get("callback_id", "")
     block = {View.RENAME: Input.LABEL, View.MERGE: Input.INTO}.get(callback, Input.TO)
-    if callback != View.RENAME and not await matcher_ready():
+    if not await matcher_ready():  # a rename keeps the theme's vectors in step too
         await refuse(ack, {block: "warming_up"})
         return
     try:

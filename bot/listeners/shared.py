@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -38,21 +37,28 @@ def matcher() -> Matcher:
     return default_matcher()
 
 
-@functools.cache
+_loading: Future[Matcher] | None = None  # the matcher's load, once started
+_starting = threading.Lock()
+
+
 def warm_matcher() -> Future[Matcher]:
     """Start loading the matcher in a thread, once per process (a modal whose Save needs it
-    starts it as it opens, while it is filled in): the load's future."""
-    loaded: Future[Matcher] = Future()
-    loaded.set_running_or_notify_cancel()  # a waiter that gives up cannot cancel the load
+    starts it as it opens, while it is filled in), or again after a load that failed: the
+    load's future."""
+    global _loading
+    with _starting:
+        if _loading is None or (_loading.done() and _loading.exception() is not None):
+            _loading = Future()
+            _loading.set_running_or_notify_cancel()  # a waiter that gives up cannot cancel it
+            threading.Thread(target=_load, args=(_loading,), name="matcher", daemon=True).start()
+        return _loading
 
-    def load() -> None:
-        try:
-            loaded.set_result(matcher())
-        except Exception as e:  # the Save waiting for it fails with it
-            loaded.set_exception(e)
 
-    threading.Thread(target=load, name="matcher", daemon=True).start()
-    return loaded
+def _load(loaded: Future[Matcher]) -> None:
+    try:
+        loaded.set_result(matcher())
+    except BaseException as e:  # the Save waiting for it fails with it
+        loaded.set_exception(e)
 
 
 # How long a Save waits for a matcher still loading (0.5 s on a quiet machine, as a server
