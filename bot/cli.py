@@ -183,6 +183,7 @@ def cmd_socket(args: argparse.Namespace) -> None:
         await identity.verify(web_client(settings))
         if not args.no_scheduler:
             start(_clients(settings, engine), Store(engine), _retention(settings))
+        gc.freeze()  # as `serve` does
         await handler.start_async()
 
     asyncio.run(run())
