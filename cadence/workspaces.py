@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, Session, SQLModel, col, select
 
 import cadence.models  # noqa: F401  (every table with a team_id, for `purge`)
-from cadence.models import UTCDateTime
+from cadence.models import UTCDateTime, WorkspaceStamp
 
 RETENTION_DAYS = 30  # default of DATA_RETENTION_DAYS
 
@@ -51,8 +51,10 @@ def uninstalled(s: Session, team_id: str, now: datetime) -> None:
 
 
 def _team_tables() -> list[sa.Table]:
-    """Every table with a team_id, children before the tables they refer to."""
-    return [t for t in reversed(SQLModel.metadata.sorted_tables) if "team_id" in t.c]
+    """Every table with a team_id, children before the tables they refer to, the version of
+    the workspace's lists after the rows whose deletion moves it."""
+    tables = [t for t in reversed(SQLModel.metadata.sorted_tables) if "team_id" in t.c]
+    return sorted(tables, key=lambda t: t.name == WorkspaceStamp.__tablename__)
 
 
 def purge(s: Session, now: datetime, retention: timedelta) -> list[str]:
@@ -63,6 +65,10 @@ def purge(s: Session, now: datetime, retention: timedelta) -> list[str]:
         col(Workspace.uninstalled_at) <= now - retention,
     )
     teams = list(s.exec(query).all())
+    if teams and s.get_bind().dialect.name == "postgresql":
+        # The version triggers run as each row goes, not at the commit: the version row,
+        # deleted last, is not written again after it.
+        s.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))
     for team_id in teams:
         for table in _team_tables():
             s.execute(table.delete().where(table.c.team_id == team_id))
