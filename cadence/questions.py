@@ -259,13 +259,14 @@ def first_open_since(
     s: Session, team_id: str, now: datetime, limit: int, seen: Stamp | None
 ) -> tuple[Stamp, tuple[list[Overview], int] | None]:
     """`first_open`, unless the answer kept with `seen` still holds: the stamp, and the
-    answer or None. The version is read first, so an answer is never newer-stamped than it is."""
+    answer or None. The version is read first: an answer is at least as new as its stamp."""
     version = s.connection().execute(_VERSION, {"team": team_id}).scalar()
     stamp = Stamp(version or 0, now.replace(second=0, microsecond=0))
     return stamp, None if stamp == seen else first_open(s, team_id, now, limit)
 
 
 _VERSION = sa.select(WorkspaceStamp.version).where(WorkspaceStamp.team_id == sa.bindparam("team"))
+
 # Built once: a list is the hottest request, and building a statement costs more than
 # running it on a small workspace.
 _FIRST_OPEN = (
