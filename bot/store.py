@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from cadence.db import session
+from cadence.db import make_reader, session
 
 T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741
@@ -29,6 +29,7 @@ class Store:
 
     def __init__(self, engine: sa.Engine, backlog: int = BACKLOG) -> None:
         self.engine = engine
+        self._reader = make_reader(engine)
         # One thread: more of them running Python only fight the event loop for the GIL and
         # delay the answers to Slack, and the loop itself must not wait on the database
         # (both measured, on SQLite and PostgreSQL: bench/README.md).
@@ -47,6 +48,16 @@ class Store:
                 result = fn(s, *args, **kwargs)
                 s.commit()
                 return result
+
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+
+    async def read(self, fn: Callable[..., T], *args: object) -> T:
+        """`fn(connection, ...)` on the store's thread, outside any transaction: a read of
+        one statement that spares one (cadence.db.make_reader)."""
+
+        def work() -> T:
+            with self._reader.connect() as c:
+                return fn(c, *args)
 
         return await asyncio.get_running_loop().run_in_executor(self._thread, work)
 

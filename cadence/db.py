@@ -48,6 +48,18 @@ def make_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+def make_reader(engine: sa.Engine) -> sa.Engine:
+    """Connections to the engine's database for a read of one statement, that needs no
+    transaction (bot.store.Store.read). On PostgreSQL they are in autocommit: no BEGIN, no
+    COMMIT, no Session (a kept list's check: about 0.5 -> 0.25 ms of CPU). pysqlite begins no
+    transaction for a read, so on SQLite there is nothing to spare: the engine itself."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    return sa.create_engine(
+        engine.url, pool_pre_ping=True, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
+    )
+
+
 @contextmanager
 def session(engine: sa.Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as s:

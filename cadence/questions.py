@@ -260,9 +260,14 @@ def first_open_since(
 ) -> tuple[Stamp, tuple[list[Overview], int] | None]:
     """`first_open`, unless the answer kept with `seen` still holds: the stamp, and the
     answer or None. The version is read first: an answer is at least as new as its stamp."""
-    version = s.connection().execute(_VERSION, {"team": team_id}).scalar()
-    stamp = Stamp(version or 0, now.replace(second=0, microsecond=0))
-    return stamp, None if stamp == seen else first_open(s, team_id, now, limit)
+    found = stamp(s.connection(), team_id, now)
+    return found, None if found == seen else first_open(s, team_id, now, limit)
+
+
+def stamp(c: sa.Connection, team_id: str, now: datetime) -> Stamp:
+    """What the workspace's list at `now` rests on: one statement, in a transaction or not."""
+    version = c.execute(_VERSION, {"team": team_id}).scalar()
+    return Stamp(version or 0, now.replace(second=0, microsecond=0))
 
 
 _VERSION = sa.select(WorkspaceStamp.version).where(WorkspaceStamp.team_id == sa.bindparam("team"))

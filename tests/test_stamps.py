@@ -4,12 +4,15 @@ and a list reads no other table (on SQLite, or PostgreSQL with TEST_DATABASE_URL
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from bot.store import Store
 from cadence import codebook, interviews, members, questions, workspaces
 from cadence.interviews import Summary
 from cadence.matching import default_matcher
@@ -94,3 +97,21 @@ def test_a_list_reads_only_the_tables_whose_writes_move_the_version(db) -> None:
     else:
         query = "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%stamp%'"
     assert set(db.execute(sa.text(query)).scalars()) == set(questions.LIST_TABLES)
+
+
+def test_a_kept_list_is_checked_by_one_statement_outside_any_transaction(db) -> None:
+    """What `bot.store.Store.read` gives a kept list's check: the stamp a transaction would
+    read, by a connection left with no transaction open."""
+    draft = Draft("Why do trials stall?", segment="other", owner_id="U1", channel_id="C1")
+    questions.create(db, "T", draft, "U1", NOW)
+    db.commit()
+
+    def check(c: sa.Connection) -> tuple[Stamp, bool]:
+        found = questions.stamp(c, "T", NOW)
+        raw = c.connection.dbapi_connection
+        if c.dialect.name == "postgresql":
+            return found, raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+        return found, raw.in_transaction
+
+    found, open_transaction = asyncio.run(Store(db.get_bind()).read(check))
+    assert found == first_open_since(db, "T", NOW, 10, None)[0] and not open_transaction
