@@ -1,21 +1,26 @@
 """A Save that needs the theme matcher while a just-started server still loads it: it waits
-MATCHER_WAIT, then asks to be pressed again, with the form kept and nothing stored, rather
-than answering Slack after its 3 s (Slack would show the user an error). The load runs once,
-in a thread no waiter can cancel; one that failed is tried again by the next Save."""
+MATCHER_WAIT, then says what the form lacks, if anything, or else asks to be pressed again,
+with the form kept and nothing stored, rather than answering Slack after its 3 s (Slack
+would show the user an error). The load runs once, in a thread no waiter can cancel; one
+that failed is tried again by the next Save."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pytest
 from slack_bolt.async_app import AsyncBoltContext
+from sqlmodel import Session
 
 from bot import words
 from bot.ids import Input, View
 from bot.listeners import codebook, interviews, shared
+
+T = TypeVar("T")
 
 
 class NoStore:
@@ -47,13 +52,28 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Loads]:
     done.set()
 
 
-def answer(listener, view: dict) -> list[dict]:
+class ReadOnlyStore:
+    """The listener's trips on a real session, rolled back: what a Save read, nothing kept."""
+
+    def __init__(self, s: Session) -> None:
+        self.s = s
+        self.trips: list[str] = []
+
+    async def run(self, fn: Callable[..., T], *args: object) -> T:
+        self.trips.append(fn.__name__)
+        try:
+            return fn(self.s, *args)
+        finally:
+            self.s.rollback()
+
+
+def answer(listener, view: dict, store: object | None = None) -> list[dict]:
     acked: list[dict] = []
 
     async def ack(**answer: object) -> None:
         acked.append(answer)
 
-    context = AsyncBoltContext(team_id="T1", store=NoStore())
+    context = AsyncBoltContext(team_id="T1", store=store or NoStore())
     body = {"user": {"id": "U1"}, "view": view}
     asyncio.run(listener(ack=ack, body=body, view=view, client=None, context=context))
     return acked
@@ -62,7 +82,6 @@ def answer(listener, view: dict) -> list[dict]:
 @pytest.mark.parametrize(
     ("listener", "callback", "block"),
     [
-        (interviews.summary_submitted, View.SUMMARY, Input.INSIGHTS),
         (codebook.changed, View.MERGE, Input.INTO),
         (codebook.changed, View.MOVE, Input.TO),
         (codebook.changed, View.RENAME, Input.LABEL),
@@ -74,6 +93,31 @@ def test_a_save_while_the_matcher_loads_is_kept_open(
     acked = answer(listener, {"callback_id": callback, "state": {}})
     again = words.plain("errors.warming_up")
     assert acked == [{"response_action": "errors", "errors": {block: again}}]
+
+
+def summary_form(held_on: str) -> dict:
+    values = {Input.QUESTION: "1", Input.HELD_ON: held_on, Input.INSIGHTS: "Setup is slow"}
+    state = {block: {"input": {"value": value}} for block, value in values.items()}
+    return {"callback_id": View.SUMMARY, "state": {"values": state}}
+
+
+def test_a_summary_saved_while_the_matcher_loads_is_kept_open_and_nothing_is_stored(
+    loads: Loads, db: Session
+) -> None:
+    store = ReadOnlyStore(db)
+    acked = answer(interviews.summary_submitted, summary_form("2026-11-25"), store)
+    again = words.plain("errors.warming_up")
+    assert acked == [{"response_action": "errors", "errors": {Input.INSIGHTS: again}}]
+    assert store.trips == ["_problems"]  # a check of the form, no save
+
+
+def test_what_the_form_lacks_is_said_before_the_matcher_is_waited_for(
+    loads: Loads, db: Session
+) -> None:
+    """Pressed again once the matcher is loaded, the Save must not fail for the form."""
+    acked = answer(interviews.summary_submitted, summary_form("2999-01-01"), ReadOnlyStore(db))
+    future = words.plain("errors.future_date")
+    assert acked == [{"response_action": "errors", "errors": {Input.HELD_ON: future}}]
 
 
 def test_the_load_runs_once_and_a_waiter_that_gives_up_leaves_it_running(loads: Loads) -> None:

@@ -39,7 +39,7 @@ from bot.views import interviews as ui
 from bot.views import snapshots as cards
 from cadence import ids, interviews, members, questions, snapshots, weeks
 from cadence.drafting import Draft, Drafter, OfflineDrafter, prepare
-from cadence.interviews import Coding
+from cadence.interviews import Coding, Summary
 from cadence.models import Interview, Question
 
 log = logging.getLogger("discovery")
@@ -166,16 +166,20 @@ async def open_plan(
     await client.views_open(trigger_id=trigger_id, view=view)
 
 
+def _problems(s: Session, team: str, user: str, summary: Summary, now: datetime) -> dict[str, str]:
+    """The summary's problems by block. No Slack call before the answer: "today" in the
+    user's cached zone, else UTC."""
+    today = weeks.local_today(now, members.cached_zone(s, team, user))
+    return interviews.check_summary(summary, today)
+
+
 def _store_and_code(
     s: Session, team: str, user: str, view: dict, now: datetime
 ) -> dict[str, str] | tuple[Interview, Coding, bool]:
     """Check, store and code a summary in one transaction: its problems by block, or the
     interview, its coding and whether this was the first submission of the view."""
     summary, editing = ui.read_summary(view)
-    # No Slack call before the answer: "today" in the cached zone, else UTC.
-    problems = interviews.check_summary(
-        summary, weeks.local_today(now, members.cached_zone(s, team, user))
-    )
+    problems = _problems(s, team, user, summary, now)
     if problems:
         return problems
     key = submission_key(view)
@@ -196,7 +200,10 @@ async def summary_submitted(
 ) -> None:
     store, team, user = store_of(context), context.team_id, body["user"]["id"]
     if not await matcher_ready():  # a server just started, on a busy machine
-        await refuse(ack, {Input.INSIGHTS: "warming_up"})
+        # What the form lacks first: the Save pressed again should be the one that works.
+        summary, _ = ui.read_summary(view)
+        problems = await store.run(_problems, team, user, summary, clock.now())
+        await refuse(ack, problems or {Input.INSIGHTS: "warming_up"})
         return
     try:
         found = await store.run(_store_and_code, team, user, view, clock.now())
