@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -21,6 +21,7 @@ from bot.ids import Input, View
 from bot.listeners import codebook, interviews, shared
 
 T = TypeVar("T")
+Ack = Callable[..., Awaitable[None]]
 
 
 class NoStore:
@@ -145,3 +146,76 @@ def test_a_failed_load_is_tried_again_by_the_next_save(monkeypatch: pytest.Monke
         asyncio.run(shared.matcher_ready())
     assert asyncio.run(shared.matcher_ready())
     assert len(tries) == 2
+
+
+class LoggingStore:
+    """Each trip to the store, in the order of the listener's steps; a trip finds nothing."""
+
+    def __init__(self, steps: list[object]) -> None:
+        self.steps = steps
+
+    async def run(self, *_args: object) -> None:
+        self.steps.append("store")
+        raise LookupError("gone")
+
+
+CODING = {"callback_id": View.CODING, "state": {}}
+USER = {"user": {"id": "U1"}}
+
+
+def save_coding(ack: Ack, context: AsyncBoltContext) -> Awaitable[None]:
+    return interviews.coding_submitted(
+        ack=ack, body=USER, view=CODING, client=None, context=context
+    )
+
+
+def close_coding(ack: Ack, context: AsyncBoltContext) -> Awaitable[None]:
+    return interviews.coding_closed(ack=ack, body=USER, view=CODING, client=None, context=context)
+
+
+def delete_interview(ack: Ack, context: AsyncBoltContext) -> Awaitable[None]:
+    """From the Home tab, where Slack gives no response_url."""
+    action = {"value": "7"}
+    return interviews.delete(ack=ack, body=USER, action=action, respond=None, context=context)
+
+
+@pytest.mark.parametrize("listener", [save_coding, close_coding, delete_interview])
+def test_work_after_the_answer_waits_for_the_load_instead_of_loading_on_the_store_thread(
+    loads: Loads, listener: Callable[[Ack, AsyncBoltContext], Awaitable[None]]
+) -> None:
+    """A coding step saved or closed, or an interview deleted, after a restart: Slack is
+    answered at once, and the store is not reached before the matcher is loaded (a load on
+    the store's thread would hold up every other request behind it)."""
+    steps: list[object] = []
+
+    async def scenario() -> None:
+        answered = asyncio.Event()
+
+        async def ack(**answer: object) -> None:
+            steps.append(("ack", answer))
+            answered.set()
+
+        context = AsyncBoltContext(team_id="T1", store=LoggingStore(steps))
+        running = asyncio.create_task(listener(ack, context))
+        await answered.wait()
+        await asyncio.sleep(0.1)  # past MATCHER_WAIT: the store would have been reached
+        assert steps == [("ack", {})]
+        loads.done.set()
+        await running
+
+    asyncio.run(scenario())
+    assert steps == [("ack", {}), "store"]
+
+
+def test_a_type_ahead_while_the_matcher_loads_offers_a_new_theme_and_reads_nothing(
+    loads: Loads,
+) -> None:
+    acked: list[dict] = []
+
+    async def ack(**answer: object) -> None:
+        acked.append(answer)
+
+    context = AsyncBoltContext(team_id="T1", store=NoStore())
+    body = {"block_id": "coding_1", "value": "setup"}
+    asyncio.run(interviews.theme_search(ack=ack, body=body, context=context))
+    assert acked == [{"option_groups": interviews.ui.theme_search_groups([])}]

@@ -23,6 +23,7 @@ from bot.listeners.shared import (
     each,
     first_submission,
     matcher,
+    matcher_loaded,
     matcher_ready,
     once,
     overviews_for,
@@ -244,8 +245,13 @@ async def _coded(body: dict, view: dict, context: AsyncBoltContext, keep: bool) 
 async def coding_submitted(
     ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
+    ready = await matcher_ready()  # recoding keeps the theme vectors in step
+    if not ready:  # a restart since the step opened: Slack is answered, the choices wait
+        await ack()
+        await matcher_loaded()
     interview_id = await _coded(body, view, context, keep=False)
-    await ack()
+    if ready:
+        await ack()
     if interview_id is not None:
         user = body["user"]["id"]
         await _confirm(client, store_of(context), context.team_id, user, interview_id)
@@ -255,6 +261,7 @@ async def coding_closed(
     ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
     await ack()  # the suggested coding stands
+    await matcher_loaded()
     interview_id = await _coded(body, view, context, keep=True)
     if interview_id is not None:
         user = body["user"]["id"]
@@ -275,6 +282,9 @@ def _theme_search(s: Session, team: str, block_id: object, query: object) -> lis
 async def theme_search(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     """A coding select past 100 themes asks for its options (within Slack's 3 s): one trip."""
     store, team = store_of(context), context.team_id
+    if not await matcher_ready():  # a restart since the step opened: typing again will do
+        await ack(option_groups=ui.theme_search_groups([]))
+        return
     groups = await store.run(_theme_search, team, body.get("block_id"), body.get("value", ""))
     await ack(option_groups=groups)
 
@@ -484,6 +494,7 @@ async def delete(
 ) -> None:
     await ack()
     interview_id, user = ids.number(action.get("value")) or 0, body["user"]["id"]
+    await matcher_loaded()  # its question's theme vectors follow
     try:
         interview = await store_of(context).run(
             interviews.delete, context.team_id, interview_id, user

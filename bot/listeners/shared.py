@@ -78,6 +78,12 @@ async def matcher_ready() -> bool:
     return True
 
 
+async def matcher_loaded() -> None:
+    """Wait for the matcher, however long its load takes: for work done after Slack has its
+    answer, which would otherwise load it on the store's thread and hold up every request."""
+    await asyncio.wrap_future(warm_matcher())
+
+
 async def time_zone(client: AsyncWebClient, store: Store, team_id: str, user_id: str) -> str:
     return (await time_zones(client, store, team_id, [user_id], clock.now()))[user_id]
 
