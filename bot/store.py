@@ -1,5 +1,6 @@
 """The store: the synchronous domain and database code, run off the event loop on a thread of
-its own, one transaction a call; and the backlog of work accepted after Slack's answer."""
+its own, one transaction a call (or, for `read`, one statement outside any); and the backlog
+of work accepted after Slack's answer."""
 
 from __future__ import annotations
 

@@ -40,12 +40,17 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> sa.Engine:
+def make_engine(url: str, autocommit: bool = False) -> sa.Engine:
+    """The app's engine for `url`; `autocommit` (PostgreSQL only): each statement its own
+    transaction, so that a connection goes back to the pool with nothing to roll back."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    options: dict[str, Any] = {}
+    if autocommit:
+        options = {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
+    return sa.create_engine(url, pool_pre_ping=True, **options)
 
 
 def make_reader(engine: sa.Engine) -> sa.Engine:
@@ -55,9 +60,7 @@ def make_reader(engine: sa.Engine) -> sa.Engine:
     transaction for a read, so on SQLite there is nothing to spare: the engine itself."""
     if engine.dialect.name == "sqlite":
         return engine
-    return sa.create_engine(
-        engine.url, pool_pre_ping=True, isolation_level="AUTOCOMMIT", pool_reset_on_return=None
-    )
+    return make_engine(engine.url.render_as_string(hide_password=False), autocommit=True)
 
 
 @contextmanager

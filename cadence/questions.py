@@ -255,17 +255,10 @@ class Stamp:
     minute: datetime
 
 
-def first_open_since(
-    s: Session, team_id: str, now: datetime, limit: int, seen: Stamp | None
-) -> tuple[Stamp, tuple[list[Overview], int] | None]:
-    """`first_open`, unless the answer kept with `seen` still holds: the stamp, and the
-    answer or None. The version is read first: an answer is at least as new as its stamp."""
-    found = stamp(s.connection(), team_id, now)
-    return found, None if found == seen else first_open(s, team_id, now, limit)
-
-
 def stamp(c: sa.Connection, team_id: str, now: datetime) -> Stamp:
-    """What the workspace's list at `now` rests on: one statement, in a transaction or not."""
+    """What the workspace's list at `now` rests on: one statement, needing no transaction.
+    Read before the list's own queries, it makes their answer at least as new as itself:
+    the answer holds while the stamp read again is the same."""
     version = c.execute(_VERSION, {"team": team_id}).scalar()
     return Stamp(version or 0, now.replace(second=0, microsecond=0))
 

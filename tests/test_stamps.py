@@ -4,7 +4,6 @@ and a list reads no other table (on SQLite, or PostgreSQL with TEST_DATABASE_URL
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -12,18 +11,18 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from bot.store import Store
 from cadence import codebook, interviews, members, questions, workspaces
+from cadence.db import make_reader
 from cadence.interviews import Summary
 from cadence.matching import default_matcher
-from cadence.questions import Draft, Stamp, first_open_since
+from cadence.questions import Draft, stamp
 
 NOW = datetime(2026, 11, 25, 12, 0, 30, tzinfo=UTC)
 
 
 def version(db, team: str = "T") -> int:
     db.commit()  # PostgreSQL's triggers run at the commit
-    return first_open_since(db, team, NOW, 10, None)[0].version
+    return stamp(db.connection(), team, NOW).version
 
 
 def test_every_write_to_a_listed_row_moves_the_version_to_a_new_one(db) -> None:
@@ -60,19 +59,18 @@ def test_a_purged_workspace_that_comes_back_never_meets_an_old_version(db) -> No
     assert version(db) > before
 
 
-def test_a_kept_answer_holds_until_the_version_or_the_minute_moves(db) -> None:
+def test_a_stamp_holds_until_the_version_or_the_minute_moves(db) -> None:
     draft = Draft("Why do trials stall?", segment="other", owner_id="U1", channel_id="C1")
     q = questions.create(db, "T", draft, "U1", NOW)
     db.commit()
-    stamp, found = first_open_since(db, "T", NOW, 10, None)
-    assert found is not None and found[1] == 1
-    assert first_open_since(db, "T", NOW + timedelta(seconds=29), 10, stamp) == (stamp, None)
-    later, found = first_open_since(db, "T", NOW + timedelta(seconds=30), 10, stamp)
-    assert later.minute == stamp.minute + timedelta(minutes=1) and found is not None
+    kept = stamp(db.connection(), "T", NOW)
+    assert stamp(db.connection(), "T", NOW + timedelta(seconds=29)) == kept
+    later = stamp(db.connection(), "T", NOW + timedelta(seconds=30))
+    assert later.minute == kept.minute + timedelta(minutes=1) and later != kept
     interviews.save(db, "T", Summary(str(q.id), "2026-11-25"), "U1", NOW)
     db.commit()
-    moved, found = first_open_since(db, "T", NOW, 10, stamp)
-    assert moved != stamp and found is not None and found[0][0].progress.this_week == 1
+    moved = stamp(db.connection(), "T", NOW)
+    assert moved.version > kept.version and moved.minute == kept.minute
 
 
 def test_a_list_reads_only_the_tables_whose_writes_move_the_version(db) -> None:
@@ -87,7 +85,8 @@ def test_a_list_reads_only_the_tables_whose_writes_move_the_version(db) -> None:
     engine = db.get_bind()
     event.listen(engine, "before_cursor_execute", tables)
     try:
-        first_open_since(db, "T", NOW, 10, Stamp(-1, NOW))
+        stamp(db.connection(), "T", NOW)
+        questions.first_open(db, "T", NOW, 10)
     finally:
         event.remove(engine, "before_cursor_execute", tables)
     assert read - {"workspacestamp"} == set(questions.LIST_TABLES)
@@ -100,18 +99,30 @@ def test_a_list_reads_only_the_tables_whose_writes_move_the_version(db) -> None:
 
 
 def test_a_kept_list_is_checked_by_one_statement_outside_any_transaction(db) -> None:
-    """What `bot.store.Store.read` gives a kept list's check: the stamp a transaction would
-    read, by a connection left with no transaction open."""
+    """What `bot.store.Store.read` runs a kept list's check on (cadence.db.make_reader): the
+    stamp a transaction would read, in one statement, leaving no transaction open (on
+    PostgreSQL, where a read would otherwise begin one)."""
     draft = Draft("Why do trials stall?", segment="other", owner_id="U1", channel_id="C1")
     questions.create(db, "T", draft, "U1", NOW)
     db.commit()
+    statements: list[str] = []
 
-    def check(c: sa.Connection) -> tuple[Stamp, bool]:
-        found = questions.stamp(c, "T", NOW)
-        raw = c.connection.dbapi_connection
-        if c.dialect.name == "postgresql":
-            return found, raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
-        return found, raw.in_transaction
+    def count(_conn, _cursor, statement: str, *_args: object) -> None:
+        statements.append(statement)
 
-    found, open_transaction = asyncio.run(Store(db.get_bind()).read(check))
-    assert found == first_open_since(db, "T", NOW, 10, None)[0] and not open_transaction
+    engine = db.get_bind()
+    reader = make_reader(engine)
+    try:
+        with reader.connect() as c:
+            event.listen(c, "before_cursor_execute", count)
+            found = stamp(c, "T", NOW)
+            raw = c.connection.dbapi_connection
+            if c.dialect.name == "postgresql":
+                in_transaction = raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+            else:
+                in_transaction = raw.in_transaction
+    finally:
+        if reader is not engine:
+            reader.dispose()
+    assert found == stamp(db.connection(), "T", NOW) and len(statements) == 1
+    assert not in_transaction

@@ -86,18 +86,15 @@ KEPT_LISTS = 1000  # workspaces whose last list a process keeps
 
 async def _list(ask: Ask) -> None:
     """The workspace's open questions; the answer is kept, and given again while the
-    workspace's version and the minute are the same (cadence.questions.first_open_since).
-    Whether it is the same is asked outside a transaction: the cheapest statement there is."""
+    workspace's stamp (cadence.questions.stamp: its version and the minute) is the same.
+    The stamp is read outside a transaction, first: the cheapest statement there is."""
     key, now = f"list:{ask.team_id}", clock.now()
+    stamp = await ask.store.read(questions.stamp, ask.team_id, now)
     seen, text, blocks = ask.store.kept.get(key, (None, "", []))
-    if seen is not None and await ask.store.read(questions.stamp, ask.team_id, now) == seen:
-        stamp, found = seen, None
-    else:
-        stamp, found = await ask.store.run(
-            questions.first_open_since, ask.team_id, now, surfaces.LIST_ROOM, seen
+    if stamp != seen:
+        overviews, total = await ask.store.run(
+            questions.first_open, ask.team_id, now, surfaces.LIST_ROOM
         )
-    if found is not None:
-        overviews, total = found
         if not total:
             await ask.say(words.say("questions.none_open", command=ask.command))
             return

@@ -200,12 +200,12 @@ async def summary_submitted(
     ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
     store, team, user = store_of(context), context.team_id, body["user"]["id"]
-    if not await matcher_ready():  # a server just started, on a busy machine
-        # What the form lacks first: the Save pressed again should be the one that works.
+    if not warm_matcher().done():  # a server just started: what the form lacks, at once
         summary, _ = ui.read_summary(view)
         problems = await store.run(_problems, team, user, summary, clock.now())
-        await refuse(ack, problems or {Input.INSIGHTS: "warming_up"})
-        return
+        if problems or not await matcher_ready():
+            await refuse(ack, problems or {Input.INSIGHTS: "warming_up"})
+            return
     try:
         found = await store.run(_store_and_code, team, user, view, clock.now())
     except (interviews.NotAllowed, LookupError) as e:
@@ -245,12 +245,14 @@ async def _coded(body: dict, view: dict, context: AsyncBoltContext, keep: bool) 
 async def coding_submitted(
     ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient, context: AsyncBoltContext
 ) -> None:
-    ready = await matcher_ready()  # recoding keeps the theme vectors in step
-    if not ready:  # a restart since the step opened: Slack is answered, the choices wait
+    # Recoding keeps the theme vectors in step: after a restart since the step opened, Slack
+    # is answered at once and the choices wait for the matcher's load.
+    waiting = not warm_matcher().done()
+    if waiting:
         await ack()
         await matcher_loaded()
     interview_id = await _coded(body, view, context, keep=False)
-    if ready:
+    if not waiting:
         await ack()
     if interview_id is not None:
         user = body["user"]["id"]
@@ -282,7 +284,7 @@ def _theme_search(s: Session, team: str, block_id: object, query: object) -> lis
 async def theme_search(ack: AsyncAck, body: dict, context: AsyncBoltContext) -> None:
     """A coding select past 100 themes asks for its options (within Slack's 3 s): one trip."""
     store, team = store_of(context), context.team_id
-    if not await matcher_ready():  # a restart since the step opened: typing again will do
+    if not warm_matcher().done():  # a restart since the step opened: typing again will do
         await ack(option_groups=ui.theme_search_groups([]))
         return
     groups = await store.run(_theme_search, team, body.get("block_id"), body.get("value", ""))
