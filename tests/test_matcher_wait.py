@@ -1,8 +1,9 @@
-"""A Save that needs the theme matcher while a just-started server still loads it: it waits
-MATCHER_WAIT, then says what the form lacks, if anything, or else asks to be pressed again,
-with the form kept and nothing stored, rather than answering Slack after its 3 s (Slack
-would show the user an error). The load runs once, in a thread no waiter can cancel; one
-that failed is tried again by the next Save."""
+"""Work that needs the theme matcher while a just-started server still loads it. A Save says
+at once what its form lacks, if anything; else it waits MATCHER_WAIT, then asks to be
+pressed again, with the form kept and nothing stored, rather than answering Slack after its
+3 s (Slack would show the user an error). Work done after Slack's answer waits for the load
+instead of loading the matcher on the store's thread; a type-ahead offers "New theme". The
+load runs once, in a thread no waiter can cancel; one that failed is tried again."""
 
 from __future__ import annotations
 
